@@ -1,0 +1,77 @@
+import { Heading, Link, Text } from "react-email";
+import { Button } from "./components/Button";
+import { EmailLayout } from "./components/Layout";
+import { Footer, SiteLink } from "./components/Footer";
+import { colors, greeting, h1, link, smallMuted, text } from "./components/theme";
+
+export interface ConfirmationEmailProps {
+  newsletterName: string;
+  /** PUBLIC_URL, no trailing slash. */
+  siteUrl: string;
+  /** `${siteUrl}/confirm?token=…`; appears verbatim in both the HTML and the text part. */
+  confirmUrl: string;
+  /** User input: only ever rendered as escaped text. */
+  name?: string | null;
+}
+
+/** How long a confirmation link stays valid (the text of the email says so). */
+export const CONFIRMATION_LINK_DAYS = 7;
+
+export function confirmationSubject(p: Pick<ConfirmationEmailProps, "newsletterName">): string {
+  return `Confirm your subscription to ${p.newsletterName}`;
+}
+
+export default function ConfirmationEmail(props: ConfirmationEmailProps) {
+  const { newsletterName, siteUrl, confirmUrl, name } = props;
+  return (
+    <EmailLayout
+      title={confirmationSubject(props)}
+      preview={`One click to confirm your subscription to ${newsletterName}.`}
+      newsletterName={newsletterName}
+      siteUrl={siteUrl}
+      footer={
+        <Footer
+          newsletterName={newsletterName}
+          siteUrl={siteUrl}
+          reason={
+            <>
+              You are receiving this because someone, hopefully you, asked to subscribe this address to{" "}
+              {newsletterName} at <SiteLink siteUrl={siteUrl} />.
+            </>
+          }
+        />
+      }
+    >
+      <Heading as="h1" style={{ ...h1, margin: "0 0 16px" }}>
+        Confirm your subscription
+      </Heading>
+      <Text style={text}>{greeting(name)}</Text>
+      <Text style={text}>
+        Thanks for signing up for {newsletterName}. Please confirm that this is your address and that you want
+        to receive it: one click and you are in.
+      </Text>
+      <Button href={confirmUrl} textLabel="Confirm your subscription">
+        Confirm subscription
+      </Button>
+      <Text style={smallMuted} data-skip-in-text="true">
+        Or copy and paste this link into your browser:
+      </Text>
+      <Text style={{ ...smallMuted, margin: "0 0 24px", wordBreak: "break-all" }} data-skip-in-text="true">
+        <Link href={confirmUrl} style={{ ...link, color: colors.link }}>
+          {confirmUrl}
+        </Link>
+      </Text>
+      <Text style={text}>This link expires in {CONFIRMATION_LINK_DAYS} days.</Text>
+      <Text style={{ ...text, margin: 0 }}>
+        If you did not ask for this, ignore this email — you will not be added.
+      </Text>
+    </EmailLayout>
+  );
+}
+
+ConfirmationEmail.PreviewProps = {
+  newsletterName: "The Weekly Glow",
+  siteUrl: "https://newsletter.example.com",
+  confirmUrl: "https://newsletter.example.com/confirm?token=Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MGFiY2RlZg",
+  name: "Ada",
+} satisfies ConfirmationEmailProps;

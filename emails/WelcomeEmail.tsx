@@ -1,0 +1,81 @@
+import { Heading, Link, Text } from "react-email";
+import { Button } from "./components/Button";
+import { EmailLayout } from "./components/Layout";
+import { Footer } from "./components/Footer";
+import { greeting, h1, link, text } from "./components/theme";
+
+export interface WelcomeEmailProps {
+  newsletterName: string;
+  /** PUBLIC_URL, no trailing slash. */
+  siteUrl: string;
+  /** `${siteUrl}/archive` */
+  archiveUrl: string;
+  latestIssue?: { title: string; url: string } | null;
+  /** Appears verbatim in both the HTML and the text part. */
+  unsubscribeUrl: string;
+  /** User input: only ever rendered as escaped text. */
+  name?: string | null;
+}
+
+export function welcomeSubject(p: Pick<WelcomeEmailProps, "newsletterName">): string {
+  return `Welcome to ${p.newsletterName}`;
+}
+
+export default function WelcomeEmail(props: WelcomeEmailProps) {
+  const { newsletterName, siteUrl, archiveUrl, latestIssue, unsubscribeUrl, name } = props;
+  return (
+    <EmailLayout
+      title={welcomeSubject(props)}
+      preview={`You are subscribed to ${newsletterName}. One article a week, straight to your inbox.`}
+      newsletterName={newsletterName}
+      siteUrl={siteUrl}
+      footer={<Footer newsletterName={newsletterName} siteUrl={siteUrl} unsubscribeUrl={unsubscribeUrl} />}
+    >
+      <Heading as="h1" style={{ ...h1, margin: "0 0 16px" }}>
+        Welcome to {newsletterName}
+      </Heading>
+      <Text style={text}>{greeting(name)}</Text>
+      <Text style={text}>Your subscription is confirmed. Thank you for joining.</Text>
+      <Text style={text}>
+        <strong>What to expect:</strong> one article a week, straight to this inbox. No spam, and you can
+        unsubscribe whenever you like with the link at the bottom of every email.
+      </Text>
+      {latestIssue ? (
+        <>
+          <Text style={text}>
+            While you wait for the next one, the latest issue is “{latestIssue.title}”.
+          </Text>
+          <Button href={latestIssue.url} textLabel="Read the latest issue">
+            Read the latest issue
+          </Button>
+          <Text style={{ ...text, margin: 0 }}>
+            Or{" "}
+            <Link href={archiveUrl} data-text-label="browse all past issues" style={link}>
+              browse all past issues in the archive
+            </Link>
+            <span data-skip-in-text="true">.</span>
+          </Text>
+        </>
+      ) : (
+        <>
+          <Text style={text}>Every issue is also published in the archive once it is sent.</Text>
+          <Button href={archiveUrl} textLabel="Browse the archive">
+            Browse the archive
+          </Button>
+        </>
+      )}
+    </EmailLayout>
+  );
+}
+
+WelcomeEmail.PreviewProps = {
+  newsletterName: "The Weekly Glow",
+  siteUrl: "https://newsletter.example.com",
+  archiveUrl: "https://newsletter.example.com/archive",
+  latestIssue: {
+    title: "Gut Health and Skin Clarity: The Hidden Connection",
+    url: "https://newsletter.example.com/archive/2026-11-24-gut-health-and-skin-clarity",
+  },
+  unsubscribeUrl: "https://newsletter.example.com/unsubscribe?token=__UNSUB_TOKEN__",
+  name: "Ada",
+} satisfies WelcomeEmailProps;

@@ -1,0 +1,137 @@
+/**
+ * Renders the three emails to { subject, html, text }. Runs inside the Worker
+ * (react-email resolves `render` to its edge build there) as well as in Node.
+ *
+ * The text part comes from the same React tree through `render(…, { plainText: true })`
+ * with a few formatting rules on top of React Email's defaults:
+ * - links marked `data-text-label="Label"` (View in browser, Unsubscribe, buttons)
+ *   become a line "Label: https://full.url";
+ * - links marked `data-text-plain` (the newsletter name at the top) become their text only;
+ * - other links (in the article) read "link text <https://full.url>";
+ * - headings keep their case; the email title is underlined with "=", the
+ *   article's top headings with "-".
+ */
+import type { ReactElement } from "react";
+import { render } from "react-email";
+import IssueEmail, { issueSubject, type IssueEmailProps } from "./IssueEmail";
+import ConfirmationEmail, { confirmationSubject, type ConfirmationEmailProps } from "./ConfirmationEmail";
+import WelcomeEmail, { welcomeSubject, type WelcomeEmailProps } from "./WelcomeEmail";
+
+export type { IssueEmailProps, ConfirmationEmailProps, WelcomeEmailProps };
+
+export interface RenderedEmail {
+  subject: string;
+  html: string;
+  text: string;
+}
+
+export function renderIssueEmail(p: IssueEmailProps): Promise<RenderedEmail> {
+  return renderEmail(issueSubject(p), <IssueEmail {...p} />);
+}
+
+export function renderConfirmationEmail(p: ConfirmationEmailProps): Promise<RenderedEmail> {
+  return renderEmail(confirmationSubject(p), <ConfirmationEmail {...p} />);
+}
+
+export function renderWelcomeEmail(p: WelcomeEmailProps): Promise<RenderedEmail> {
+  return renderEmail(welcomeSubject(p), <WelcomeEmail {...p} />);
+}
+
+async function renderEmail(subject: string, element: ReactElement): Promise<RenderedEmail> {
+  const [html, text] = await Promise.all([
+    render(element),
+    render(element, { plainText: true, htmlToTextOptions: textOptions }),
+  ]);
+  return { subject, html, text: tidyText(text) };
+}
+
+// ---- plain-text formatting (html-to-text, which React Email uses) ----------
+
+// Minimal shapes of html-to-text's formatter arguments (it ships no types here).
+interface TextElement {
+  attribs?: Record<string, string>;
+  children?: unknown[];
+}
+interface TextBuilder {
+  addInline(str: string, options?: { noWordTransform?: boolean }): void;
+  openBlock(options?: { leadingLineBreaks?: number }): void;
+  closeBlock(options?: { trailingLineBreaks?: number; blockTransform?: (s: string) => string }): void;
+  pushWordTransform(fn: (s: string) => string): void;
+  popWordTransform(): void;
+}
+type Walk = (nodes: unknown[] | undefined, builder: TextBuilder) => void;
+interface FormatOptions {
+  leadingLineBreaks?: number;
+  trailingLineBreaks?: number;
+}
+
+/** `<a data-text-label="Unsubscribe" href=U>` → "Unsubscribe: U" */
+function labelledLink(elem: TextElement, _walk: Walk, builder: TextBuilder) {
+  const label = elem.attribs?.["data-text-label"] ?? "";
+  const href = elem.attribs?.href ?? "";
+  builder.addInline(label ? `${label}:` : "");
+  builder.addInline(" " + href, { noWordTransform: true });
+}
+
+/** The content of the element, nothing else (used for links whose URL is noise). */
+function contentOnly(elem: TextElement, walk: Walk, builder: TextBuilder) {
+  walk(elem.children, builder);
+}
+
+/** A heading followed by a line of `char` as long as the heading. */
+function underlined(char: string) {
+  return (elem: TextElement, walk: Walk, builder: TextBuilder, options: FormatOptions) => {
+    builder.openBlock({ leadingLineBreaks: options.leadingLineBreaks ?? 2 });
+    walk(elem.children, builder);
+    builder.closeBlock({
+      trailingLineBreaks: options.trailingLineBreaks ?? 2,
+      blockTransform: (s) => {
+        const width = Math.max(...s.split("\n").map((l) => [...l].length));
+        return `${s}\n${char.repeat(Math.min(width, 72))}`;
+      },
+    });
+  };
+}
+
+const heading = (tag: string) => ({
+  selector: tag,
+  options: { uppercase: false, leadingLineBreaks: 2, trailingLineBreaks: 2 },
+});
+
+const textOptions = {
+  formatters: {
+    labelledLink,
+    contentOnly,
+    titleHeading: underlined("="),
+    sectionHeading: underlined("-"),
+  },
+  selectors: [
+    {
+      selector: "a",
+      options: { linkBrackets: ["<", ">"], hideLinkHrefIfSameAsText: true },
+    },
+    { selector: "a[data-text-label]", format: "labelledLink" },
+    { selector: "a[data-text-plain]", format: "contentOnly" },
+    { selector: "h1", format: "titleHeading", options: { leadingLineBreaks: 2, trailingLineBreaks: 1 } },
+    { selector: "h2", format: "sectionHeading", options: { leadingLineBreaks: 2, trailingLineBreaks: 1 } },
+    heading("h3"),
+    heading("h4"),
+    heading("h5"),
+    heading("h6"),
+    { selector: "hr", options: { length: 40 } },
+    { selector: "ul", options: { itemPrefix: " - " } },
+  ],
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- html-to-text's option types are not installed
+} as any;
+
+/** Trim stray whitespace left by layout tables: no trailing spaces, at most one blank line in a row. */
+function tidyText(text: string): string {
+  return (
+    text
+      .split("\n")
+      .map((l) => l.replace(/[ \t\u00a0]+$/, ""))
+      .join("\n")
+      .replace(/\n{3,}/g, "\n\n")
+      .trim() + "\n"
+  );
+}

@@ -1,0 +1,141 @@
+// Bindings and configuration: read and validated in one place, once per request or event.
+// A deployed Worker with a required secret missing throws ConfigError (logged, 5xx, nothing sent);
+// it never falls back to a dev default.
+import type { QueueMessage } from './messages';
+
+export interface Env {
+  DB: D1Database;
+  SEND_QUEUE: Queue<QueueMessage>;
+  SUBSCRIBE_LIMITER?: RateLimit;
+  PUBLIC_URL?: string;
+  NEWSLETTER_NAME?: string;
+  NEWSLETTER_TAGLINE?: string;
+  FROM_EMAIL?: string;
+  REPLY_TO?: string;
+  EMAIL_TRANSPORT?: string;
+  RESEND_API_KEY?: string;
+  RESEND_BASE_URL?: string;
+  SEND_RATE_PER_SECOND?: string;
+  TOKEN_SECRET?: string;
+  ADMIN_TOKEN?: string;
+  RESEND_WEBHOOK_SECRET?: string;
+  TURNSTILE_SITE_KEY?: string;
+  TURNSTILE_SECRET_KEY?: string;
+  TURNSTILE_VERIFY_URL?: string;
+}
+
+export type Transport = 'outbox' | 'resend';
+
+export interface Config {
+  publicUrl: string;
+  newsletterName: string;
+  tagline: string;
+  fromEmail: string;
+  replyTo: string | null;
+  transport: Transport;
+  resendApiKey: string | null;
+  resendBaseUrl: string | null;
+  sendRatePerSecond: number;
+  tokenSecret: string;
+  adminToken: string | null;
+  webhookSecret: string | null;
+  turnstile: { siteKey: string; secretKey: string; verifyUrl: string } | null;
+  /** PUBLIC_URL points at this machine: the dev-only defaults are allowed. */
+  isLocalDev: boolean;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Known to everyone, so refused anywhere but local dev. */
+export const DEV_TOKEN_SECRET = 'dev-only-token-secret-never-use-in-production-0123456789';
+const DEFAULT_PUBLIC_URL = 'http://localhost:8787';
+const TURNSTILE_VERIFY_URL = 'https://challenges.cloudflare.com/turnstile/v0/siteverify';
+
+const cache = new WeakMap<object, Config>();
+
+/** The validated configuration for this env (memoised per env object). */
+export function getConfig(env: Env): Config {
+  let config = cache.get(env);
+  if (!config) {
+    config = readConfig(env);
+    cache.set(env, config);
+  }
+  return config;
+}
+
+export function readConfig(env: Env): Config {
+  const publicUrl = parsePublicUrl(env.PUBLIC_URL ?? DEFAULT_PUBLIC_URL);
+  const isLocalDev = isLoopbackHost(new URL(publicUrl).hostname);
+  const resendApiKey = nonEmpty(env.RESEND_API_KEY);
+
+  const transportName = nonEmpty(env.EMAIL_TRANSPORT) ?? (resendApiKey ? 'resend' : 'outbox');
+  if (transportName !== 'outbox' && transportName !== 'resend') {
+    throw new ConfigError(`EMAIL_TRANSPORT must be "outbox" or "resend", got "${transportName}".`);
+  }
+  if (transportName === 'resend' && !resendApiKey) {
+    throw new ConfigError('EMAIL_TRANSPORT is "resend" but RESEND_API_KEY is not set: run `npx wrangler secret put RESEND_API_KEY`.');
+  }
+
+  const rate = Number(env.SEND_RATE_PER_SECOND ?? '2');
+  if (!Number.isFinite(rate) || rate <= 0 || rate > 1000) {
+    throw new ConfigError(`SEND_RATE_PER_SECOND must be a number between 0 and 1000, got "${env.SEND_RATE_PER_SECOND}".`);
+  }
+
+  let tokenSecret = nonEmpty(env.TOKEN_SECRET);
+  if (!tokenSecret) {
+    if (!isLocalDev) {
+      throw new ConfigError('TOKEN_SECRET is not set: run `npx wrangler secret put TOKEN_SECRET` with at least 32 random bytes (e.g. `openssl rand -base64 48`).');
+    }
+    tokenSecret = DEV_TOKEN_SECRET;
+  } else if (!isLocalDev) {
+    if (tokenSecret === DEV_TOKEN_SECRET) throw new ConfigError('TOKEN_SECRET is the public dev-only key: set a real secret with `npx wrangler secret put TOKEN_SECRET`.');
+    if (new TextEncoder().encode(tokenSecret).length < 32) throw new ConfigError('TOKEN_SECRET must be at least 32 bytes long: generate one with `openssl rand -base64 48`.');
+  }
+
+  const fromEmail = nonEmpty(env.FROM_EMAIL) ?? 'Newsletter <newsletter@example.com>';
+  for (const [name, value] of [['FROM_EMAIL', fromEmail], ['REPLY_TO', env.REPLY_TO ?? '']] as const) {
+    if (/[\r\n]/.test(value)) throw new ConfigError(`${name} must be on one line.`);
+  }
+
+  const siteKey = nonEmpty(env.TURNSTILE_SITE_KEY);
+  const secretKey = nonEmpty(env.TURNSTILE_SECRET_KEY);
+
+  return {
+    publicUrl,
+    newsletterName: nonEmpty(env.NEWSLETTER_NAME) ?? 'The Weekly Letter',
+    tagline: nonEmpty(env.NEWSLETTER_TAGLINE) ?? 'One thoughtful article a week on health, food and everyday well-being.',
+    fromEmail,
+    replyTo: nonEmpty(env.REPLY_TO),
+    transport: transportName,
+    resendApiKey,
+    resendBaseUrl: nonEmpty(env.RESEND_BASE_URL),
+    sendRatePerSecond: rate,
+    tokenSecret,
+    adminToken: nonEmpty(env.ADMIN_TOKEN),
+    webhookSecret: nonEmpty(env.RESEND_WEBHOOK_SECRET),
+    turnstile: siteKey && secretKey ? { siteKey, secretKey, verifyUrl: nonEmpty(env.TURNSTILE_VERIFY_URL) ?? TURNSTILE_VERIFY_URL } : null,
+    isLocalDev,
+  };
+}
+
+function parsePublicUrl(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`PUBLIC_URL must be an absolute URL like https://news.example.com, got "${raw}".`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ConfigError('PUBLIC_URL must start with https:// or http://.');
+  return url.origin + url.pathname.replace(/\/+$/, '');
+}
+
+function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host.endsWith('.localhost') || host === '[::1]' || /^127\./.test(host);
+}
+
+function nonEmpty(value: string | undefined): string | null {
+  const trimmed = value?.trim();
+  return trimmed ? trimmed : null;
+}

@@ -1,0 +1,137 @@
+// Every table of the service. Times are Unix milliseconds (integers), so SQL can compare them.
+// Migrations are generated from this file by `npm run db:generate` (drizzle-kit) into migrations/.
+
+import { index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+
+export const SUBSCRIBER_STATUSES = ['pending', 'confirmed', 'unsubscribed', 'bounced', 'complained'] as const;
+export type SubscriberStatus = (typeof SUBSCRIBER_STATUSES)[number];
+
+export const subscribers = sqliteTable(
+  'subscribers',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    /** Normalised: trimmed, lower-cased, domain in ASCII (punycode). One person, one row. */
+    email: text('email').notNull().unique(),
+    name: text('name'),
+    status: text('status', { enum: SUBSCRIBER_STATUSES }).notNull().default('pending'),
+    createdAt: integer('created_at').notNull(),
+    confirmedAt: integer('confirmed_at'),
+    /** When status last changed away from confirmed (unsubscribe, bounce, complaint). */
+    leftAt: integer('left_at'),
+    /** Last confirmation email, for the one-per-15-minutes rule. */
+    confirmationSentAt: integer('confirmation_sent_at'),
+    /** Transient bounces seen (they only count; a permanent bounce suppresses). */
+    softBounces: integer('soft_bounces').notNull().default(0),
+  },
+  (t) => [index('subscribers_status_id').on(t.status, t.id)],
+);
+
+/** Addresses erased on request (GDPR): only a hash is kept, so imports can skip them. */
+export const suppressions = sqliteTable('suppressions', {
+  emailHash: text('email_hash').primaryKey(),
+  reason: text('reason').notNull(),
+  createdAt: integer('created_at').notNull(),
+});
+
+export const SEND_STATUSES = ['planning', 'sending', 'sent'] as const;
+export type SendStatus = (typeof SEND_STATUSES)[number];
+
+/** One row per article ever sent: the unique slug is what makes "never twice" hold for cron firings. */
+export const sends = sqliteTable('sends', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  slug: text('slug').notNull().unique(),
+  status: text('status', { enum: SEND_STATUSES }).notNull().default('planning'),
+  startedAt: integer('started_at').notNull(),
+  finishedAt: integer('finished_at'),
+  /** Highest subscriber id confirmed when the send started: later sign-ups wait for the next issue. */
+  maxSubscriberId: integer('max_subscriber_id').notNull(),
+  recipients: integer('recipients').notNull().default(0),
+  chunksTotal: integer('chunks_total').notNull().default(0),
+  chunksFinished: integer('chunks_finished').notNull().default(0),
+  /** The issue rendered once, with a placeholder where each recipient's unsubscribe token goes. */
+  subject: text('subject').notNull(),
+  html: text('html').notNull(),
+  text: text('text').notNull(),
+});
+
+export const CHUNK_STATUSES = ['pending', 'done', 'failed'] as const;
+
+/** The keyset ranges a send is split into; each is one queue message and one Resend batch call. */
+export const sendChunks = sqliteTable(
+  'send_chunks',
+  {
+    sendId: integer('send_id').notNull(),
+    chunk: integer('chunk').notNull(),
+    fromId: integer('from_id').notNull(),
+    toId: integer('to_id').notNull(),
+    status: text('status', { enum: CHUNK_STATUSES }).notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    updatedAt: integer('updated_at'),
+  },
+  (t) => [primaryKey({ columns: [t.sendId, t.chunk] })],
+);
+
+export const DELIVERY_STATUSES = ['queued', 'sent', 'failed'] as const;
+
+/**
+ * One row per (send, subscriber): the per-recipient record that makes "nobody twice" provable.
+ * `queued` rows freeze a chunk's recipient list before the Resend call, so a retry sends the
+ * identical batch under the same Idempotency-Key.
+ */
+export const deliveries = sqliteTable(
+  'deliveries',
+  {
+    sendId: integer('send_id').notNull(),
+    subscriberId: integer('subscriber_id').notNull(),
+    chunk: integer('chunk').notNull(),
+    status: text('status', { enum: DELIVERY_STATUSES }).notNull().default('queued'),
+    resendId: text('resend_id'),
+    error: text('error'),
+    createdAt: integer('created_at').notNull(),
+    sentAt: integer('sent_at'),
+    deliveredAt: integer('delivered_at'),
+    openedAt: integer('opened_at'),
+    clickedAt: integer('clicked_at'),
+    bouncedAt: integer('bounced_at'),
+    complainedAt: integer('complained_at'),
+  },
+  (t) => [
+    primaryKey({ columns: [t.sendId, t.subscriberId] }),
+    index('deliveries_chunk').on(t.sendId, t.chunk),
+    index('deliveries_resend_id').on(t.resendId),
+    index('deliveries_subscriber').on(t.subscriberId),
+  ],
+);
+
+/** Svix ids of webhook deliveries already handled: a replay is a no-op. */
+export const webhookEvents = sqliteTable('webhook_events', {
+  svixId: text('svix_id').primaryKey(),
+  type: text('type').notNull(),
+  receivedAt: integer('received_at').notNull(),
+});
+
+/** Mail captured by the `outbox` transport (local dev and tests): stored, never sent. */
+export const outbox = sqliteTable(
+  'outbox',
+  {
+    id: text('id').primaryKey(),
+    to: text('to').notNull(),
+    from: text('from').notNull(),
+    subject: text('subject').notNull(),
+    html: text('html').notNull(),
+    text: text('text').notNull(),
+    headers: text('headers').notNull().default('{}'),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [index('outbox_created').on(t.createdAt)],
+);
+
+/**
+ * The shared pace of Resend requests across every consumer: one row whose next free slot each
+ * request reserves atomically (`UPDATE … RETURNING`), so N consumers together never exceed the rate.
+ */
+export const pacer = sqliteTable('pacer', {
+  id: integer('id').primaryKey(),
+  nextSlotAt: integer('next_slot_at').notNull().default(0),
+});
+

@@ -1,0 +1,24 @@
+// The bundled articles (content/*.md, validated at build time) and what state each is in.
+import { articles } from '../generated/articles';
+import { type Article, isReady } from './article';
+
+export type IssueStatus = 'draft' | 'ready' | 'sending' | 'sent';
+
+export function allArticles(): readonly Article[] {
+  return articles;
+}
+
+export function findArticle(slug: string): Article | undefined {
+  return articles.find((a) => a.slug === slug);
+}
+
+/** The oldest article whose date has come and that no send has claimed yet. */
+export function nextArticleToSend(sentSlugs: ReadonlySet<string>, now: number): Article | undefined {
+  return articles.find((a) => isReady(a, now) && !sentSlugs.has(a.slug));
+}
+
+export function issueStatus(article: Article, sendStatus: string | undefined, now: number): IssueStatus {
+  if (sendStatus === 'sent') return 'sent';
+  if (sendStatus) return 'sending';
+  return isReady(article, now) ? 'ready' : 'draft';
+}

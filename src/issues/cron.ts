@@ -1,0 +1,21 @@
+// The weekly run: finish any send whose planning was cut short, then start the next ready article.
+import type { Env } from '../config';
+import { getConfig } from '../config';
+import { nextArticleToSend } from './catalog';
+import { resumePlanning, type StartResult, startSend } from './plan';
+
+export type WeeklyResult = { resumed: number; started: (StartResult & { slug: string }) | null };
+
+export async function runWeekly(env: Env, now = Date.now()): Promise<WeeklyResult> {
+  const config = getConfig(env); // throws on a missing secret: nothing is sent
+  const resumed = await resumePlanning(env, now);
+  const { results } = await env.DB.prepare('SELECT slug FROM sends').all<{ slug: string }>();
+  const article = nextArticleToSend(new Set(results.map((r) => r.slug)), now);
+  if (!article) {
+    console.log('weekly: no ready article that was never sent; nothing to do');
+    return { resumed, started: null };
+  }
+  const result = await startSend(env, config, article, now);
+  console.log(`weekly: ${article.slug}: ${JSON.stringify(result)}`);
+  return { resumed, started: { ...result, slug: article.slug } };
+}

@@ -1,0 +1,102 @@
+// Starting a send: claim the article (once, ever), fix who gets it, split them into chunks, enqueue.
+//
+// Every step is idempotent, so a crash anywhere leaves a `planning` send that the next cron run
+// (or the next admin request) finishes with resumePlanning(); duplicate chunk messages are harmless
+// because delivering a chunk is idempotent too (see deliver.ts).
+import type { Config, Env } from '../config';
+import type { ChunkMessage } from '../messages';
+import type { Article } from './article';
+import { renderIssueTemplate } from './template';
+
+export const CHUNK_SIZE = 100; // Resend's batch limit
+const CHUNK_ROWS_PER_STATEMENT = 2000; // keeps each INSERT well under D1's 100 KB statement limit
+const QUEUE_BATCH = 100; // Queues' sendBatch limit
+/** A `planning` send older than this is taken to be abandoned by a crashed invocation. */
+export const PLANNING_STALE_MS = 2 * 60 * 1000;
+
+export type StartResult = { started: true; sendId: number; recipients: number; chunks: number } | { started: false; reason: 'already_claimed' };
+
+/** Claims the article for sending and plans it; `already_claimed` if it is (or was) sent before. */
+export async function startSend(env: Env, config: Config, article: Article, now = Date.now()): Promise<StartResult> {
+  const template = await renderIssueTemplate(config, article);
+  // The claim: the unique slug makes this succeed once per article, whatever fires it how often.
+  // Who gets the issue is fixed here: confirmed at this instant, ids up to the highest such id.
+  const claimed = await env.DB.prepare(
+    `INSERT INTO sends (slug, status, started_at, max_subscriber_id, recipients, subject, html, text)
+     SELECT ?1, 'planning', ?2, coalesce(max(id), 0), count(*), ?3, ?4, ?5
+       FROM subscribers WHERE status = 'confirmed' AND confirmed_at <= ?2
+     ON CONFLICT(slug) DO NOTHING
+     RETURNING id, recipients`,
+  )
+    .bind(article.slug, now, template.subject, template.html, template.text)
+    .first<{ id: number; recipients: number }>();
+  if (!claimed) return { started: false, reason: 'already_claimed' };
+  const chunks = await planChunks(env, claimed.id);
+  return { started: true, sendId: claimed.id, recipients: claimed.recipients, chunks };
+}
+
+/** Finishes sends whose planning was cut short (a crash between claim and enqueue). */
+export async function resumePlanning(env: Env, now = Date.now()): Promise<number> {
+  const { results } = await env.DB.prepare(`SELECT id FROM sends WHERE status = 'planning' AND started_at < ?1`)
+    .bind(now - PLANNING_STALE_MS)
+    .all<{ id: number }>();
+  for (const { id } of results) await planChunks(env, id);
+  return results.length;
+}
+
+/**
+ * Splits the send's recipients into keyset ranges of at most CHUNK_SIZE confirmed subscribers,
+ * records them, enqueues one message each, then marks the send `sending` (or `sent` if empty).
+ */
+async function planChunks(env: Env, sendId: number): Promise<number> {
+  // Every CHUNK_SIZE-th confirmed id starts a chunk: one cheap indexed scan, no per-subscriber rows out.
+  const { results: starts } = await env.DB.prepare(
+    `SELECT id FROM (
+       SELECT s.id, row_number() OVER (ORDER BY s.id) AS n
+         FROM subscribers s, sends d
+        WHERE d.id = ?1 AND s.status = 'confirmed' AND s.id <= d.max_subscriber_id AND s.confirmed_at <= d.started_at)
+     WHERE (n - 1) % ?2 = 0 ORDER BY id`,
+  )
+    .bind(sendId, CHUNK_SIZE)
+    .all<{ id: number }>();
+  const send = await env.DB.prepare('SELECT max_subscriber_id AS maxId FROM sends WHERE id = ?1').bind(sendId).first<{ maxId: number }>();
+  const messages: ChunkMessage[] = starts.map((s, i) => ({
+    type: 'chunk',
+    sendId,
+    chunk: i,
+    fromId: s.id,
+    toId: i + 1 < starts.length ? starts[i + 1].id - 1 : send!.maxId,
+  }));
+
+  const inserts: D1PreparedStatement[] = [];
+  for (let i = 0; i < messages.length; i += CHUNK_ROWS_PER_STATEMENT) {
+    const ranges = messages.slice(i, i + CHUNK_ROWS_PER_STATEMENT).map((m) => [m.chunk, m.fromId, m.toId]);
+    inserts.push(
+      env.DB.prepare(
+        `INSERT OR IGNORE INTO send_chunks (send_id, chunk, from_id, to_id, status, attempts)
+         SELECT ?1, value->>0, value->>1, value->>2, 'pending', 0 FROM json_each(?2)`,
+      ).bind(sendId, JSON.stringify(ranges)),
+    );
+  }
+  inserts.push(env.DB.prepare('UPDATE sends SET chunks_total = ?2 WHERE id = ?1').bind(sendId, messages.length));
+  await env.DB.batch(inserts);
+
+  // Only chunks not finished yet (a resumed plan may find some done already).
+  const { results: open } = await env.DB.prepare(`SELECT chunk FROM send_chunks WHERE send_id = ?1 AND status = 'pending'`)
+    .bind(sendId)
+    .all<{ chunk: number }>();
+  const openChunks = new Set(open.map((r) => r.chunk));
+  const toSend = messages.filter((m) => openChunks.has(m.chunk));
+  for (let i = 0; i < toSend.length; i += QUEUE_BATCH) {
+    await env.SEND_QUEUE.sendBatch(toSend.slice(i, i + QUEUE_BATCH).map((body) => ({ body, contentType: 'json' as const })));
+  }
+
+  await env.DB.prepare(
+    `UPDATE sends SET status = CASE WHEN chunks_finished >= chunks_total THEN 'sent' ELSE 'sending' END,
+                      finished_at = CASE WHEN chunks_finished >= chunks_total THEN ?2 ELSE finished_at END
+      WHERE id = ?1 AND status = 'planning'`,
+  )
+    .bind(sendId, Date.now())
+    .run();
+  return messages.length;
+}

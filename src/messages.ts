@@ -1,0 +1,26 @@
+// What travels on SEND_QUEUE. Every consumer of a message is idempotent: delivery is at-least-once.
+
+/** One keyset range of subscriber ids within one send: at most 100 recipients, one Resend batch call. */
+export interface ChunkMessage {
+  type: 'chunk';
+  sendId: number;
+  chunk: number;
+  fromId: number;
+  toId: number;
+}
+
+/** A confirmation email for a sign-up (paced like everything else that reaches the provider). */
+export interface ConfirmationMessage {
+  type: 'confirmation';
+  subscriberId: number;
+  /** confirmation_sent_at of the request: names this one email, so a retry sends the identical one. */
+  requestedAt: number;
+}
+
+export interface WelcomeMessage {
+  type: 'welcome';
+  subscriberId: number;
+  confirmedAt: number;
+}
+
+export type QueueMessage = ChunkMessage | ConfirmationMessage | WelcomeMessage;

@@ -1,0 +1,77 @@
+// The subscriber lifecycle: sign up, confirm, unsubscribe. Every state change is one D1 statement,
+// so concurrent requests for one address cannot interleave into a wrong state.
+import type { Config, Env } from '../config';
+import { verifyToken } from './tokens';
+
+/** At most one confirmation email per address per 15 minutes, whoever asks. */
+export const CONFIRMATION_INTERVAL_MS = 15 * 60 * 1000;
+
+/**
+ * Records a sign-up and, when one is due, queues a confirmation email. The caller answers the same
+ * way whatever happened here, so nobody can learn whether an address is on the list.
+ */
+export async function signUp(env: Env, email: string, name: string | null, now = Date.now()): Promise<'confirmation_queued' | 'nothing_to_do'> {
+  // New address: insert as pending. Known, not confirmed, no recent confirmation: claim this one.
+  // Confirmed, or a confirmation sent in the last 15 minutes: the WHERE fails and nothing returns.
+  const row = await env.DB.prepare(
+    `INSERT INTO subscribers (email, name, status, created_at, confirmation_sent_at) VALUES (?1, ?2, 'pending', ?3, ?3)
+     ON CONFLICT(email) DO UPDATE SET confirmation_sent_at = ?3, name = coalesce(?2, name)
+      WHERE status != 'confirmed' AND (confirmation_sent_at IS NULL OR confirmation_sent_at <= ?4)
+     RETURNING id`,
+  )
+    .bind(email, name, now, now - CONFIRMATION_INTERVAL_MS)
+    .first<{ id: number }>();
+  if (!row) return 'nothing_to_do';
+  await env.SEND_QUEUE.send({ type: 'confirmation', subscriberId: row.id, requestedAt: now }, { contentType: 'json' });
+  return 'confirmation_queued';
+}
+
+export type TokenOutcome = { ok: true; changed: boolean } | { ok: false; message: string };
+
+const TOKEN_PROBLEMS: Record<'malformed' | 'signature' | 'purpose' | 'expired', string> = {
+  malformed: 'This link is incomplete or broken. Copy the whole link from the email, or sign up again.',
+  signature: 'This link is not valid. Copy the whole link from the email, or sign up again.',
+  purpose: 'This link is not meant for this page. Use the link from the right email.',
+  expired: 'This confirmation link has expired (they last 7 days). Sign up again to get a new one.',
+};
+
+/** What to tell a person whose link did not verify. */
+export function tokenProblem(reason: keyof typeof TOKEN_PROBLEMS): string {
+  return TOKEN_PROBLEMS[reason];
+}
+
+export async function confirm(env: Env, config: Config, token: unknown, now = Date.now()): Promise<TokenOutcome> {
+  const verified = await verifyToken(config.tokenSecret, 'confirm', token, now);
+  if (!verified.ok) return { ok: false, message: tokenProblem(verified.reason) };
+  const issuedAt = verified.issuedAt!;
+  // A link issued before the reader left (unsubscribed, bounced, complained) cannot bring them back.
+  const row = await env.DB.prepare(
+    `UPDATE subscribers SET status = 'confirmed', confirmed_at = ?2
+      WHERE id = ?1 AND status != 'confirmed' AND (left_at IS NULL OR left_at < ?3)
+     RETURNING confirmed_at`,
+  )
+    .bind(verified.subscriberId, now, issuedAt)
+    .first<{ confirmed_at: number }>();
+  if (row) {
+    await env.SEND_QUEUE.send({ type: 'welcome', subscriberId: verified.subscriberId, confirmedAt: row.confirmed_at }, { contentType: 'json' });
+    return { ok: true, changed: true };
+  }
+  const current = await env.DB.prepare('SELECT status FROM subscribers WHERE id = ?1').bind(verified.subscriberId).first<{ status: string }>();
+  if (current?.status === 'confirmed') return { ok: true, changed: false }; // idempotent
+  if (!current) return { ok: false, message: 'This subscription no longer exists. Sign up again to subscribe.' };
+  return { ok: false, message: 'This link is older than your unsubscribe. Sign up again to get a new confirmation link.' };
+}
+
+export async function unsubscribe(env: Env, config: Config, token: unknown, now = Date.now()): Promise<TokenOutcome> {
+  const verified = await verifyToken(config.tokenSecret, 'unsubscribe', token, now);
+  if (!verified.ok) return { ok: false, message: tokenProblem(verified.reason) };
+  // Idempotent: a second click, or an erased subscriber, is still "you are unsubscribed".
+  // A bounced or complained address keeps that stronger status.
+  const row = await env.DB.prepare(
+    `UPDATE subscribers SET status = 'unsubscribed', left_at = ?2 WHERE id = ?1 AND status IN ('confirmed', 'pending') RETURNING id`,
+  )
+    .bind(verified.subscriberId, now)
+    .first();
+  return { ok: true, changed: row !== null };
+}
+

@@ -1,0 +1,73 @@
+// The confirmation and welcome emails: rendered and sent by the queue consumer, paced like issues.
+// Each email's idempotency key names the request it answers, so a redelivered message sends nothing new.
+import { renderConfirmationEmail, renderWelcomeEmail } from '../../emails/render';
+import type { Config, Env } from '../config';
+import { listHeaders, unsubscribeUrl } from '../mail/headers';
+import { takeSlot } from '../mail/pacer';
+import type { MailTransport, OutgoingEmail, SendResult } from '../mail/transport';
+import type { ConfirmationMessage, WelcomeMessage } from '../messages';
+import { signConfirmToken, signUnsubscribeToken } from './tokens';
+
+type Subscriber = { id: number; email: string; name: string | null; status: string; confirmationSentAt: number | null; confirmedAt: number | null };
+
+async function loadSubscriber(db: D1Database, id: number): Promise<Subscriber | null> {
+  return db
+    .prepare('SELECT id, email, name, status, confirmation_sent_at AS confirmationSentAt, confirmed_at AS confirmedAt FROM subscribers WHERE id = ?1')
+    .bind(id)
+    .first<Subscriber>();
+}
+
+/** null when there is nothing to send (confirmed meanwhile, erased, or superseded). */
+export async function sendConfirmation(env: Env, config: Config, transport: MailTransport, message: ConfirmationMessage): Promise<SendResult | null> {
+  const subscriber = await loadSubscriber(env.DB, message.subscriberId);
+  if (!subscriber || subscriber.status === 'confirmed' || subscriber.confirmationSentAt !== message.requestedAt) return null;
+  // Signed with the request's time, so a retry builds the identical email (same key, same payload).
+  const token = await signConfirmToken(config.tokenSecret, subscriber.id, message.requestedAt);
+  const rendered = await renderConfirmationEmail({
+    newsletterName: config.newsletterName,
+    siteUrl: config.publicUrl,
+    confirmUrl: `${config.publicUrl}/confirm?token=${encodeURIComponent(token)}`,
+    name: subscriber.name,
+  });
+  return send(env, config, transport, `confirm-${subscriber.id}-${message.requestedAt}`, {
+    to: subscriber.email,
+    from: config.fromEmail,
+    replyTo: config.replyTo,
+    subject: rendered.subject,
+    html: rendered.html,
+    text: rendered.text,
+    headers: {},
+  });
+}
+
+export async function sendWelcome(env: Env, config: Config, transport: MailTransport, message: WelcomeMessage): Promise<SendResult | null> {
+  const subscriber = await loadSubscriber(env.DB, message.subscriberId);
+  if (!subscriber || subscriber.status !== 'confirmed' || subscriber.confirmedAt !== message.confirmedAt) return null;
+  const latest = await env.DB.prepare(`SELECT slug, subject AS title FROM sends WHERE status = 'sent' ORDER BY started_at DESC LIMIT 1`).first<{
+    slug: string;
+    title: string;
+  }>();
+  const unsubscribe = unsubscribeUrl(config, await signUnsubscribeToken(config.tokenSecret, subscriber.id));
+  const rendered = await renderWelcomeEmail({
+    newsletterName: config.newsletterName,
+    siteUrl: config.publicUrl,
+    archiveUrl: `${config.publicUrl}/archive`,
+    latestIssue: latest ? { title: latest.title, url: `${config.publicUrl}/archive/${latest.slug}` } : null,
+    unsubscribeUrl: unsubscribe,
+    name: subscriber.name,
+  });
+  return send(env, config, transport, `welcome-${subscriber.id}-${message.confirmedAt}`, {
+    to: subscriber.email,
+    from: config.fromEmail,
+    replyTo: config.replyTo,
+    subject: rendered.subject,
+    html: rendered.html,
+    text: rendered.text,
+    headers: listHeaders(config, unsubscribe),
+  });
+}
+
+async function send(env: Env, config: Config, transport: MailTransport, key: string, email: OutgoingEmail): Promise<SendResult> {
+  if (transport.paced) await takeSlot(env.DB, config.sendRatePerSecond);
+  return transport.sendBatch([email], key);
+}

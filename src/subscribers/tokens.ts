@@ -1,0 +1,71 @@
+// Signed, purpose-bound tokens for confirm and unsubscribe links (HMAC-SHA256 with TOKEN_SECRET).
+//   confirm:      c.<subscriberId>.<issuedAtSeconds>.<signature>   expires after 7 days
+//   unsubscribe:  u.<subscriberId>.<signature>                     never expires, and is the same
+//                                                                  every time (a retried batch is identical)
+// The purpose letter is signed too, so a token for one purpose never works for the other.
+// Verification goes through crypto.subtle.verify, which compares in constant time.
+
+export type TokenPurpose = 'confirm' | 'unsubscribe';
+export const CONFIRM_TOKEN_TTL_MS = 7 * 24 * 60 * 60 * 1000;
+
+export type VerifiedToken = { ok: true; subscriberId: number; issuedAt: number | null } | { ok: false; reason: 'malformed' | 'signature' | 'expired' | 'purpose' };
+
+const PREFIX: Record<TokenPurpose, string> = { confirm: 'c', unsubscribe: 'u' };
+const MAX_TOKEN_LENGTH = 200;
+const keys = new Map<string, Promise<CryptoKey>>();
+
+export async function signConfirmToken(secret: string, subscriberId: number, now: number): Promise<string> {
+  const body = `c.${subscriberId}.${Math.floor(now / 1000)}`;
+  return `${body}.${await sign(secret, body)}`;
+}
+
+export async function signUnsubscribeToken(secret: string, subscriberId: number): Promise<string> {
+  const body = `u.${subscriberId}`;
+  return `${body}.${await sign(secret, body)}`;
+}
+
+export async function verifyToken(secret: string, purpose: TokenPurpose, token: unknown, now: number): Promise<VerifiedToken> {
+  if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH) return { ok: false, reason: 'malformed' };
+  const parts = token.split('.');
+  const expected = purpose === 'confirm' ? 4 : 3;
+  if (parts[0] !== PREFIX[purpose]) {
+    return { ok: false, reason: parts[0] === 'c' || parts[0] === 'u' ? 'purpose' : 'malformed' };
+  }
+  if (parts.length !== expected || !parts.slice(1, -1).every((p) => /^[0-9]{1,15}$/.test(p))) return { ok: false, reason: 'malformed' };
+  const signature = fromBase64Url(parts[parts.length - 1]);
+  if (!signature) return { ok: false, reason: 'malformed' };
+  const body = parts.slice(0, -1).join('.');
+  const valid = await crypto.subtle.verify('HMAC', await key(secret), signature, new TextEncoder().encode(body));
+  if (!valid) return { ok: false, reason: 'signature' };
+  const subscriberId = Number(parts[1]);
+  if (purpose === 'unsubscribe') return { ok: true, subscriberId, issuedAt: null };
+  const issuedAt = Number(parts[2]) * 1000;
+  if (now - issuedAt > CONFIRM_TOKEN_TTL_MS || issuedAt - now > 60_000) return { ok: false, reason: 'expired' };
+  return { ok: true, subscriberId, issuedAt };
+}
+
+async function sign(secret: string, body: string): Promise<string> {
+  const mac = await crypto.subtle.sign('HMAC', await key(secret), new TextEncoder().encode(body));
+  return toBase64Url(new Uint8Array(mac));
+}
+
+function key(secret: string): Promise<CryptoKey> {
+  let k = keys.get(secret);
+  if (!k) {
+    k = crypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
+    keys.set(secret, k);
+  }
+  return k;
+}
+
+function toBase64Url(bytes: Uint8Array): string {
+  let binary = '';
+  for (const b of bytes) binary += String.fromCharCode(b);
+  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+function fromBase64Url(text: string): Uint8Array | null {
+  if (!/^[A-Za-z0-9_-]{43}$/.test(text)) return null; // exactly 32 bytes of SHA-256
+  const binary = atob(text.replace(/-/g, '+').replace(/_/g, '/') + '=');
+  return Uint8Array.from(binary, (c) => c.charCodeAt(0));
+}

@@ -1,0 +1,82 @@
+import type React from "react";
+
+export type Site = { name: string; tagline: string };
+
+export type LayoutProps = {
+  site: Site;
+  /** Page title; the document title becomes "{title} · {site.name}". */
+  title: string;
+  /** Meta description; defaults to the tagline. */
+  description?: string;
+  /** Which nav entry is the current page, for aria-current. */
+  current?: "home" | "archive";
+  /** Token pages and the dev outbox: noindex + no-referrer. */
+  noindex?: boolean;
+  /** Wider main column (the dev outbox). */
+  wide?: boolean;
+  children?: React.ReactNode;
+};
+
+export function Layout({ site, title, description, current, noindex, wide, children }: LayoutProps) {
+  return (
+    <html lang="en">
+      <head>
+        <meta charSet="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <meta name="color-scheme" content="light dark" />
+        <title>{`${title} · ${site.name}`}</title>
+        <meta name="description" content={description ?? site.tagline} />
+        {noindex ? <meta name="robots" content="noindex, nofollow" /> : null}
+        {noindex ? <meta name="referrer" content="no-referrer" /> : null}
+        <link rel="stylesheet" href="/styles.css" />
+        <link rel="alternate" type="application/rss+xml" title={site.name} href="/feed.xml" />
+      </head>
+      <body>
+        <a className="skip-link" href="#main">
+          Skip to content
+        </a>
+        <header className="site-header">
+          <div className="wrap site-header__inner">
+            <a className="brand" href="/" aria-current={current === "home" ? "page" : undefined}>
+              {site.name}
+            </a>
+            <nav aria-label="Site">
+              <ul className="nav">
+                <li>
+                  <a href="/archive" aria-current={current === "archive" ? "page" : undefined}>
+                    Archive
+                  </a>
+                </li>
+                <li>
+                  <a href="/feed.xml">RSS</a>
+                </li>
+              </ul>
+            </nav>
+          </div>
+        </header>
+        <main id="main" tabIndex={-1} className={wide ? "wrap wrap--wide" : "wrap"}>
+          {children}
+        </main>
+        <footer className="site-footer">
+          <div className="wrap">
+            <p>
+              <strong>{site.name}</strong>
+              {site.tagline ? <span> · {site.tagline}</span> : null}
+            </p>
+            <ul className="footer-links">
+              <li>
+                <a href="/">Subscribe</a>
+              </li>
+              <li>
+                <a href="/archive">Archive</a>
+              </li>
+              <li>
+                <a href="/feed.xml">RSS feed</a>
+              </li>
+            </ul>
+          </div>
+        </footer>
+      </body>
+    </html>
+  );
+}

@@ -1,0 +1,66 @@
+// Reader-facing pages that are not part of the subscriber lifecycle: home, archive, feed, styles, health.
+import { Hono } from 'hono';
+import { marked } from 'marked';
+import { page, site, fail } from '../http/respond';
+import type { AppEnv } from '../http/types';
+import type { Article } from '../issues/article';
+import { allArticles, findArticle } from '../issues/catalog';
+import { ArchivePage, ArticlePage, SubscribePage } from './pages';
+import { rssFeed } from './feed';
+import { stylesheet } from './styles';
+
+export const webRoutes = new Hono<AppEnv>();
+
+/** Articles whose send has started, newest first: the "view in browser" link works from the first email. */
+async function publishedArticles(db: D1Database): Promise<Article[]> {
+  const { results } = await db.prepare('SELECT slug FROM sends').all<{ slug: string }>();
+  const published = new Set(results.map((r) => r.slug));
+  return allArticles()
+    .filter((a) => published.has(a.slug))
+    .reverse();
+}
+
+webRoutes.get('/', async (c) => {
+  const [latest] = await publishedArticles(c.env.DB);
+  if (c.req.header('accept')?.includes('application/json') && !c.req.header('accept')?.includes('text/html')) {
+    return c.json({ name: c.get('config').newsletterName, subscribe: { method: 'POST', url: '/subscribe', fields: ['email', 'name'] } });
+  }
+  const turnstileSiteKey = c.get('config').turnstile?.siteKey ?? null;
+  return page(c, SubscribePage({ site: site(c), turnstileSiteKey, latest: latest ? { title: latest.title, url: `/archive/${latest.slug}`, date: latest.date } : null }));
+});
+
+webRoutes.get('/archive', async (c) => {
+  const issues = (await publishedArticles(c.env.DB)).map(({ slug, title, date, summary }) => ({ slug, title, date, summary }));
+  if (c.req.header('accept')?.includes('application/json')) return c.json({ issues });
+  return page(c, ArchivePage({ site: site(c), issues }));
+});
+
+webRoutes.get('/archive/:slug', async (c) => {
+  const slug = c.req.param('slug');
+  const article = /^[a-z0-9-]{1,200}$/.test(slug) ? findArticle(slug) : undefined;
+  const sent = article && (await c.env.DB.prepare('SELECT 1 FROM sends WHERE slug = ?1').bind(slug).first());
+  if (!article || !sent) return fail(c, 404, 'not_found', 'There is no published issue at this address. See the archive for every issue.', 'Not found');
+  const html = await marked.parse(article.markdown);
+  if (c.req.header('accept')?.includes('application/json')) {
+    return c.json({ slug, title: article.title, date: article.date, summary: article.summary, html });
+  }
+  return page(c, ArticlePage({ site: site(c), title: article.title, date: article.date, summary: article.summary, html }));
+});
+
+webRoutes.get('/feed.xml', async (c) => {
+  const config = c.get('config');
+  const xml = rssFeed(config, await publishedArticles(c.env.DB));
+  return c.body(xml, 200, { 'Content-Type': 'application/rss+xml; charset=utf-8' });
+});
+
+webRoutes.get('/styles.css', (c) => c.body(stylesheet, 200, { 'Content-Type': 'text/css; charset=utf-8', 'Cache-Control': 'public, max-age=3600' }));
+
+webRoutes.get('/health', async (c) => {
+  try {
+    await c.env.DB.prepare('SELECT 1').first();
+    return c.json({ ok: true });
+  } catch (error) {
+    console.error(`health: D1 did not answer: ${(error as Error).message}`);
+    return c.json({ ok: false, error: { code: 'database_unavailable', message: 'D1 did not answer.' } }, 503);
+  }
+});

@@ -1,0 +1,12 @@
+// The bindings tests see: the Worker's own, plus what vitest.config.ts adds.
+import type { D1Migration } from 'cloudflare:test';
+import type { Env as WorkerEnv } from '../src/config';
+
+declare global {
+  namespace Cloudflare {
+    interface Env extends WorkerEnv {
+      TEST_MIGRATIONS: D1Migration[];
+      FAKE_RESEND_URL: string;
+    }
+  }
+}

@@ -1,0 +1,901 @@
+/**
+ * A fake of the Resend HTTP API, served by a Node `http` server on 127.0.0.1.
+ *
+ * Used by
+ *  - vitest's globalSetup: code running inside workerd reaches it with `fetch`
+ *    through `RESEND_BASE_URL` (the `resend` SDK takes it as `baseUrl`);
+ *  - the benchmark, which pushes tens of thousands of emails through it.
+ *
+ * Test code in workerd cannot touch Node memory, so everything the Node API
+ * offers (`configure`, `reset`, `state`, scripted faults) is also reachable over
+ * unauthenticated JSON control endpoints under `/__control/`.
+ *
+ * Resend API surface that is faked:
+ *  - `POST /emails`        one email        → 200 `{"id"}`
+ *  - `POST /emails/batch`  1..100 emails    → 200 `{"data":[{"id"}...]}` (+ `"errors"` in permissive mode)
+ *  - `GET  /emails/:id`    a stored email in Resend's shape (no auth needed here)
+ * with Bearer auth, validation, `x-batch-validation`, `Idempotency-Key`, a token-bucket
+ * rate limit with `ratelimit-*` / `retry-after` headers, and injectable faults.
+ * Errors always have the body `{"statusCode", "name", "message"}`, which the SDK JSON-parses.
+ *
+ * Order of processing for an API request (each step may answer early):
+ *   read body → auth → rate-limit token → Idempotency-Key check → idempotency lookup
+ *   (in flight → 409, other body → 409, same body → replay) → fault outcome (script,
+ *   else seeded random draws) → validation → accept.  All state changes (emails
+ *   recorded, key bound or released) happen after `latencyMs`, just before answering,
+ *   so a key stays "in flight" for the whole latency window.
+ *
+ * Run directly for manual testing / the benchmark:
+ *   npx tsx tests/support/node/fake-resend.ts --port 3999 --rate 10
+ * (also --latency MS, --seed N, --api-key KEY, --fault-429 P, --fault-500 P,
+ *  --fault-lost P, --invalid a@x.com,b@y.com, --no-bodies). Prints the URL.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createHash, randomUUID } from 'node:crypto';
+import { realpathSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+// ---------------------------------------------------------------------------
+// Public types
+// ---------------------------------------------------------------------------
+
+/** Probabilities (0..1) per API request, drawn independently in this order. */
+export interface FakeResendFaults {
+  /** 429 `rate_limit_exceeded` with `retry-after: 1`; nothing accepted. */
+  rateLimited?: number;
+  /** 500 `internal_server_error`; nothing accepted. */
+  serverError?: number;
+  /** Emails accepted and recorded, success remembered for the key, but the client gets a 500. */
+  lostAnswer?: number;
+}
+
+export interface FakeResendOptions {
+  /** Token bucket: capacity = ratePerSecond (at least 1), refilled at ratePerSecond tokens/s. Default 10. 0 = unlimited. */
+  ratePerSecond?: number;
+  /** Delay added before answering each API call. Default 0. */
+  latencyMs?: number;
+  faults?: FakeResendFaults;
+  /** Seed of the PRNG used for fault draws. Default 1. */
+  seed?: number;
+  /** Addresses treated as permanently invalid (422 in strict batch mode, per-index error in permissive mode). */
+  invalidRecipients?: string[];
+  /** Required Bearer key. Default 're_test_key'. */
+  apiKey?: string;
+  /** Store html/text bodies of accepted emails. Default true; set false for big benchmarks. */
+  keepBodies?: boolean;
+}
+
+/** Outcomes that can be scripted with `POST /__control/script`. */
+export type FaultOutcome = 'rateLimited' | 'serverError' | 'lostAnswer' | 'invalid' | 'ok';
+export const FAULT_OUTCOMES: readonly FaultOutcome[] = ['rateLimited', 'serverError', 'lostAnswer', 'invalid', 'ok'];
+
+export interface EmailTag {
+  name: string;
+  value: string;
+}
+
+/** An accepted email as recorded by the fake. */
+export interface StoredEmail {
+  id: string;
+  from: string;
+  /** Always an array, as given (may include display names: `Name <a@b.c>`). */
+  to: string[];
+  cc: string[];
+  bcc: string[];
+  subject: string;
+  /** null when not sent, or when `keepBodies` is false. */
+  html: string | null;
+  text: string | null;
+  headers: Record<string, string>;
+  /** `reply_to`, normalised to an array ([] when absent). */
+  replyTo: string[];
+  tags: EmailTag[];
+  idempotencyKey: string | null;
+  /** Index in the batch request; null for `POST /emails`. */
+  batchIndex: number | null;
+  /** ISO timestamp. */
+  acceptedAt: string;
+}
+
+export interface FakeResendCounters {
+  /** API requests received (`POST /emails`, `POST /emails/batch`), whatever their outcome. */
+  requests: number;
+  /** Emails accepted (including those of lost answers). */
+  accepted: number;
+  /** API requests that accepted at least one email (including lost answers). */
+  acceptedRequests: number;
+  /** 429s because the client went faster than the token bucket allows. */
+  paceLimited429: number;
+  /** 429s injected by `faults.rateLimited` or the script. */
+  injected429: number;
+  /** Injected 500s that accepted nothing. */
+  serverErrors: number;
+  /** Injected "accepted but answered 500". */
+  lostAnswers: number;
+  /** Requests answered from the idempotency store. */
+  idempotentReplays: number;
+  /** 409 invalid_idempotent_request + concurrent_idempotent_requests. */
+  conflicts409: number;
+  /** 422 validation_error answers (whole request rejected). */
+  validationErrors: number;
+  /** Emails rejected individually in permissive batches (the request itself got 200). */
+  rejectedEmails: number;
+  /** 401/403 answers. */
+  authErrors: number;
+}
+
+export interface ResolvedFakeResendOptions {
+  ratePerSecond: number;
+  latencyMs: number;
+  faults: Required<FakeResendFaults>;
+  seed: number;
+  invalidRecipients: string[];
+  apiKey: string;
+  keepBodies: boolean;
+}
+
+export interface FakeResendState {
+  /** Present unless a summary was asked for. In acceptance order. */
+  emails?: StoredEmail[];
+  /** Present in summaries: bare lower-cased address (to, cc and bcc) → number of accepted emails. */
+  recipients?: Record<string, number>;
+  emailCount: number;
+  counters: FakeResendCounters;
+  options: ResolvedFakeResendOptions;
+  /** Scripted outcomes not consumed yet. */
+  script: FaultOutcome[];
+}
+
+export interface FakeResend {
+  /** e.g. http://127.0.0.1:41234 */
+  url: string;
+  configure(o: Partial<FakeResendOptions>): void;
+  /** Forget emails, idempotency keys, counters, scripted faults and rate buckets; reseed the PRNG; keep options. */
+  reset(): void;
+  state(opts?: { summary?: boolean }): FakeResendState;
+  close(): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------
+// Constants and small helpers
+// ---------------------------------------------------------------------------
+
+const MAX_BODY_BYTES = 50 * 1024 * 1024;
+const MAX_BATCH = 100;
+const MAX_RECIPIENTS = 50;
+const MAX_IDEMPOTENCY_KEY = 256;
+/** Advertised by `ratelimit-*` headers when the rate is unlimited (0). */
+const UNLIMITED_ADVERTISED = 1_000_000;
+
+const DEFAULTS: ResolvedFakeResendOptions = {
+  ratePerSecond: 10,
+  latencyMs: 0,
+  faults: { rateLimited: 0, serverError: 0, lostAnswer: 0 },
+  seed: 1,
+  invalidRecipients: [],
+  apiKey: 're_test_key',
+  keepBodies: true,
+};
+
+/** Resend's error names used here (subset of the SDK's RESEND_ERROR_CODE_KEY). */
+type ErrorName =
+  | 'validation_error'
+  | 'missing_api_key'
+  | 'invalid_api_key'
+  | 'not_found'
+  | 'method_not_allowed'
+  | 'invalid_idempotency_key'
+  | 'invalid_idempotent_request'
+  | 'concurrent_idempotent_requests'
+  | 'rate_limit_exceeded'
+  | 'internal_server_error';
+
+/** A fully decided answer: status, serialised JSON body, extra headers. */
+interface Answer {
+  status: number;
+  body: string;
+  headers: Record<string, string>;
+}
+
+function jsonAnswer(status: number, value: unknown, headers: Record<string, string> = {}): Answer {
+  return { status, body: JSON.stringify(value), headers };
+}
+
+function errorAnswer(status: number, name: ErrorName, message: string, headers: Record<string, string> = {}): Answer {
+  return jsonAnswer(status, { statusCode: status, name, message }, headers);
+}
+
+/** mulberry32: tiny seeded PRNG, returns floats in [0, 1). */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Sleep with an unref'd timer, so a pending answer never keeps the process alive on its own. */
+function sleep(ms: number): Promise<void> {
+  if (ms <= 0) return Promise.resolve();
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function clampProbability(p: number | undefined, fallback: number): number {
+  if (p === undefined || !Number.isFinite(p)) return fallback;
+  return Math.min(1, Math.max(0, p));
+}
+
+/** Read the whole request body; past `limit` bytes keep draining but stop buffering. */
+function readBody(req: IncomingMessage, limit: number): Promise<{ raw: Buffer; tooLarge: boolean }> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        tooLarge = true;
+        chunks.length = 0;
+      } else if (!tooLarge) {
+        chunks.push(chunk);
+      }
+    });
+    req.on('end', () => resolve({ raw: tooLarge ? Buffer.alloc(0) : Buffer.concat(chunks, size), tooLarge }));
+    req.on('error', reject);
+  });
+}
+
+function send(res: ServerResponse, answer: Answer): void {
+  if (res.writableEnded || res.destroyed) return;
+  res.writeHead(answer.status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(answer.body),
+    ...answer.headers,
+  });
+  res.end(answer.body);
+}
+
+// ---------------------------------------------------------------------------
+// Address and email validation
+// ---------------------------------------------------------------------------
+
+/** Bare address: a local part without spaces/brackets, a dotted domain. Deliberately simple. */
+const ADDRESS_RE = /^[^\s@<>()[\]\\,;:"]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$/;
+/** `Display Name <address>` form. */
+const NAMED_RE = /^([^<>]*)<([^<>]+)>$/;
+const TAG_PART_RE = /^[A-Za-z0-9_-]{1,256}$/;
+const FORMAT_HINT = 'The email address needs to follow the `email@example.com` or `Name <email@example.com>` format.';
+
+/** Extract the bare address of `a@b.c` or `Name <a@b.c>`; null when malformed. */
+function bareAddress(s: string): string | null {
+  const trimmed = s.trim();
+  const named = NAMED_RE.exec(trimmed);
+  const addr = named ? named[2]!.trim() : trimmed;
+  return ADDRESS_RE.test(addr) ? addr : null;
+}
+
+/** An email after validation, before an id is assigned. */
+interface ValidEmail {
+  from: string;
+  to: string[];
+  cc: string[];
+  bcc: string[];
+  /** Bare lower-cased addresses of to + cc + bcc (for the recipients summary). */
+  recipientKeys: string[];
+  subject: string;
+  html: string | null;
+  text: string | null;
+  headers: Record<string, string>;
+  replyTo: string[];
+  tags: EmailTag[];
+}
+
+type Validation = { ok: true; email: ValidEmail } | { ok: false; message: string };
+
+/**
+ * Validate one email of the Resend API shape (snake_case, as the SDK sends it).
+ * `invalid` holds lower-cased addresses treated as permanently invalid.
+ */
+function validateEmail(input: unknown, inBatch: boolean, invalid: ReadonlySet<string>): Validation {
+  const fail = (message: string): Validation => ({ ok: false, message });
+  if (!isPlainObject(input)) return fail('The email must be a JSON object.');
+
+  // from
+  if (input.from === undefined || input.from === null || input.from === '') return fail('Missing `from` field.');
+  if (typeof input.from !== 'string' || bareAddress(input.from) === null) return fail(`Invalid \`from\` field. ${FORMAT_HINT}`);
+
+  // to / cc / bcc
+  const recipientKeys: string[] = [];
+  const addressList = (field: 'to' | 'cc' | 'bcc', required: boolean): string[] | string => {
+    const v = input[field];
+    if (v === undefined || v === null || v === '' || (Array.isArray(v) && v.length === 0)) {
+      return required ? `Missing \`${field}\` field.` : [];
+    }
+    const list: unknown[] = Array.isArray(v) ? v : [v];
+    if (list.length > MAX_RECIPIENTS) return `Too many recipients in \`${field}\` field. The maximum is ${MAX_RECIPIENTS}.`;
+    const out: string[] = [];
+    for (const item of list) {
+      if (typeof item !== 'string') return `Invalid \`${field}\` field. Expected a string or an array of strings.`;
+      const bare = bareAddress(item);
+      if (bare === null) return `Invalid \`${field}\` field. ${FORMAT_HINT}`;
+      const key = bare.toLowerCase();
+      if (invalid.has(key)) return `Invalid \`${field}\` field. The address \`${bare}\` is not a valid recipient.`;
+      recipientKeys.push(key);
+      out.push(item);
+    }
+    return out;
+  };
+  const to = addressList('to', true);
+  if (typeof to === 'string') return fail(to);
+  const cc = addressList('cc', false);
+  if (typeof cc === 'string') return fail(cc);
+  const bcc = addressList('bcc', false);
+  if (typeof bcc === 'string') return fail(bcc);
+
+  // subject
+  if (input.subject === undefined || input.subject === null || input.subject === '') return fail('Missing `subject` field.');
+  if (typeof input.subject !== 'string') return fail('Invalid `subject` field. Expected a string.');
+
+  // html / text
+  const html = input.html ?? null;
+  const text = input.text ?? null;
+  if (html !== null && typeof html !== 'string') return fail('Invalid `html` field. Expected a string.');
+  if (text !== null && typeof text !== 'string') return fail('Invalid `text` field. Expected a string.');
+  if (!html && !text) return fail('Missing `html` or `text` field.');
+
+  // headers
+  const headers: Record<string, string> = {};
+  if (input.headers !== undefined && input.headers !== null) {
+    if (!isPlainObject(input.headers)) return fail('Invalid `headers` field. Expected an object of strings.');
+    for (const [k, v] of Object.entries(input.headers)) {
+      if (typeof v !== 'string') return fail(`Invalid \`headers\` field. The value of \`${k}\` must be a string.`);
+      headers[k] = v;
+    }
+  }
+
+  // reply_to
+  const replyTo: string[] = [];
+  if (input.reply_to !== undefined && input.reply_to !== null) {
+    const list: unknown[] = Array.isArray(input.reply_to) ? input.reply_to : [input.reply_to];
+    for (const item of list) {
+      if (typeof item !== 'string' || bareAddress(item) === null) return fail(`Invalid \`reply_to\` field. ${FORMAT_HINT}`);
+      replyTo.push(item);
+    }
+  }
+
+  // tags
+  const tags: EmailTag[] = [];
+  if (input.tags !== undefined && input.tags !== null) {
+    if (!Array.isArray(input.tags)) return fail('Invalid `tags` field. Expected an array of {name, value}.');
+    for (const t of input.tags) {
+      if (!isPlainObject(t) || typeof t.name !== 'string' || typeof t.value !== 'string') {
+        return fail('Invalid `tags` field. Expected an array of {name, value}.');
+      }
+      if (!TAG_PART_RE.test(t.name) || !TAG_PART_RE.test(t.value)) {
+        return fail('Invalid `tags` field. Tag names and values can only contain ASCII letters, numbers, underscores or dashes.');
+      }
+      tags.push({ name: t.name, value: t.value });
+    }
+  }
+
+  // Batch limitations (documented by Resend: no attachments, no scheduling in batches).
+  if (inBatch) {
+    if (Array.isArray(input.attachments) && input.attachments.length > 0) return fail('The `attachments` field is not supported in batch sending.');
+    if (input.scheduled_at !== undefined && input.scheduled_at !== null) return fail('The `scheduled_at` field is not supported in batch sending.');
+  }
+
+  return {
+    ok: true,
+    email: { from: input.from, to, cc, bcc, recipientKeys, subject: input.subject, html, text, headers, replyTo, tags },
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Token bucket
+// ---------------------------------------------------------------------------
+
+interface Bucket {
+  tokens: number;
+  /** performance.now() of the last refill. */
+  at: number;
+}
+
+interface RateDecision {
+  ok: boolean;
+  /** `ratelimit-*` headers (and `retry-after` when refused). */
+  headers: Record<string, string>;
+}
+
+// ---------------------------------------------------------------------------
+// The server
+// ---------------------------------------------------------------------------
+
+/** Idempotency record: in flight until the first request finishes; then its final answer. */
+type IdempotencyEntry = { state: 'pending'; hash: string } | { state: 'done'; hash: string; answer: Answer };
+
+function resolveOptions(base: ResolvedFakeResendOptions, o: Partial<FakeResendOptions>): ResolvedFakeResendOptions {
+  const num = (v: number | undefined, fallback: number): number => (v !== undefined && Number.isFinite(v) && v >= 0 ? v : fallback);
+  return {
+    ratePerSecond: num(o.ratePerSecond, base.ratePerSecond),
+    latencyMs: num(o.latencyMs, base.latencyMs),
+    faults: {
+      rateLimited: clampProbability(o.faults?.rateLimited, base.faults.rateLimited),
+      serverError: clampProbability(o.faults?.serverError, base.faults.serverError),
+      lostAnswer: clampProbability(o.faults?.lostAnswer, base.faults.lostAnswer),
+    },
+    seed: o.seed !== undefined && Number.isFinite(o.seed) ? o.seed : base.seed,
+    invalidRecipients: Array.isArray(o.invalidRecipients) ? o.invalidRecipients.filter((s) => typeof s === 'string') : base.invalidRecipients,
+    apiKey: typeof o.apiKey === 'string' && o.apiKey !== '' ? o.apiKey : base.apiKey,
+    keepBodies: typeof o.keepBodies === 'boolean' ? o.keepBodies : base.keepBodies,
+  };
+}
+
+function emptyCounters(): FakeResendCounters {
+  return {
+    requests: 0,
+    accepted: 0,
+    acceptedRequests: 0,
+    paceLimited429: 0,
+    injected429: 0,
+    serverErrors: 0,
+    lostAnswers: 0,
+    idempotentReplays: 0,
+    conflicts409: 0,
+    validationErrors: 0,
+    rejectedEmails: 0,
+    authErrors: 0,
+  };
+}
+
+export async function startFakeResend(options: FakeResendOptions & { port?: number } = {}): Promise<FakeResend> {
+  const { port = 0, ...rest } = options;
+  let opts = resolveOptions(DEFAULTS, rest);
+  let invalidSet = new Set(opts.invalidRecipients.map((a) => a.trim().toLowerCase()));
+
+  // Mutable state, all replaced by reset().
+  let emails: StoredEmail[] = [];
+  let byId = new Map<string, StoredEmail>();
+  let recipients = new Map<string, number>();
+  let idempotency = new Map<string, IdempotencyEntry>();
+  let counters = emptyCounters();
+  let script: FaultOutcome[] = [];
+  let buckets = new Map<string, Bucket>();
+  let random = mulberry32(opts.seed);
+  /** Bumped by reset(): requests in flight across a reset do not record into the new state. */
+  let generation = 0;
+
+  const configure = (o: Partial<FakeResendOptions>): void => {
+    const before = opts;
+    opts = resolveOptions(opts, o);
+    invalidSet = new Set(opts.invalidRecipients.map((a) => a.trim().toLowerCase()));
+    if (opts.seed !== before.seed || o.seed !== undefined) random = mulberry32(opts.seed);
+    if (opts.ratePerSecond !== before.ratePerSecond || opts.apiKey !== before.apiKey) buckets = new Map();
+  };
+
+  const reset = (): void => {
+    generation++;
+    emails = [];
+    byId = new Map();
+    recipients = new Map();
+    idempotency = new Map();
+    counters = emptyCounters();
+    script = [];
+    buckets = new Map();
+    random = mulberry32(opts.seed);
+  };
+
+  const state = (o: { summary?: boolean } = {}): FakeResendState => {
+    const base = {
+      emailCount: emails.length,
+      counters: { ...counters },
+      options: { ...opts, faults: { ...opts.faults }, invalidRecipients: [...opts.invalidRecipients] },
+      script: [...script],
+    };
+    if (o.summary) return { ...base, recipients: Object.fromEntries(recipients) };
+    return { ...base, emails: [...emails] };
+  };
+
+  /** Take one token for `key`; returns the headers every answer carries. */
+  const takeToken = (key: string): RateDecision => {
+    const rate = opts.ratePerSecond;
+    if (rate <= 0) {
+      const n = String(UNLIMITED_ADVERTISED);
+      return { ok: true, headers: { 'ratelimit-limit': n, 'ratelimit-remaining': n, 'ratelimit-reset': '0' } };
+    }
+    const capacity = Math.max(1, rate);
+    const now = performance.now();
+    let b = buckets.get(key);
+    if (!b) {
+      b = { tokens: capacity, at: now };
+      buckets.set(key, b);
+    }
+    b.tokens = Math.min(capacity, b.tokens + ((now - b.at) / 1000) * rate);
+    b.at = now;
+    const ok = b.tokens >= 1;
+    if (ok) b.tokens -= 1;
+    const headers: Record<string, string> = {
+      'ratelimit-limit': String(Math.floor(capacity)),
+      'ratelimit-remaining': String(Math.floor(b.tokens)),
+      // Seconds until the bucket is full again.
+      'ratelimit-reset': String(Math.ceil((capacity - b.tokens) / rate)),
+    };
+    if (!ok) headers['retry-after'] = String(Math.max(1, Math.ceil((1 - b.tokens) / rate)));
+    return { ok, headers };
+  };
+
+  /** Next fault outcome: the script first, else three independent seeded draws. */
+  const nextOutcome = (): FaultOutcome => {
+    const scripted = script.shift();
+    if (scripted) return scripted;
+    const f = opts.faults;
+    // Always draw all three so the PRNG sequence does not depend on the outcomes.
+    const r429 = random();
+    const r500 = random();
+    const rLost = random();
+    if (r429 < f.rateLimited) return 'rateLimited';
+    if (r500 < f.serverError) return 'serverError';
+    if (rLost < f.lostAnswer) return 'lostAnswer';
+    return 'ok';
+  };
+
+  /** Record accepted emails (O(1) per email). */
+  const record = (accepted: { id: string; email: ValidEmail; batchIndex: number | null }[], idempotencyKey: string | null): void => {
+    const acceptedAt = new Date().toISOString();
+    for (const { id, email, batchIndex } of accepted) {
+      const stored: StoredEmail = {
+        id,
+        from: email.from,
+        to: email.to,
+        cc: email.cc,
+        bcc: email.bcc,
+        subject: email.subject,
+        html: opts.keepBodies ? email.html : null,
+        text: opts.keepBodies ? email.text : null,
+        headers: email.headers,
+        replyTo: email.replyTo,
+        tags: email.tags,
+        idempotencyKey,
+        batchIndex,
+        acceptedAt,
+      };
+      emails.push(stored);
+      byId.set(id, stored);
+      for (const r of email.recipientKeys) recipients.set(r, (recipients.get(r) ?? 0) + 1);
+    }
+    counters.accepted += accepted.length;
+    if (accepted.length > 0) counters.acceptedRequests++;
+  };
+
+  /** `POST /emails` and `POST /emails/batch`. */
+  const handleSend = async (req: IncomingMessage, raw: Buffer, isBatch: boolean): Promise<Answer> => {
+    counters.requests++;
+    const gen = generation;
+    const latency = opts.latencyMs;
+
+    // --- auth
+    const auth = req.headers.authorization;
+    const bearer = auth ? /^Bearer\s+(\S+)\s*$/i.exec(auth) : null;
+    if (!bearer) {
+      counters.authErrors++;
+      await sleep(latency);
+      return errorAnswer(401, 'missing_api_key', 'Missing API key in the authorization header. Include the following header in the request: Authorization: Bearer YOUR_API_KEY');
+    }
+    const apiKey = bearer[1]!;
+    if (apiKey !== opts.apiKey) {
+      counters.authErrors++;
+      await sleep(latency);
+      return errorAnswer(403, 'invalid_api_key', 'API key is invalid');
+    }
+
+    // --- rate limit (replays and conflicts count too)
+    const rate = takeToken(apiKey);
+    const rl = rate.headers;
+    if (!rate.ok) {
+      counters.paceLimited429++;
+      await sleep(latency);
+      return errorAnswer(429, 'rate_limit_exceeded', 'Too many requests. You can only make a limited number of requests per second. Please slow down.', rl);
+    }
+
+    // --- Idempotency-Key
+    const keyHeader = req.headers['idempotency-key'];
+    const idemKey = Array.isArray(keyHeader) ? keyHeader[0] : keyHeader;
+    if (idemKey !== undefined && (idemKey.length === 0 || idemKey.length > MAX_IDEMPOTENCY_KEY)) {
+      await sleep(latency);
+      return errorAnswer(400, 'invalid_idempotency_key', `The key must be between 1-${MAX_IDEMPOTENCY_KEY} chars.`, rl);
+    }
+    let pending: IdempotencyEntry | null = null;
+    if (idemKey !== undefined) {
+      // The path is part of the hash: the same key reused on another endpoint is another request.
+      const hash = createHash('sha256').update(req.url ?? '').update('\n').update(raw).digest('base64');
+      const existing = idempotency.get(idemKey);
+      if (existing?.state === 'pending') {
+        counters.conflicts409++;
+        await sleep(latency);
+        return errorAnswer(409, 'concurrent_idempotent_requests', 'Same idempotency key used while original request is still in progress.', rl);
+      }
+      if (existing && existing.hash !== hash) {
+        counters.conflicts409++;
+        await sleep(latency);
+        return errorAnswer(409, 'invalid_idempotent_request', 'Same idempotency key used with a different request payload. Change your idempotency key or payload.', rl);
+      }
+      if (existing) {
+        // Replay: no fault, nothing sent again; fresh rate-limit headers.
+        counters.idempotentReplays++;
+        await sleep(latency);
+        return { ...existing.answer, headers: { ...existing.answer.headers, ...rl } };
+      }
+      pending = { state: 'pending', hash };
+      idempotency.set(idemKey, pending);
+    }
+
+    // --- decide the answer (state changes are applied after the latency, in finish())
+    const outcome = nextOutcome();
+    let answer: Answer;
+    let accepted: { id: string; email: ValidEmail; batchIndex: number | null }[] = [];
+    let rejectedEmails = 0;
+    const countOnFinish: (keyof FakeResendCounters)[] = [];
+
+    if (outcome === 'rateLimited') {
+      countOnFinish.push('injected429');
+      answer = errorAnswer(429, 'rate_limit_exceeded', 'Too many requests. You can only make a limited number of requests per second. Please slow down.', { ...rl, 'retry-after': '1' });
+    } else if (outcome === 'serverError') {
+      countOnFinish.push('serverErrors');
+      answer = errorAnswer(500, 'internal_server_error', 'An unexpected error occurred.', rl);
+    } else if (outcome === 'invalid') {
+      countOnFinish.push('validationErrors');
+      answer = errorAnswer(422, 'validation_error', 'Scripted validation error.', rl);
+    } else {
+      const result = validateRequest(raw, isBatch, req.headers['x-batch-validation'], invalidSet);
+      if (!result.ok) {
+        countOnFinish.push('validationErrors');
+        answer = errorAnswer(422, 'validation_error', result.message, rl);
+      } else {
+        accepted = result.accepted.map(({ email, index }) => ({ id: randomUUID(), email, batchIndex: isBatch ? index : null }));
+        rejectedEmails = result.errors.length;
+        const ids = accepted.map((a) => ({ id: a.id }));
+        answer = isBatch
+          ? jsonAnswer(200, result.permissive ? { data: ids, errors: result.errors } : { data: ids }, rl)
+          : jsonAnswer(200, ids[0], rl);
+      }
+    }
+
+    await sleep(latency);
+
+    // --- finish: apply state changes unless a reset happened meanwhile
+    if (gen !== generation) return outcome === 'lostAnswer' ? errorAnswer(500, 'internal_server_error', 'An unexpected error occurred.', rl) : answer;
+    for (const c of countOnFinish) counters[c]++;
+    counters.rejectedEmails += rejectedEmails;
+    const success = answer.status >= 200 && answer.status < 300;
+    if (success) record(accepted, idemKey ?? null);
+    if (idemKey !== undefined && pending && idempotency.get(idemKey) === pending) {
+      // Only accepted requests bind the key; the remembered answer is the real (success) one.
+      if (success) idempotency.set(idemKey, { state: 'done', hash: pending.hash, answer });
+      else idempotency.delete(idemKey);
+    }
+    if (outcome === 'lostAnswer') {
+      counters.lostAnswers++;
+      return errorAnswer(500, 'internal_server_error', 'An unexpected error occurred.', rl);
+    }
+    return answer;
+  };
+
+  /** `GET /emails/:id` (no auth, no rate limit, no faults). */
+  const handleGetEmail = (id: string): Answer => {
+    const e = byId.get(id);
+    if (!e) return errorAnswer(404, 'not_found', 'Email not found');
+    return jsonAnswer(200, {
+      object: 'email',
+      id: e.id,
+      to: e.to,
+      from: e.from,
+      created_at: e.acceptedAt,
+      subject: e.subject,
+      html: e.html,
+      text: e.text,
+      cc: e.cc.length ? e.cc : null,
+      bcc: e.bcc.length ? e.bcc : null,
+      reply_to: e.replyTo.length ? e.replyTo : null,
+      tags: e.tags,
+      scheduled_at: null,
+      last_event: 'delivered',
+    });
+  };
+
+  /** `/__control/*` endpoints (no auth). */
+  const handleControl = (method: string, path: string, search: URLSearchParams, raw: Buffer): Answer => {
+    const parseBody = (): { ok: true; value: unknown } | { ok: false; answer: Answer } => {
+      if (raw.length === 0) return { ok: true, value: {} };
+      try {
+        return { ok: true, value: JSON.parse(raw.toString('utf8')) as unknown };
+      } catch {
+        return { ok: false, answer: errorAnswer(400, 'validation_error', 'Invalid JSON body.') };
+      }
+    };
+    if (path === '/__control/state' && method === 'GET') {
+      const summary = search.get('summary');
+      return jsonAnswer(200, state({ summary: summary === '1' || summary === 'true' }));
+    }
+    if (path === '/__control/config' && method === 'POST') {
+      const body = parseBody();
+      if (!body.ok) return body.answer;
+      if (!isPlainObject(body.value)) return errorAnswer(400, 'validation_error', 'Expected a JSON object of options.');
+      configure(body.value as Partial<FakeResendOptions>);
+      return jsonAnswer(200, { options: state({ summary: true }).options });
+    }
+    if (path === '/__control/reset' && method === 'POST') {
+      reset();
+      return jsonAnswer(200, { ok: true });
+    }
+    if (path === '/__control/script' && method === 'POST') {
+      const body = parseBody();
+      if (!body.ok) return body.answer;
+      const next = isPlainObject(body.value) ? body.value.next : undefined;
+      if (!Array.isArray(next) || !next.every((o): o is FaultOutcome => FAULT_OUTCOMES.includes(o as FaultOutcome))) {
+        return errorAnswer(400, 'validation_error', `Expected {"next": [...]} with items among ${FAULT_OUTCOMES.join(', ')}.`);
+      }
+      script.push(...next);
+      return jsonAnswer(200, { script: [...script] });
+    }
+    if (['/__control/state', '/__control/config', '/__control/reset', '/__control/script'].includes(path)) {
+      return errorAnswer(405, 'method_not_allowed', `Method ${method} not allowed on ${path}.`);
+    }
+    return errorAnswer(404, 'not_found', `Unknown control endpoint ${path}.`);
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const method = req.method ?? 'GET';
+    const url = new URL(req.url ?? '/', 'http://fake-resend');
+    const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
+    const { raw, tooLarge } = await readBody(req, MAX_BODY_BYTES);
+    if (tooLarge) return send(res, errorAnswer(413, 'validation_error', `Request body larger than ${MAX_BODY_BYTES} bytes.`));
+
+    if (path.startsWith('/__control/')) return send(res, handleControl(method, path, url.searchParams, raw));
+    if (path === '/emails' || path === '/emails/batch') {
+      if (method !== 'POST') return send(res, errorAnswer(405, 'method_not_allowed', `Method ${method} not allowed on ${path}.`));
+      return send(res, await handleSend(req, raw, path === '/emails/batch'));
+    }
+    const m = /^\/emails\/([^/]+)$/.exec(path);
+    if (m && method === 'GET') return send(res, handleGetEmail(decodeURIComponent(m[1]!)));
+    return send(res, errorAnswer(404, 'not_found', `Route ${method} ${path} not found.`));
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      // A bug in the fake, not an injected fault: say so loudly.
+      console.error('[fake-resend] handler error', err);
+      send(res, errorAnswer(500, 'internal_server_error', `fake-resend bug: ${String(err)}`));
+    });
+  });
+  server.keepAliveTimeout = 30_000;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port: actualPort } = server.address() as AddressInfo;
+
+  return {
+    url: `http://127.0.0.1:${actualPort}`,
+    configure,
+    reset,
+    state,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Request-level validation (JSON, batch shape, batch-validation mode)
+// ---------------------------------------------------------------------------
+
+type RequestValidation =
+  | { ok: false; message: string }
+  | {
+      ok: true;
+      permissive: boolean;
+      accepted: { email: ValidEmail; index: number }[];
+      errors: { index: number; message: string }[];
+    };
+
+function validateRequest(raw: Buffer, isBatch: boolean, modeHeader: string | string[] | undefined, invalid: ReadonlySet<string>): RequestValidation {
+  let body: unknown;
+  try {
+    body = JSON.parse(raw.toString('utf8'));
+  } catch {
+    return { ok: false, message: 'Invalid JSON body.' };
+  }
+
+  if (!isBatch) {
+    const v = validateEmail(body, false, invalid);
+    return v.ok ? { ok: true, permissive: false, accepted: [{ email: v.email, index: 0 }], errors: [] } : { ok: false, message: v.message };
+  }
+
+  const modeRaw = (Array.isArray(modeHeader) ? modeHeader[0] : modeHeader)?.trim().toLowerCase() || 'strict';
+  if (modeRaw !== 'strict' && modeRaw !== 'permissive') {
+    return { ok: false, message: 'Invalid `x-batch-validation` header. Expected `strict` or `permissive`.' };
+  }
+  const permissive = modeRaw === 'permissive';
+  if (!Array.isArray(body)) return { ok: false, message: 'The batch must be a JSON array of emails.' };
+  if (body.length === 0) return { ok: false, message: 'The batch must contain at least 1 email.' };
+  if (body.length > MAX_BATCH) return { ok: false, message: `Too many emails in the batch: ${body.length}. The maximum is ${MAX_BATCH}.` };
+
+  const accepted: { email: ValidEmail; index: number }[] = [];
+  const errors: { index: number; message: string }[] = [];
+  for (let i = 0; i < body.length; i++) {
+    const v = validateEmail(body[i], true, invalid);
+    if (v.ok) accepted.push({ email: v.email, index: i });
+    else if (permissive) errors.push({ index: i, message: v.message });
+    else return { ok: false, message: `Invalid email at index ${i} (emails[${i}]): ${v.message}` };
+  }
+  return { ok: true, permissive, accepted, errors };
+}
+
+// ---------------------------------------------------------------------------
+// CLI: npx tsx tests/support/node/fake-resend.ts --port 3999 --rate 10
+// ---------------------------------------------------------------------------
+
+function isMainModule(): boolean {
+  const entry = process.argv[1];
+  if (!entry) return false;
+  try {
+    return realpathSync(entry) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      port: { type: 'string', default: '0' },
+      rate: { type: 'string' },
+      latency: { type: 'string' },
+      seed: { type: 'string' },
+      'api-key': { type: 'string' },
+      'fault-429': { type: 'string' },
+      'fault-500': { type: 'string' },
+      'fault-lost': { type: 'string' },
+      invalid: { type: 'string' },
+      'no-bodies': { type: 'boolean', default: false },
+    },
+  });
+  const n = (s: string | undefined): number | undefined => (s === undefined ? undefined : Number(s));
+  const fake = await startFakeResend({
+    port: Number(values.port),
+    ratePerSecond: n(values.rate),
+    latencyMs: n(values.latency),
+    seed: n(values.seed),
+    apiKey: values['api-key'],
+    faults: { rateLimited: n(values['fault-429']), serverError: n(values['fault-500']), lostAnswer: n(values['fault-lost']) },
+    invalidRecipients: values.invalid ? values.invalid.split(',').map((s) => s.trim()).filter(Boolean) : undefined,
+    keepBodies: !values['no-bodies'],
+  });
+  console.log(fake.url);
+  const stop = (): void => {
+    fake.close().then(() => process.exit(0), () => process.exit(1));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+if (isMainModule()) {
+  main().catch((err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,29 @@
+import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin';
+import { defineConfig } from 'vitest/config';
+
+// Tests run inside workerd with the real local D1 and Queues of wrangler.toml. The only fake is
+// Resend: a real HTTP server on loopback (tests/support/node/fake-resend.ts), started in globalSetup.
+export default defineConfig({
+  plugins: [
+    cloudflareTest(async ({ inject }) => ({
+      wrangler: { configPath: './wrangler.toml' },
+      miniflare: {
+        bindings: {
+          TEST_MIGRATIONS: await readD1Migrations('./migrations'),
+          FAKE_RESEND_URL: inject<string>('fakeResendUrl'),
+          ADMIN_TOKEN: 'test-admin-token-0123456789abcdef',
+          RESEND_WEBHOOK_SECRET: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+          SEND_RATE_PER_SECOND: '50',
+        },
+      },
+    })),
+  ],
+  test: {
+    globalSetup: ['./tests/support/node/global-setup.ts'],
+    setupFiles: ['./tests/support/apply-migrations.ts'],
+    include: ['tests/**/*.test.ts', 'tests/**/*.test.tsx'],
+    exclude: ['tests/e2e/**'],
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+  },
+});
