@@ -70,7 +70,7 @@ export default function ConfirmationEmail(props: ConfirmationEmailProps) {
 }
 
 ConfirmationEmail.PreviewProps = {
-  newsletterName: "The Weekly Glow",
+  newsletterName: "The Weekly Letter",
   siteUrl: "https://newsletter.example.com",
   confirmUrl: "https://newsletter.example.com/confirm?token=Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MGFiY2RlZg",
   name: "Ada",

@@ -61,7 +61,7 @@ export default function IssueEmail(props: IssueEmailProps) {
 // Markdown features an article may use (headings, list, link, quote, emphasis, code).
 // The template is also bundled into the Worker, so the file itself is not imported.
 IssueEmail.PreviewProps = {
-  newsletterName: "The Weekly Glow",
+  newsletterName: "The Weekly Letter",
   siteUrl: "https://newsletter.example.com",
   title: "Gut Health and Skin Clarity: The Hidden Connection",
   summary:

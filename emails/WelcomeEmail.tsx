@@ -69,7 +69,7 @@ export default function WelcomeEmail(props: WelcomeEmailProps) {
 }
 
 WelcomeEmail.PreviewProps = {
-  newsletterName: "The Weekly Glow",
+  newsletterName: "The Weekly Letter",
   siteUrl: "https://newsletter.example.com",
   archiveUrl: "https://newsletter.example.com/archive",
   latestIssue: {

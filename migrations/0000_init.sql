@@ -56,6 +56,10 @@ CREATE TABLE `sends` (
 	`recipients` integer DEFAULT 0 NOT NULL,
 	`chunks_total` integer DEFAULT 0 NOT NULL,
 	`chunks_finished` integer DEFAULT 0 NOT NULL,
+	`title` text NOT NULL,
+	`article_date` text NOT NULL,
+	`summary` text NOT NULL,
+	`markdown` text NOT NULL,
 	`subject` text NOT NULL,
 	`html` text NOT NULL,
 	`text` text NOT NULL

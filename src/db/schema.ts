@@ -48,6 +48,11 @@ export const sends = sqliteTable('sends', {
   recipients: integer('recipients').notNull().default(0),
   chunksTotal: integer('chunks_total').notNull().default(0),
   chunksFinished: integer('chunks_finished').notNull().default(0),
+  /** The article as it was sent: the archive serves this, whatever later happens to content/. */
+  title: text('title').notNull(),
+  articleDate: text('article_date').notNull(),
+  summary: text('summary').notNull(),
+  markdown: text('markdown').notNull(),
   /** The issue rendered once, with a placeholder where each recipient's unsubscribe token goes. */
   subject: text('subject').notNull(),
   html: text('html').notNull(),

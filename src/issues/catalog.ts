@@ -12,9 +12,9 @@ export function findArticle(slug: string): Article | undefined {
   return articles.find((a) => a.slug === slug);
 }
 
-/** The oldest article whose date has come and that no send has claimed yet. */
-export function nextArticleToSend(sentSlugs: ReadonlySet<string>, now: number): Article | undefined {
-  return articles.find((a) => isReady(a, now) && !sentSlugs.has(a.slug));
+/** The oldest (candidates are sorted oldest first) article whose date has come and that no send has claimed yet. */
+export function nextArticleToSend(candidates: readonly Article[], sentSlugs: ReadonlySet<string>, now: number): Article | undefined {
+  return candidates.find((a) => isReady(a, now) && !sentSlugs.has(a.slug));
 }
 
 export function issueStatus(article: Article, sendStatus: string | undefined, now: number): IssueStatus {

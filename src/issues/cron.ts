@@ -1,16 +1,18 @@
 // The weekly run: finish any send whose planning was cut short, then start the next ready article.
 import type { Env } from '../config';
 import { getConfig } from '../config';
-import { nextArticleToSend } from './catalog';
+import type { Article } from './article';
+import { allArticles, nextArticleToSend } from './catalog';
 import { resumePlanning, type StartResult, startSend } from './plan';
 
 export type WeeklyResult = { resumed: number; started: (StartResult & { slug: string }) | null };
 
-export async function runWeekly(env: Env, now = Date.now()): Promise<WeeklyResult> {
+/** `articles` defaults to the bundled content; tests pass their own. */
+export async function runWeekly(env: Env, now = Date.now(), articles: readonly Article[] = allArticles()): Promise<WeeklyResult> {
   const config = getConfig(env); // throws on a missing secret: nothing is sent
   const resumed = await resumePlanning(env, now);
   const { results } = await env.DB.prepare('SELECT slug FROM sends').all<{ slug: string }>();
-  const article = nextArticleToSend(new Set(results.map((r) => r.slug)), now);
+  const article = nextArticleToSend(articles, new Set(results.map((r) => r.slug)), now);
   if (!article) {
     console.log('weekly: no ready article that was never sent; nothing to do');
     return { resumed, started: null };

@@ -22,13 +22,13 @@ export async function startSend(env: Env, config: Config, article: Article, now 
   // The claim: the unique slug makes this succeed once per article, whatever fires it how often.
   // Who gets the issue is fixed here: confirmed at this instant, ids up to the highest such id.
   const claimed = await env.DB.prepare(
-    `INSERT INTO sends (slug, status, started_at, max_subscriber_id, recipients, subject, html, text)
-     SELECT ?1, 'planning', ?2, coalesce(max(id), 0), count(*), ?3, ?4, ?5
+    `INSERT INTO sends (slug, status, started_at, max_subscriber_id, recipients, subject, html, text, title, article_date, summary, markdown)
+     SELECT ?1, 'planning', ?2, coalesce(max(id), 0), count(*), ?3, ?4, ?5, ?6, ?7, ?8, ?9
        FROM subscribers WHERE status = 'confirmed' AND confirmed_at <= ?2
      ON CONFLICT(slug) DO NOTHING
      RETURNING id, recipients`,
   )
-    .bind(article.slug, now, template.subject, template.html, template.text)
+    .bind(article.slug, now, template.subject, template.html, template.text, article.title, article.date, article.summary, article.markdown)
     .first<{ id: number; recipients: number }>();
   if (!claimed) return { started: false, reason: 'already_claimed' };
   const chunks = await planChunks(env, claimed.id);

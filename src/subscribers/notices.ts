@@ -43,7 +43,7 @@ export async function sendConfirmation(env: Env, config: Config, transport: Mail
 export async function sendWelcome(env: Env, config: Config, transport: MailTransport, message: WelcomeMessage): Promise<SendResult | null> {
   const subscriber = await loadSubscriber(env.DB, message.subscriberId);
   if (!subscriber || subscriber.status !== 'confirmed' || subscriber.confirmedAt !== message.confirmedAt) return null;
-  const latest = await env.DB.prepare(`SELECT slug, subject AS title FROM sends WHERE status = 'sent' ORDER BY started_at DESC LIMIT 1`).first<{
+  const latest = await env.DB.prepare(`SELECT slug, title FROM sends ORDER BY article_date DESC, started_at DESC LIMIT 1`).first<{
     slug: string;
     title: string;
   }>();

@@ -2,7 +2,7 @@
 import type { Config } from '../config';
 import type { Article } from '../issues/article';
 
-export function rssFeed(config: Config, articles: Article[]): string {
+export function rssFeed(config: Config, articles: Omit<Article, 'markdown'>[]): string {
   const items = articles
     .map((a) => {
       const link = `${config.publicUrl}/archive/${a.slug}`;

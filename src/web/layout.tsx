@@ -1,3 +1,5 @@
+/** @jsxRuntime automatic */
+/** @jsxImportSource react */
 import type React from "react";
 
 export type Site = { name: string; tagline: string };

@@ -1,3 +1,5 @@
+/** @jsxRuntime automatic */
+/** @jsxImportSource react */
 import type React from "react";
 import { renderToStaticMarkup } from "react-dom/server";
 

@@ -4,24 +4,27 @@ import { marked } from 'marked';
 import { page, site, fail } from '../http/respond';
 import type { AppEnv } from '../http/types';
 import type { Article } from '../issues/article';
-import { allArticles, findArticle } from '../issues/catalog';
 import { ArchivePage, ArticlePage, SubscribePage } from './pages';
 import { rssFeed } from './feed';
 import { stylesheet } from './styles';
 
 export const webRoutes = new Hono<AppEnv>();
 
-/** Articles whose send has started, newest first: the "view in browser" link works from the first email. */
-async function publishedArticles(db: D1Database): Promise<Article[]> {
-  const { results } = await db.prepare('SELECT slug FROM sends').all<{ slug: string }>();
-  const published = new Set(results.map((r) => r.slug));
-  return allArticles()
-    .filter((a) => published.has(a.slug))
-    .reverse();
+type Published = Omit<Article, 'markdown'>;
+
+/**
+ * Issues whose send has started, newest first, as they were sent (stored with the send): the
+ * "view in browser" link works from the first email on, whatever later happens to content/.
+ */
+async function publishedIssues(db: D1Database): Promise<Published[]> {
+  const { results } = await db
+    .prepare('SELECT slug, title, article_date AS date, summary FROM sends ORDER BY article_date DESC, started_at DESC')
+    .all<Published>();
+  return results;
 }
 
 webRoutes.get('/', async (c) => {
-  const [latest] = await publishedArticles(c.env.DB);
+  const [latest] = await publishedIssues(c.env.DB);
   if (c.req.header('accept')?.includes('application/json') && !c.req.header('accept')?.includes('text/html')) {
     return c.json({ name: c.get('config').newsletterName, subscribe: { method: 'POST', url: '/subscribe', fields: ['email', 'name'] } });
   }
@@ -30,16 +33,17 @@ webRoutes.get('/', async (c) => {
 });
 
 webRoutes.get('/archive', async (c) => {
-  const issues = (await publishedArticles(c.env.DB)).map(({ slug, title, date, summary }) => ({ slug, title, date, summary }));
+  const issues = await publishedIssues(c.env.DB);
   if (c.req.header('accept')?.includes('application/json')) return c.json({ issues });
   return page(c, ArchivePage({ site: site(c), issues }));
 });
 
 webRoutes.get('/archive/:slug', async (c) => {
   const slug = c.req.param('slug');
-  const article = /^[a-z0-9-]{1,200}$/.test(slug) ? findArticle(slug) : undefined;
-  const sent = article && (await c.env.DB.prepare('SELECT 1 FROM sends WHERE slug = ?1').bind(slug).first());
-  if (!article || !sent) return fail(c, 404, 'not_found', 'There is no published issue at this address. See the archive for every issue.', 'Not found');
+  const article = /^[a-z0-9-]{1,200}$/.test(slug)
+    ? await c.env.DB.prepare('SELECT slug, title, article_date AS date, summary, markdown FROM sends WHERE slug = ?1').bind(slug).first<Article>()
+    : null;
+  if (!article) return fail(c, 404, 'not_found', 'There is no published issue at this address. See the archive for every issue.', 'Not found');
   const html = await marked.parse(article.markdown);
   if (c.req.header('accept')?.includes('application/json')) {
     return c.json({ slug, title: article.title, date: article.date, summary: article.summary, html });
@@ -49,7 +53,7 @@ webRoutes.get('/archive/:slug', async (c) => {
 
 webRoutes.get('/feed.xml', async (c) => {
   const config = c.get('config');
-  const xml = rssFeed(config, await publishedArticles(c.env.DB));
+  const xml = rssFeed(config, await publishedIssues(c.env.DB));
   return c.body(xml, 200, { 'Content-Type': 'application/rss+xml; charset=utf-8' });
 });
 

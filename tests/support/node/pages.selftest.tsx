@@ -20,6 +20,7 @@ import {
   UnsubscribePage,
   formatDate,
   formatDateTime,
+  type OutboxMail,
 } from "../../../src/web/pages";
 
 const OUT = process.env.PAGES_OUT ?? "/tmp/pages";
@@ -365,7 +366,7 @@ week 2: kimchi</code></pre>
 }
 
 {
-  const mails = [
+  const mails: OutboxMail[] = [
     {
       id: "m2",
       to: "reader+news@example.com",

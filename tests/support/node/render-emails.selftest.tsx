@@ -43,7 +43,7 @@ const SITE = "https://newsletter.example.com";
 const UNSUB = "https://example.com/unsubscribe?token=__UNSUB_TOKEN__";
 const CONFIRM = "https://example.com/confirm?token=__CONFIRM_TOKEN__";
 const EVIL_NAME = "<script>alert(1)</script>";
-const NEWSLETTER = "The Weekly Glow";
+const NEWSLETTER = "The Weekly Letter";
 
 const articlePath = `${root}content/2026-11-24-gut-health-and-skin-clarity.md`;
 const articleSource = readFileSync(articlePath, "utf8");
