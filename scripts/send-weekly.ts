@@ -1,0 +1,24 @@
+// Fires the weekly cron once against the running dev server (`npm run dev` starts it with --test-scheduled).
+// Usage: npm run send:weekly [-- --port 8799]
+const args = process.argv.slice(2);
+const portFlag = args.indexOf('--port');
+const port = portFlag >= 0 ? Number(args[portFlag + 1]) : Number(process.env.PORT ?? 8787);
+if (!Number.isInteger(port) || port <= 0 || port > 65535) {
+  console.error(`send:weekly: --port must be a port number, got "${args[portFlag + 1]}".`);
+  process.exit(2);
+}
+const base = `http://localhost:${port}`;
+
+try {
+  const response = await fetch(`${base}/cdn-cgi/handler/scheduled?cron=${encodeURIComponent('0 9 * * 4')}`);
+  const body = await response.text();
+  if (!response.ok) {
+    console.error(`send:weekly: the dev server answered ${response.status}: ${body.slice(0, 500)}`);
+    process.exit(1);
+  }
+  console.log(`send:weekly: fired the weekly cron on ${base} (${body.trim() || 'ok'}).`);
+  console.log(`The issue goes out through the queue in a few seconds: see ${base}/dev/outbox (outbox mode) or the dev server's log.`);
+} catch (error) {
+  console.error(`send:weekly: could not reach ${base}: ${(error as Error).message}\nStart the service first with \`npm run dev\` (or pass --port N).`);
+  process.exit(1);
+}
