@@ -1,5 +1,7 @@
 // Fires the weekly cron once against the running dev server (`npm run dev` starts it with --test-scheduled).
 // Usage: npm run send:weekly [-- --port 8799]
+
+export {};
 const args = process.argv.slice(2);
 const portFlag = args.indexOf('--port');
 const port = portFlag >= 0 ? Number(args[portFlag + 1]) : Number(process.env.PORT ?? 8787);
