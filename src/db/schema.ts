@@ -98,7 +98,12 @@ export const deliveries = sqliteTable(
     openedAt: integer('opened_at'),
     clickedAt: integer('clicked_at'),
     bouncedAt: integer('bounced_at'),
+    /** Resend's `bounce.type` of that bounce: `Permanent` suppresses the address, `Transient` only counts. */
+    bounceType: text('bounce_type'),
     complainedAt: integer('complained_at'),
+    /** Provider events after acceptance (webhooks): Resend could not deliver, or delivery is delayed. */
+    failedAt: integer('failed_at'),
+    delayedAt: integer('delayed_at'),
   },
   (t) => [
     primaryKey({ columns: [t.sendId, t.subscriberId] }),
