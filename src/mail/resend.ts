@@ -27,7 +27,7 @@ export class ResendTransport implements MailTransport {
       return {
         ok: false,
         retryable: isRetryable(status, error?.name),
-        retryAfterMs: retryAfterMs(headers),
+        retryAfterMs: status === 429 ? retryAfterMs(headers) : null,
         status,
         message: `${error?.name ?? 'unknown_error'}: ${error?.message ?? 'no answer'}`,
       };

@@ -1,0 +1,59 @@
+// D1 helpers for tests: seed many subscribers in one statement, and count round trips.
+
+/** Inserts `count` confirmed subscribers `prefix-<i>@example.com`, confirmed at `confirmedAt`. Returns their ids. */
+export async function seedConfirmed(db: D1Database, prefix: string, count: number, confirmedAt = Date.now() - 60_000): Promise<number[]> {
+  const emails = Array.from({ length: count }, (_, i) => `${prefix}-${i}@example.com`);
+  for (let i = 0; i < emails.length; i += 5000) {
+    await db
+      .prepare(
+        `INSERT INTO subscribers (email, status, created_at, confirmed_at) SELECT value, 'confirmed', ?2, ?2 FROM json_each(?1)`,
+      )
+      .bind(JSON.stringify(emails.slice(i, i + 5000)), confirmedAt)
+      .run();
+  }
+  const { results } = await db
+    .prepare(`SELECT id FROM subscribers WHERE email IN (SELECT value FROM json_each(?1)) ORDER BY id`)
+    .bind(JSON.stringify(emails))
+    .all<{ id: number }>();
+  return results.map((r) => r.id);
+}
+
+/**
+ * A D1Database that counts round trips: each `batch()` and each `first/run/all/raw` on a statement
+ * is one trip to the database. Statements handed to `batch()` are unwrapped to the real ones.
+ */
+export function countingD1(db: D1Database): { db: D1Database; trips: () => number } {
+  let trips = 0;
+  const real = new WeakMap<object, D1PreparedStatement>();
+  const wrap = (statement: D1PreparedStatement): D1PreparedStatement => {
+    const proxy = new Proxy(statement, {
+      get(target, prop) {
+        if (prop === 'bind') return (...args: unknown[]) => wrap(target.bind(...args));
+        if (prop === 'first' || prop === 'run' || prop === 'all' || prop === 'raw') {
+          return (...args: unknown[]) => {
+            trips++;
+            return (target[prop] as (...a: unknown[]) => unknown).apply(target, args);
+          };
+        }
+        const value = Reflect.get(target, prop, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    real.set(proxy, statement);
+    return proxy;
+  };
+  const counted = new Proxy(db, {
+    get(target, prop) {
+      if (prop === 'prepare') return (sql: string) => wrap(target.prepare(sql));
+      if (prop === 'batch') {
+        return (statements: D1PreparedStatement[]) => {
+          trips++;
+          return target.batch(statements.map((s) => real.get(s) ?? s));
+        };
+      }
+      const value = Reflect.get(target, prop, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+  return { db: counted, trips: () => trips };
+}
