@@ -42,6 +42,7 @@ async function handleMessage(env: Env, config: ReturnType<typeof getConfig>, tra
       console.warn(`queue: ${describe(body)} will retry in ${result.delaySeconds}s: ${result.reason}`);
       message.retry({ delaySeconds: result.delaySeconds });
     } else {
+      if (result.kind === 'done') console.log(`queue: ${describe(body)} sent ${result.sent}, failed ${result.failed} (d1 rows written ${result.rowsWritten})`);
       message.ack();
     }
     return;

@@ -18,7 +18,7 @@ import { signUnsubscribeToken } from '../subscribers/tokens';
 import { personalize } from './template';
 
 export type ChunkResult =
-  | { kind: 'done'; sent: number; failed: number }
+  | { kind: 'done'; sent: number; failed: number; rowsWritten: number }
   | { kind: 'already_done' }
   | { kind: 'retry'; delaySeconds: number; reason: string };
 
@@ -67,11 +67,11 @@ export async function deliverChunk(env: Env, config: Config, transport: MailTran
   // Round trip 2: freeze the list (unless an earlier attempt did), read back the frozen list, take a pace slot.
   let recipients = frozenRows.results as unknown as Recipient[];
   let slot: number | null = null;
+  let rowsWritten = 0;
   if (recipients.length === 0) {
     const eligible = eligibleRows.results as unknown as Recipient[];
     if (eligible.length === 0) {
-      await db.batch(finishChunkStatements(db, message, []));
-      return { kind: 'done', sent: 0, failed: 0 };
+      return { kind: 'done', sent: 0, failed: 0, rowsWritten: written(await db.batch(finishChunkStatements(db, message, []))) };
     }
     const now = Date.now();
     const statements = [
@@ -85,14 +85,14 @@ export async function deliverChunk(env: Env, config: Config, transport: MailTran
     ];
     if (transport.paced) statements.push(reserveSlot(db, config.sendRatePerSecond, now));
     const results = await db.batch(statements);
+    rowsWritten += written(results);
     recipients = results[1].results as unknown as Recipient[];
     slot = transport.paced ? (results[2].results[0] as { slot: number }).slot : null;
   }
   if (options.crashAt === 'after_freeze') throw new Error('injected crash after_freeze');
   if (recipients.length === 0) {
     // Everyone frozen earlier was erased since (GDPR) and their rows went with them.
-    await db.batch(finishChunkStatements(db, message, []));
-    return { kind: 'done', sent: 0, failed: 0 };
+    return { kind: 'done', sent: 0, failed: 0, rowsWritten: rowsWritten + written(await db.batch(finishChunkStatements(db, message, []))) };
   }
 
   const emails = await Promise.all(recipients.map(async (r) => personalize(config, send, r.email, await signUnsubscribeToken(config.tokenSecret, r.id))));
@@ -125,10 +125,10 @@ export async function deliverChunk(env: Env, config: Config, transport: MailTran
   const outcomes: EmailOutcome[] = result!.ok ? result!.outcomes : recipients.map(() => ({ error: result!.ok ? '' : result!.message }));
 
   // Round trip 3: record each outcome and finish the chunk, atomically.
-  await db.batch(finishChunkStatements(db, message, recipients.map((r, i) => ({ s: r.id, ...outcomes[i] }))));
+  rowsWritten += written(await db.batch(finishChunkStatements(db, message, recipients.map((r, i) => ({ s: r.id, ...outcomes[i] })))));
   if (options.crashAt === 'after_record') throw new Error('injected crash after_record');
   const failed = outcomes.filter((o) => 'error' in o).length;
-  return { kind: 'done', sent: outcomes.length - failed, failed };
+  return { kind: 'done', sent: outcomes.length - failed, failed, rowsWritten };
 }
 
 /** The chunk's frozen list: recipients of `queued` rows (those recorded already are not sent again). */
@@ -178,6 +178,11 @@ export function finishChunkStatements(db: D1Database, message: ChunkMessage, out
     ),
   );
   return statements;
+}
+
+/** Rows a D1 batch wrote (tables and indexes), as D1 reports and bills them. */
+function written(results: D1Result[]): number {
+  return results.reduce((sum, r) => sum + (r.meta?.rows_written ?? 0), 0);
 }
 
 /** 1 s, 2 s, 4 s … capped at 60 s. */

@@ -1,0 +1,280 @@
+// The sending benchmark: the real Worker under `wrangler dev` (local D1 and Queue) against the fake
+// Resend on loopback, which enforces a request rate and can inject faults.
+//
+//   npm run bench                                   N=20000 at 10 req/s: a clean run, then a faulty one
+//   npm run bench -- --n 100000 --rate 10 --scenario clean
+//   npm run bench -- --faults 429=0.05,500=0.05,lost=0.05 --scenario faults
+//
+// Per scenario: a fresh local database, N confirmed readers imported through the admin API, one
+// issue sent through the admin API, waited on through its stats, then checked at the fake:
+// duplicates and missing readers. Prints a table and writes bench/results.json.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { type FakeResend, startFakeResend } from '../tests/support/node/fake-resend.ts';
+
+const root = join(import.meta.dirname, '..');
+const ADMIN_TOKEN = 'bench-admin-token-0123456789abcdef';
+const API_KEY = 're_bench_key';
+
+const { values: flags } = parseArgs({
+  options: {
+    n: { type: 'string', default: '20000' },
+    rate: { type: 'string', default: '10' },
+    scenario: { type: 'string', default: 'both' }, // clean | faults | both
+    faults: { type: 'string', default: '429=0.05,500=0.05,lost=0.05' },
+    port: { type: 'string', default: '8797' },
+    help: { type: 'boolean', default: false },
+  },
+});
+if (flags.help) {
+  console.log('npm run bench -- [--n 20000] [--rate 10] [--scenario clean|faults|both] [--faults 429=0.05,500=0.05,lost=0.05] [--port 8797]');
+  process.exit(0);
+}
+const N = positiveInt('n', flags.n!);
+const RATE = positiveInt('rate', flags.rate!);
+const PORT = positiveInt('port', flags.port!);
+const FAULTS = parseFaults(flags.faults!);
+const scenarios = flags.scenario === 'both' ? ['clean', 'faults'] : [flags.scenario!];
+if (!scenarios.every((s) => s === 'clean' || s === 'faults')) fail('--scenario must be clean, faults or both');
+
+interface Row {
+  scenario: string;
+  n: number;
+  rate: number;
+  faults: string;
+  resendRequests: number;
+  wallSeconds: number;
+  emailsPerSecond: number;
+  ceilingSeconds: number;
+  ratio: number;
+  duplicates: number;
+  missing: number;
+  paceLimited429: number;
+  injected429: number;
+  serverErrors: number;
+  lostAnswers: number;
+  paceLimited429Percent: number;
+  d1RowsWrittenPerRecipient: number;
+  importSeconds: number;
+}
+
+const rows: Row[] = [];
+for (const scenario of scenarios) rows.push(await runScenario(scenario as 'clean' | 'faults'));
+printTable(rows);
+const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version };
+writeFileSync(join(root, 'bench', 'results.json'), JSON.stringify({ ranAt: new Date().toISOString(), machine, rows }, null, 2) + '\n');
+console.log(`\nwrote bench/results.json (${machine.cpus} cores, ${machine.memoryGiB} GiB, ${machine.cpuModel}, node ${machine.node})`);
+
+async function runScenario(scenario: 'clean' | 'faults'): Promise<Row> {
+  const faults = scenario === 'faults' ? FAULTS : { rateLimited: 0, serverError: 0, lostAnswer: 0 };
+  console.log(`\n== ${scenario}: N=${N}, ${RATE} requests/s, faults ${describeFaults(faults)}`);
+  const fake = await startFakeResend({ ratePerSecond: RATE, faults, keepBodies: false, apiKey: API_KEY, seed: 42 });
+  const persist = mkdtempSync(join(tmpdir(), 'newsletter-bench-'));
+  const logs = { rowsWritten: 0, lines: [] as string[] };
+  let server: ChildProcess | null = null;
+  try {
+    await run('npx', ['wrangler', 'd1', 'migrations', 'apply', 'DB', '--local', '--persist-to', persist]);
+    server = startServer(persist, fake, logs);
+    await waitForHealth();
+
+    const csv = 'email,name\n' + Array.from({ length: N }, (_, i) => `reader-${i}@bench.example,Reader ${i}`).join('\n') + '\n';
+    const importStart = performance.now();
+    const imported = await api('POST', '/api/subscribers/import?status=confirmed', csv, 'text/csv');
+    const importSeconds = (performance.now() - importStart) / 1000;
+    console.log(`imported ${imported.imported} readers in ${importSeconds.toFixed(2)} s`);
+    if (imported.imported !== N) fail(`expected ${N} imported, got ${JSON.stringify(imported).slice(0, 300)}`);
+
+    const { issues } = await api('GET', '/api/issues');
+    const issue = issues.find((i: { status: string }) => i.status === 'ready');
+    if (!issue) fail('no ready article to send: content/ needs an article dated today or earlier');
+
+    fake.reset(); // count only the send
+    const start = performance.now();
+    await api('POST', `/api/issues/${issue.slug}/send`);
+    let stats;
+    let lastPrint = 0;
+    for (;;) {
+      stats = await api('GET', `/api/issues/${issue.slug}/stats`);
+      const elapsed = (performance.now() - start) / 1000;
+      if (stats.pending === 0 && stats.sent + stats.failed >= N) break;
+      if (elapsed - lastPrint >= 2) {
+        lastPrint = elapsed;
+        process.stdout.write(`  ${elapsed.toFixed(0).padStart(4)} s  sent ${stats.sent}/${N}  failed ${stats.failed}  (${(stats.sent / elapsed).toFixed(0)} emails/s)\n`);
+      }
+      if (elapsed > Math.max(120, (N / 100 / RATE) * 4)) fail(`send did not finish in time: ${JSON.stringify(stats)}`);
+      await sleep(200);
+    }
+    const wallSeconds = (performance.now() - start) / 1000;
+    const state = fake.state({ summary: true });
+    const counts = Object.values(state.recipients ?? {}) as number[];
+    const duplicates = counts.reduce((sum, n) => sum + Math.max(0, n - 1), 0);
+    const missing = N - counts.length;
+    const requests = state.counters.requests;
+    const ceilingSeconds = N / 100 / RATE;
+    await sleep(500); // let the last chunk's log line arrive
+    return {
+      scenario,
+      n: N,
+      rate: RATE,
+      faults: describeFaults(faults),
+      resendRequests: requests,
+      wallSeconds: round(wallSeconds),
+      emailsPerSecond: Math.round(N / wallSeconds),
+      ceilingSeconds: round(ceilingSeconds),
+      ratio: round(ceilingSeconds / wallSeconds),
+      duplicates,
+      missing,
+      paceLimited429: state.counters.paceLimited429,
+      injected429: state.counters.injected429,
+      serverErrors: state.counters.serverErrors,
+      lostAnswers: state.counters.lostAnswers,
+      paceLimited429Percent: round((100 * state.counters.paceLimited429) / Math.max(1, requests)),
+      d1RowsWrittenPerRecipient: round(logs.rowsWritten / N),
+      importSeconds: round(importSeconds),
+    };
+  } catch (error) {
+    console.error(`\n${scenario} failed: ${(error as Error).message}\nlast server log lines:\n${logs.lines.slice(-30).join('\n')}`);
+    throw error;
+  } finally {
+    if (server) await stop(server);
+    await fake.close();
+    rmSync(persist, { recursive: true, force: true });
+  }
+}
+
+function startServer(persist: string, fake: FakeResend, logs: { rowsWritten: number; lines: string[] }): ChildProcess {
+  const vars = {
+    EMAIL_TRANSPORT: 'resend',
+    RESEND_API_KEY: API_KEY,
+    RESEND_BASE_URL: fake.url,
+    SEND_RATE_PER_SECOND: String(RATE),
+    ADMIN_TOKEN,
+  };
+  const args = ['wrangler', 'dev', '--port', String(PORT), '--persist-to', persist, '--log-level', 'log', ...Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}:${v}`])];
+  const child = spawn('npx', args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: '1' } });
+  const onData = (chunk: Buffer) => {
+    for (const line of chunk.toString().split('\n')) {
+      if (!line.trim()) continue;
+      logs.lines.push(line);
+      if (logs.lines.length > 500) logs.lines.shift();
+      const written = /d1 rows written (\d+)/.exec(line);
+      if (written) logs.rowsWritten += Number(written[1]);
+    }
+  };
+  child.stdout!.on('data', onData);
+  child.stderr!.on('data', onData);
+  return child;
+}
+
+async function waitForHealth(): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${PORT}/health`)).ok) return;
+    } catch {
+      // not up yet
+    }
+    await sleep(250);
+  }
+  fail(`wrangler dev did not answer on port ${PORT} within 60 s`);
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+async function api(method: string, path: string, body?: string, type = 'application/json'): Promise<any> {
+  const response = await fetch(`http://127.0.0.1:${PORT}${path}`, {
+    method,
+    body,
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, accept: 'application/json', ...(body ? { 'content-type': type } : {}) },
+  });
+  const text = await response.text();
+  if (!response.ok) fail(`${method} ${path}: ${response.status} ${text.slice(0, 500)}`);
+  return JSON.parse(text);
+}
+
+function run(command: string, args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: root, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, CI: '1' } });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${command} ${args.join(' ')} exited ${code}: ${stderr}`))));
+  });
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  try {
+    process.kill(-child.pid!, 'SIGTERM');
+  } catch {
+    child.kill('SIGTERM');
+  }
+  await Promise.race([exited, sleep(5000)]);
+  if (child.exitCode === null) {
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+}
+
+function printTable(results: Row[]): void {
+  const columns: [string, (r: Row) => string][] = [
+    ['scenario', (r) => r.scenario],
+    ['N', (r) => String(r.n)],
+    ['req/s', (r) => String(r.rate)],
+    ['Resend requests', (r) => String(r.resendRequests)],
+    ['wall s', (r) => r.wallSeconds.toFixed(1)],
+    ['emails/s', (r) => String(r.emailsPerSecond)],
+    ['ceiling s', (r) => r.ceilingSeconds.toFixed(1)],
+    ['ratio', (r) => r.ratio.toFixed(2)],
+    ['duplicates', (r) => String(r.duplicates)],
+    ['missing', (r) => String(r.missing)],
+    ['429 (our pace)', (r) => `${r.paceLimited429} (${r.paceLimited429Percent}%)`],
+    ['429/500/lost injected', (r) => `${r.injected429}/${r.serverErrors}/${r.lostAnswers}`],
+    ['D1 rows/recipient', (r) => r.d1RowsWrittenPerRecipient.toFixed(2)],
+    ['import s', (r) => r.importSeconds.toFixed(2)],
+  ];
+  const widths = columns.map(([h, f]) => Math.max(h.length, ...results.map((r) => f(r).length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
+  console.log('\n' + line(columns.map(([h]) => h)));
+  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+  for (const r of results) console.log(line(columns.map(([, f]) => f(r))));
+}
+
+function parseFaults(text: string): { rateLimited: number; serverError: number; lostAnswer: number } {
+  const faults = { rateLimited: 0, serverError: 0, lostAnswer: 0 };
+  const names: Record<string, keyof typeof faults> = { '429': 'rateLimited', '500': 'serverError', lost: 'lostAnswer' };
+  for (const part of text.split(',').filter(Boolean)) {
+    const [name, value] = part.split('=');
+    const p = Number(value);
+    if (!names[name] || !(p >= 0 && p < 1)) fail(`--faults takes 429=P,500=P,lost=P with 0 <= P < 1, got "${part}"`);
+    faults[names[name]] = p;
+  }
+  return faults;
+}
+
+function describeFaults(f: { rateLimited: number; serverError: number; lostAnswer: number }): string {
+  return f.rateLimited + f.serverError + f.lostAnswer === 0 ? 'none' : `429 ${f.rateLimited * 100}%, 500 ${f.serverError * 100}%, lost ${f.lostAnswer * 100}%`;
+}
+
+function positiveInt(name: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) fail(`--${name} must be a positive whole number, got "${value}"`);
+  return n;
+}
+
+function round(n: number): number {
+  return Math.round(n * 100) / 100;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function fail(message: string): never {
+  throw new Error(`bench: ${message}`);
+}
