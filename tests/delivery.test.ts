@@ -8,6 +8,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { type Config, type Env, readConfig } from '../src/config';
 import type { Article } from '../src/issues/article';
 import { type FaultPoint, deliverChunk, idempotencyKey } from '../src/issues/deliver';
+import { runWeekly } from '../src/issues/cron';
 import { startSend } from '../src/issues/plan';
 import { sendStats } from '../src/issues/stats';
 import { reserveSlot } from '../src/mail/pacer';
@@ -73,6 +74,12 @@ beforeEach(async () => {
 });
 
 describe('planning', () => {
+  it('keeps a ready article for later when nobody is confirmed yet', async () => {
+    const waiting = article();
+    expect((await runWeekly(env, Date.now(), [waiting])).started).toBeNull();
+    expect(await env.DB.prepare('SELECT count(*) AS n FROM sends').first<{ n: number }>()).toEqual({ n: 0 });
+  });
+
   it('splits the confirmed readers into keyset chunks of at most 100', async () => {
     const { chunks, ids } = await planSend(250);
     expect(chunks.map((c) => c.chunk)).toEqual([0, 1, 2]);

@@ -17,6 +17,12 @@ export async function runWeekly(env: Env, now = Date.now(), articles: readonly A
     console.log('weekly: no ready article that was never sent; nothing to do');
     return { resumed, started: null };
   }
+  // With nobody to send to, claiming the article would spend it on an empty list: it waits instead.
+  const audience = await env.DB.prepare(`SELECT 1 FROM subscribers WHERE status = 'confirmed' AND confirmed_at <= ?1 LIMIT 1`).bind(now).first();
+  if (!audience) {
+    console.log(`weekly: ${article.slug} is ready but nobody is confirmed yet; it waits for the next run`);
+    return { resumed, started: null };
+  }
   const result = await startSend(env, config, article, now);
   console.log(`weekly: ${article.slug}: ${JSON.stringify(result)}`);
   return { resumed, started: { ...result, slug: article.slug } };
