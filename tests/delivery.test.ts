@@ -9,7 +9,8 @@ import { type Config, type Env, readConfig } from '../src/config';
 import type { Article } from '../src/issues/article';
 import { type FaultPoint, deliverChunk, idempotencyKey } from '../src/issues/deliver';
 import { runWeekly } from '../src/issues/cron';
-import { startSend } from '../src/issues/plan';
+import { CHUNK_STALL_MS, requeueStalledChunks, runMaintenance } from '../src/issues/maintenance';
+import { PLANNING_STALE_MS, startSend } from '../src/issues/plan';
 import { sendStats } from '../src/issues/stats';
 import { reserveSlot } from '../src/mail/pacer';
 import { ResendTransport } from '../src/mail/resend';
@@ -88,6 +89,39 @@ describe('planning', () => {
     expect(chunks[2].fromId).toBe(ids[200]);
     expect(chunks[0].toId).toBe(ids[100] - 1);
     expect(chunks[2].toId).toBe(ids[249]);
+  });
+});
+
+describe('housekeeping', () => {
+  it('finishes a plan that crashed between the claim and the enqueue', async () => {
+    const { renv, chunks, sendId } = await planSend(0);
+    await seedConfirmed(env.DB, 'crash-plan', 230);
+    const broken = { ...renv, SEND_QUEUE: { sendBatch: async () => { throw new Error('queue unavailable'); } } as unknown as Queue<QueueMessage> };
+    await expect(startSend(broken, readConfig(broken), article())).rejects.toThrow('queue unavailable');
+    const planning = await env.DB.prepare(`SELECT id FROM sends WHERE status = 'planning'`).first<{ id: number }>();
+    expect(planning).not.toBeNull();
+    chunks.length = 0;
+    expect(await runMaintenance(renv, Date.now())).toEqual({ resumedPlans: 0, requeuedChunks: 0 }); // too fresh to call abandoned
+    expect(await runMaintenance(renv, Date.now() + PLANNING_STALE_MS + 1000)).toMatchObject({ resumedPlans: 1 });
+    expect(chunks.filter((c) => c.sendId === planning!.id)).toHaveLength(3);
+    expect(sendId).not.toBe(planning!.id);
+    const send = await env.DB.prepare('SELECT status FROM sends WHERE id = ?1').bind(planning!.id).first<{ status: string }>();
+    expect(send!.status).toBe('sending');
+  });
+
+  it('re-enqueues chunks whose message was lost, and they still go out once', async () => {
+    const { renv, config, transport, chunks, sendId } = await planSend(250);
+    const [first, ...lost] = [...chunks];
+    await deliverChunk(renv, config, transport, first);
+    chunks.length = 0;
+    expect(await requeueStalledChunks(renv, Date.now())).toBe(0);
+    expect(await requeueStalledChunks(renv, Date.now() + CHUNK_STALL_MS + 1000)).toBe(2);
+    expect(chunks.map((c) => c.chunk).sort()).toEqual(lost.map((c) => c.chunk).sort());
+    for (const c of [...chunks, ...lost]) await deliverChunk(renv, config, transport, c); // the originals turn up too
+    const counts = recipientsAtFake(await fakeState());
+    expect(counts.size).toBe(250);
+    expect([...counts.values()].every((n) => n === 1)).toBe(true);
+    expect(await sendStats(env.DB, sendId)).toMatchObject({ sent: 250, pending: 0 });
   });
 });
 

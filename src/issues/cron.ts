@@ -1,29 +1,30 @@
-// The weekly run: finish any send whose planning was cut short, then start the next ready article.
+// The weekly run: housekeeping first (unfinished plans, stalled chunks), then the next ready article.
 import type { Env } from '../config';
 import { getConfig } from '../config';
 import type { Article } from './article';
 import { allArticles, nextArticleToSend } from './catalog';
-import { resumePlanning, type StartResult, startSend } from './plan';
+import { type MaintenanceResult, runMaintenance } from './maintenance';
+import { type StartResult, startSend } from './plan';
 
-export type WeeklyResult = { resumed: number; started: (StartResult & { slug: string }) | null };
+export type WeeklyResult = { maintenance: MaintenanceResult; started: (StartResult & { slug: string }) | null };
 
 /** `articles` defaults to the bundled content; tests pass their own. */
 export async function runWeekly(env: Env, now = Date.now(), articles: readonly Article[] = allArticles()): Promise<WeeklyResult> {
   const config = getConfig(env); // throws on a missing secret: nothing is sent
-  const resumed = await resumePlanning(env, now);
+  const maintenance = await runMaintenance(env, now);
   const { results } = await env.DB.prepare('SELECT slug FROM sends').all<{ slug: string }>();
   const article = nextArticleToSend(articles, new Set(results.map((r) => r.slug)), now);
   if (!article) {
     console.log('weekly: no ready article that was never sent; nothing to do');
-    return { resumed, started: null };
+    return { maintenance, started: null };
   }
   // With nobody to send to, claiming the article would spend it on an empty list: it waits instead.
   const audience = await env.DB.prepare(`SELECT 1 FROM subscribers WHERE status = 'confirmed' AND confirmed_at <= ?1 LIMIT 1`).bind(now).first();
   if (!audience) {
     console.log(`weekly: ${article.slug} is ready but nobody is confirmed yet; it waits for the next run`);
-    return { resumed, started: null };
+    return { maintenance, started: null };
   }
   const result = await startSend(env, config, article, now);
   console.log(`weekly: ${article.slug}: ${JSON.stringify(result)}`);
-  return { resumed, started: { ...result, slug: article.slug } };
+  return { maintenance, started: { ...result, slug: article.slug } };
 }

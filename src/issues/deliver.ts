@@ -82,12 +82,14 @@ export async function deliverChunk(env: Env, config: Config, transport: MailTran
           WHERE NOT EXISTS (SELECT 1 FROM deliveries WHERE send_id = ?1 AND chunk = ?2)`,
       ).bind(sendId, chunk, now, JSON.stringify(eligible.map((r) => r.id))),
       frozenListQuery(db, sendId, chunk),
+      // Marks the chunk as worked on, so housekeeping does not take it for stalled.
+      db.prepare('UPDATE send_chunks SET updated_at = ?3 WHERE send_id = ?1 AND chunk = ?2').bind(sendId, chunk, now),
     ];
     if (transport.paced) statements.push(reserveSlot(db, config.sendRatePerSecond, now));
     const results = await db.batch(statements);
     rowsWritten += written(results);
     recipients = results[1].results as unknown as Recipient[];
-    slot = transport.paced ? (results[2].results[0] as { slot: number }).slot : null;
+    slot = transport.paced ? (results[3].results[0] as { slot: number }).slot : null;
   }
   if (options.crashAt === 'after_freeze') throw new Error('injected crash after_freeze');
   if (recipients.length === 0) {

@@ -35,6 +35,12 @@ export async function startSend(env: Env, config: Config, article: Article, now 
   return { started: true, sendId: claimed.id, recipients: claimed.recipients, chunks };
 }
 
+export async function enqueueChunks(env: Env, messages: ChunkMessage[]): Promise<void> {
+  for (let i = 0; i < messages.length; i += QUEUE_BATCH) {
+    await env.SEND_QUEUE.sendBatch(messages.slice(i, i + QUEUE_BATCH).map((body) => ({ body, contentType: 'json' as const })));
+  }
+}
+
 /** Finishes sends whose planning was cut short (a crash between claim and enqueue). */
 export async function resumePlanning(env: Env, now = Date.now()): Promise<number> {
   const { results } = await env.DB.prepare(`SELECT id FROM sends WHERE status = 'planning' AND started_at < ?1`)
@@ -87,9 +93,7 @@ async function planChunks(env: Env, sendId: number): Promise<number> {
     .all<{ chunk: number }>();
   const openChunks = new Set(open.map((r) => r.chunk));
   const toSend = messages.filter((m) => openChunks.has(m.chunk));
-  for (let i = 0; i < toSend.length; i += QUEUE_BATCH) {
-    await env.SEND_QUEUE.sendBatch(toSend.slice(i, i + QUEUE_BATCH).map((body) => ({ body, contentType: 'json' as const })));
-  }
+  await enqueueChunks(env, toSend);
 
   await env.DB.prepare(
     `UPDATE sends SET status = CASE WHEN chunks_finished >= chunks_total THEN 'sent' ELSE 'sending' END,
