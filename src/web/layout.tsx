@@ -19,6 +19,17 @@ export type LayoutProps = {
   children?: React.ReactNode;
 };
 
+/** A small SVG favicon (the name's first letter on the accent colour), inline so it costs no request. */
+export function favicon(name: string): string {
+  const letter = ([...name.replace(/^the\s+/i, "").trim()][0] ?? "N").toUpperCase().replace(/[<>&'"]/g, "N");
+  const svg =
+    "<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 32 32'>" +
+    "<rect width='32' height='32' rx='7' fill='#1d5b70'/>" +
+    `<text x='16' y='23' font-family='Georgia,serif' font-size='20' font-weight='700' fill='#fff' text-anchor='middle'>${letter}</text>` +
+    "</svg>";
+  return "data:image/svg+xml," + encodeURIComponent(svg);
+}
+
 export function Layout({ site, title, description, current, noindex, wide, children }: LayoutProps) {
   return (
     <html lang="en">
@@ -31,6 +42,7 @@ export function Layout({ site, title, description, current, noindex, wide, child
         {noindex ? <meta name="robots" content="noindex, nofollow" /> : null}
         {noindex ? <meta name="referrer" content="no-referrer" /> : null}
         <link rel="stylesheet" href="/styles.css" />
+        <link rel="icon" href={favicon(site.name)} />
         <link rel="alternate" type="application/rss+xml" title={site.name} href="/feed.xml" />
       </head>
       <body>
