@@ -8,6 +8,7 @@ import { renderPage } from '../web/render';
 import type { AppEnv } from './types';
 
 export function wantsJson(c: Context<AppEnv>): boolean {
+  if (/^\/(api|webhooks)\//.test(c.req.path)) return true; // machine-only routes always answer JSON
   const accept = c.req.header('accept') ?? '';
   if (/application\/json/i.test(accept) && !/text\/html/i.test(accept)) return true;
   return !accept.includes('text/html') && /application\/json/i.test(c.req.header('content-type') ?? '');

@@ -1,4 +1,6 @@
 // Progress and outcome of one send, from the delivery records (and the provider's events on them).
+// `failed` counts both what the provider refused at once and what it reported failing later
+// (`email.failed` webhook, `failed_at`); such a recipient no longer counts as `sent`.
 
 export interface IssueStats {
   recipients: number;
@@ -16,8 +18,8 @@ export async function sendStats(db: D1Database, sendId: number): Promise<IssueSt
   const row = await db
     .prepare(
       `SELECT s.recipients, s.status,
-              count(CASE WHEN d.status = 'sent' THEN 1 END) AS sent,
-              count(CASE WHEN d.status = 'failed' THEN 1 END) AS failed,
+              count(CASE WHEN d.status = 'sent' AND d.failed_at IS NULL THEN 1 END) AS sent,
+              count(CASE WHEN d.status = 'failed' OR d.failed_at IS NOT NULL THEN 1 END) AS failed,
               count(d.delivered_at) AS delivered, count(d.bounced_at) AS bounced,
               count(d.complained_at) AS complained, count(d.opened_at) AS opened, count(d.clicked_at) AS clicked
          FROM sends s LEFT JOIN deliveries d ON d.send_id = s.id

@@ -1,0 +1,67 @@
+// Admin API, subscribers: list (cursor paging), CSV export (streamed), CSV import, erase (GDPR).
+// Auth and the body limit are applied to every /api/* route in admin/routes.ts.
+import { Hono } from 'hono';
+import { fail } from '../http/respond';
+import type { AppEnv } from '../http/types';
+import { normalizeEmail } from '../subscribers/address';
+import { eraseSubscriber } from '../subscribers/erase';
+import { importSubscribers } from '../subscribers/import';
+import { exportCsv, listSubscribers, parseListQuery, parseStatus } from '../subscribers/listing';
+
+export const adminSubscriberRoutes = new Hono<AppEnv>();
+
+adminSubscriberRoutes.get('/api/subscribers', async (c) => {
+  const query = parseListQuery({ status: c.req.query('status'), limit: c.req.query('limit'), cursor: c.req.query('cursor') });
+  if (!query.ok) return fail(c, 400, query.code, query.message);
+  return c.json(await listSubscribers(c.env.DB, query));
+});
+
+adminSubscriberRoutes.get('/api/subscribers/export', (c) => {
+  const status = parseStatus(c.req.query('status'));
+  if (status === false) return fail(c, 400, 'invalid_status', 'status must be one of pending, confirmed, unsubscribed, bounced, complained.');
+  const day = new Date().toISOString().slice(0, 10);
+  return c.body(exportCsv(c.env.DB, status), 200, {
+    'Content-Type': 'text/csv; charset=utf-8',
+    'Content-Disposition': `attachment; filename="subscribers-${status ?? 'all'}-${day}.csv"`,
+    'Cache-Control': 'no-store',
+  });
+});
+
+const CSV_TYPES = new Set(['text/csv', 'application/csv']);
+
+adminSubscriberRoutes.post('/api/subscribers/import', async (c) => {
+  const status = c.req.query('status') ?? 'pending';
+  if (status !== 'pending' && status !== 'confirmed') {
+    return fail(c, 400, 'invalid_status', 'status must be "pending" (each new subscriber gets a confirmation email, the default) or "confirmed" (consent collected elsewhere; no email).');
+  }
+  const [mediaType, ...params] = (c.req.header('content-type') ?? '').split(';').map((p) => p.trim().toLowerCase());
+  if (!CSV_TYPES.has(mediaType)) {
+    return fail(c, 415, 'unsupported_media_type', 'Send the CSV as the request body with "Content-Type: text/csv".');
+  }
+  const charset = params.find((p) => p.startsWith('charset='))?.slice('charset='.length).replace(/^"|"$/g, '') || 'utf-8';
+  let decoder: TextDecoder;
+  try {
+    decoder = new TextDecoder(charset, { fatal: true, ignoreBOM: false });
+  } catch {
+    return fail(c, 415, 'unsupported_charset', `The charset "${charset}" is not supported: send the CSV as UTF-8.`);
+  }
+  let text: string;
+  try {
+    text = decoder.decode(await c.req.arrayBuffer());
+  } catch {
+    return fail(c, 400, 'invalid_encoding', `The body is not valid ${charset}: save the CSV as UTF-8 and send it again.`);
+  }
+  const started = Date.now();
+  const outcome = await importSubscribers(c.env, text, status);
+  if (!outcome.ok) return fail(c, 400, outcome.code, outcome.message);
+  const { report } = outcome;
+  console.log(`import: ${report.imported} imported, ${report.skipped} skipped, ${report.invalid.length} invalid as ${status} in ${Date.now() - started} ms`);
+  return c.json(report);
+});
+
+adminSubscriberRoutes.delete('/api/subscribers/:email', async (c) => {
+  const email = normalizeEmail(c.req.param('email'));
+  if (!email.ok) return fail(c, 400, email.code, email.message);
+  const { found } = await eraseSubscriber(c.env.DB, email.value);
+  return c.json({ erased: true, found });
+});

@@ -1,0 +1,116 @@
+// Reading the list for the operator: a page at a time (keyset paging by id), or all of it as CSV.
+//
+// The cursor is opaque to clients: base64url of `v1:<last id>`. Paging by id (not offset) is stable
+// while the list changes: a row added or removed between pages neither repeats nor hides another.
+// Only cursors this code could have made are accepted; anything else is a 400.
+import { SUBSCRIBER_STATUSES, type SubscriberStatus } from '../db/schema';
+import { csvHeader, csvLines, type ExportRow } from './csv';
+
+export const DEFAULT_PAGE = 100;
+export const MAX_PAGE = 1000;
+const EXPORT_PAGE = 1000;
+
+export interface ListQuery {
+  status: SubscriberStatus | null;
+  limit: number;
+  afterId: number;
+}
+
+export type QueryProblem = { ok: false; code: string; message: string };
+
+export function parseListQuery(raw: { status?: string; limit?: string; cursor?: string }): ({ ok: true } & ListQuery) | QueryProblem {
+  const status = parseStatus(raw.status);
+  if (status === false) return { ok: false, code: 'invalid_status', message: `status must be one of ${SUBSCRIBER_STATUSES.join(', ')}.` };
+  let limit = DEFAULT_PAGE;
+  if (raw.limit !== undefined && raw.limit !== '') {
+    if (!/^[0-9]{1,6}$/.test(raw.limit) || Number(raw.limit) < 1 || Number(raw.limit) > MAX_PAGE) {
+      return { ok: false, code: 'invalid_limit', message: `limit must be a whole number from 1 to ${MAX_PAGE}.` };
+    }
+    limit = Number(raw.limit);
+  }
+  let afterId = 0;
+  if (raw.cursor !== undefined && raw.cursor !== '') {
+    const decoded = decodeCursor(raw.cursor);
+    if (decoded === null) return { ok: false, code: 'invalid_cursor', message: 'cursor is not one this API gave out: pass nextCursor from the previous page as it is.' };
+    afterId = decoded;
+  }
+  return { ok: true, status, limit, afterId };
+}
+
+/** null: no filter; false: not a status. */
+export function parseStatus(raw: string | undefined): SubscriberStatus | null | false {
+  if (raw === undefined || raw === '') return null;
+  return (SUBSCRIBER_STATUSES as readonly string[]).includes(raw) ? (raw as SubscriberStatus) : false;
+}
+
+export function encodeCursor(lastId: number): string {
+  return btoa(`v1:${lastId}`).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+export function decodeCursor(cursor: string): number | null {
+  if (cursor.length > 40 || !/^[A-Za-z0-9_-]+$/.test(cursor)) return null;
+  let text: string;
+  try {
+    text = atob(cursor.replace(/-/g, '+').replace(/_/g, '/'));
+  } catch {
+    return null;
+  }
+  const match = /^v1:([0-9]{1,15})$/.exec(text);
+  if (!match) return null;
+  const id = Number(match[1]);
+  return encodeCursor(id) === cursor ? id : null; // one spelling per cursor
+}
+
+export interface SubscriberView {
+  email: string;
+  name: string | null;
+  status: SubscriberStatus;
+  createdAt: string;
+  confirmedAt: string | null;
+}
+
+type Row = ExportRow & { id: number };
+
+function pageQuery(db: D1Database, status: SubscriberStatus | null, afterId: number, limit: number): D1PreparedStatement {
+  const columns = 'id, email, name, status, created_at AS createdAt, confirmed_at AS confirmedAt';
+  return status
+    ? db.prepare(`SELECT ${columns} FROM subscribers WHERE status = ?1 AND id > ?2 ORDER BY id LIMIT ?3`).bind(status, afterId, limit)
+    : db.prepare(`SELECT ${columns} FROM subscribers WHERE id > ?1 ORDER BY id LIMIT ?2`).bind(afterId, limit);
+}
+
+export async function listSubscribers(db: D1Database, query: ListQuery): Promise<{ subscribers: SubscriberView[]; nextCursor: string | null }> {
+  const { results } = await pageQuery(db, query.status, query.afterId, query.limit + 1).all<Row>();
+  const page = results.slice(0, query.limit);
+  return {
+    subscribers: page.map((r) => ({
+      email: r.email,
+      name: r.name,
+      status: r.status as SubscriberStatus,
+      createdAt: new Date(r.createdAt).toISOString(),
+      confirmedAt: r.confirmedAt === null ? null : new Date(r.confirmedAt).toISOString(),
+    })),
+    nextCursor: results.length > query.limit ? encodeCursor(page[page.length - 1].id) : null,
+  };
+}
+
+/** The whole list (or one status) as CSV, read a page at a time as the client takes it. */
+export function exportCsv(db: D1Database, status: SubscriberStatus | null): ReadableStream<Uint8Array> {
+  const encoder = new TextEncoder();
+  let afterId = 0;
+  let started = false;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      if (!started) {
+        started = true;
+        controller.enqueue(encoder.encode(csvHeader()));
+        return;
+      }
+      const { results } = await pageQuery(db, status, afterId, EXPORT_PAGE).all<Row>();
+      if (results.length > 0) {
+        afterId = results[results.length - 1].id;
+        controller.enqueue(encoder.encode(csvLines(results)));
+      }
+      if (results.length < EXPORT_PAGE) controller.close();
+    },
+  });
+}
