@@ -1,8 +1,7 @@
 // The Hono app: cross-cutting middleware in one place, then each capability's routes.
 import { Hono } from 'hono';
 import { adminRoutes } from './admin/routes';
-import { handleError, securityHeaders, withConfig } from './http/middleware';
-import { fail } from './http/respond';
+import { handleError, limitPublicBodies, notFound, refuseCrossSitePosts, securityHeaders, withConfig } from './http/middleware';
 import type { AppEnv } from './http/types';
 import { outboxRoutes } from './mail/routes';
 import { subscriberRoutes } from './subscribers/routes';
@@ -11,9 +10,13 @@ import { webhookRoutes } from './webhooks/resend';
 
 export const app = new Hono<AppEnv>();
 
+// Order matters: headers wrap everything (errors and 404s included); then the configuration; then
+// bodies are capped and cross-site form posts refused before any handler reads a byte.
 app.use('*', securityHeaders);
 // /health answers even when a secret is missing; every other route needs a valid configuration.
 app.use('*', async (c, next) => (c.req.path === '/health' ? next() : withConfig(c, next)));
+app.use('*', limitPublicBodies);
+app.use('*', refuseCrossSitePosts);
 
 app.route('/', webRoutes);
 app.route('/', subscriberRoutes);
@@ -21,5 +24,5 @@ app.route('/', outboxRoutes);
 app.route('/', adminRoutes);
 app.route('/', webhookRoutes);
 
-app.notFound((c) => fail(c, 404, 'not_found', 'There is nothing at this address. Start from the home page.', 'Not found'));
+app.notFound(notFound(app));
 app.onError(handleError);

@@ -42,6 +42,12 @@ export interface Config {
   turnstile: { siteKey: string; secretKey: string; verifyUrl: string } | null;
   /** PUBLIC_URL points at this machine: the dev-only defaults are allowed. */
   isLocalDev: boolean;
+  /**
+   * TOKEN_SECRET was not set and the public dev key stands in. Allowed only while PUBLIC_URL is
+   * local; the HTTP layer also refuses it when a request arrives at a host that is not this
+   * machine (a Worker deployed with wrangler.toml's localhost PUBLIC_URL left in place).
+   */
+  usesDevTokenSecret: boolean;
 }
 
 export class ConfigError extends Error {
@@ -50,6 +56,8 @@ export class ConfigError extends Error {
 
 /** Known to everyone, so refused anywhere but local dev. */
 export const DEV_TOKEN_SECRET = 'dev-only-token-secret-never-use-in-production-0123456789';
+/** HMAC-SHA256 keys shorter than its 32-byte output weaken it; a deployed Worker needs at least this. */
+export const MIN_TOKEN_SECRET_BYTES = 32;
 const DEFAULT_PUBLIC_URL = 'http://localhost:8787';
 const TURNSTILE_VERIFY_URL = 'https://challenges.cloudflare.com/turnstile/v0/siteverify';
 
@@ -83,16 +91,7 @@ export function readConfig(env: Env): Config {
     throw new ConfigError(`SEND_RATE_PER_SECOND must be a number between 0 and 1000, got "${env.SEND_RATE_PER_SECOND}".`);
   }
 
-  let tokenSecret = nonEmpty(env.TOKEN_SECRET);
-  if (!tokenSecret) {
-    if (!isLocalDev) {
-      throw new ConfigError('TOKEN_SECRET is not set: run `npx wrangler secret put TOKEN_SECRET` with at least 32 random bytes (e.g. `openssl rand -base64 48`).');
-    }
-    tokenSecret = DEV_TOKEN_SECRET;
-  } else if (!isLocalDev) {
-    if (tokenSecret === DEV_TOKEN_SECRET) throw new ConfigError('TOKEN_SECRET is the public dev-only key: set a real secret with `npx wrangler secret put TOKEN_SECRET`.');
-    if (new TextEncoder().encode(tokenSecret).length < 32) throw new ConfigError('TOKEN_SECRET must be at least 32 bytes long: generate one with `openssl rand -base64 48`.');
-  }
+  const tokenSecret = readTokenSecret(env.TOKEN_SECRET, isLocalDev);
 
   const fromEmail = nonEmpty(env.FROM_EMAIL) ?? 'Newsletter <newsletter@example.com>';
   for (const [name, value] of [['FROM_EMAIL', fromEmail], ['REPLY_TO', env.REPLY_TO ?? '']] as const) {
@@ -113,11 +112,33 @@ export function readConfig(env: Env): Config {
     resendBaseUrl: nonEmpty(env.RESEND_BASE_URL),
     sendRatePerSecond: rate,
     tokenSecret,
+    usesDevTokenSecret: tokenSecret === DEV_TOKEN_SECRET,
     adminToken: nonEmpty(env.ADMIN_TOKEN),
     webhookSecret: nonEmpty(env.RESEND_WEBHOOK_SECRET),
     turnstile: siteKey && secretKey ? { siteKey, secretKey, verifyUrl: nonEmpty(env.TURNSTILE_VERIFY_URL) ?? TURNSTILE_VERIFY_URL } : null,
     isLocalDev,
   };
+}
+
+/**
+ * TOKEN_SECRET signs every confirm and unsubscribe link: whoever knows it can confirm or unsubscribe
+ * anyone. Outside local dev it must be set, not the public dev key, at least 32 bytes, and not an
+ * obvious placeholder (fewer than 8 different characters, like "aaaa…" or "changeme…").
+ */
+function readTokenSecret(raw: string | undefined, isLocalDev: boolean): string {
+  const secret = nonEmpty(raw);
+  const fix = 'generate one with `openssl rand -base64 48` and set it with `npx wrangler secret put TOKEN_SECRET` (or in .dev.vars locally)';
+  if (!secret) {
+    if (isLocalDev) return DEV_TOKEN_SECRET;
+    throw new ConfigError(`TOKEN_SECRET is not set: ${fix}.`);
+  }
+  if (isLocalDev) return secret;
+  if (secret === DEV_TOKEN_SECRET) throw new ConfigError(`TOKEN_SECRET is the public dev-only key, which anyone can read in the source: ${fix}.`);
+  if (new TextEncoder().encode(secret).length < MIN_TOKEN_SECRET_BYTES) {
+    throw new ConfigError(`TOKEN_SECRET must be at least ${MIN_TOKEN_SECRET_BYTES} bytes long: ${fix}.`);
+  }
+  if (new Set(secret).size < 8) throw new ConfigError(`TOKEN_SECRET looks like a placeholder, not a random key: ${fix}.`);
+  return secret;
 }
 
 function parsePublicUrl(raw: string): string {
@@ -131,8 +152,10 @@ function parsePublicUrl(raw: string): string {
   return url.origin + url.pathname.replace(/\/+$/, '');
 }
 
-function isLoopbackHost(host: string): boolean {
-  return host === 'localhost' || host.endsWith('.localhost') || host === '[::1]' || /^127\./.test(host);
+/** localhost, *.localhost, 127.0.0.0/8 and [::1]: names that never leave this machine. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.toLowerCase().replace(/\.$/, '');
+  return h === 'localhost' || h.endsWith('.localhost') || h === '[::1]' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
 }
 
 function nonEmpty(value: string | undefined): string | null {

@@ -1,24 +1,43 @@
 // Cross-cutting HTTP concerns, composed in one place (app.ts): configuration, security headers,
-// body size limits, cross-site form posts, and one error handler that never lets input cause a 5xx.
-import type { Context, MiddlewareHandler } from 'hono';
+// body size limits, cross-site form posts, unknown methods, and one error handler that never
+// lets input cause a 5xx.
+import type { Context, Hono, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { csrf } from 'hono/csrf';
 import { HTTPException } from 'hono/http-exception';
 import { NONCE, secureHeaders } from 'hono/secure-headers';
-import { ConfigError, getConfig } from '../config';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { ConfigError, getConfig, isLoopbackHost } from '../config';
 import { fail } from './respond';
 import type { AppEnv } from './types';
 
+/** Every public route (CONTRACT "Limits on input"). */
 export const PUBLIC_BODY_LIMIT = 64 * 1024;
+/** The admin CSV import (at least 10 MB by contract); the admin routes apply it themselves, after auth. */
 export const ADMIN_BODY_LIMIT = 32 * 1024 * 1024;
 
 /** Validated configuration on the context; a missing secret is a loud 500 on every route that needs it. */
 export const withConfig: MiddlewareHandler<AppEnv> = async (c, next) => {
-  c.set('config', getConfig(c.env));
+  const config = getConfig(c.env);
+  // PUBLIC_URL on localhost lets TOKEN_SECRET fall back to the public dev key. A Worker deployed with
+  // wrangler.toml's localhost PUBLIC_URL still in place would then accept forged links: refuse it as
+  // soon as a request reaches it under any name but this machine's.
+  if (config.usesDevTokenSecret && !isLoopbackHost(new URL(c.req.url).hostname)) {
+    throw new ConfigError(
+      `TOKEN_SECRET is not set and PUBLIC_URL (${config.publicUrl}) is local, but this Worker answers at ${new URL(c.req.url).host}: ` +
+        'set PUBLIC_URL to the public address and TOKEN_SECRET to a random secret (`npx wrangler secret put TOKEN_SECRET`, or .dev.vars locally).',
+    );
+  }
+  c.set('config', config);
   await next();
 };
 
-/** CSP with a per-request nonce (only the confirm page's auto-submit script uses it), nosniff, no framing. */
+/**
+ * Strict CSP on every answer (pages, errors, JSON): scripts only with this request's nonce (the confirm
+ * page's auto-submit, the Turnstile loader) or from Turnstile's host, which Cloudflare documents as the
+ * two ways to allow it; its iframe from that host; no inline styles, no plugins, no framing, forms post
+ * only here. Plus nosniff, no referrer across origins, and no powerful features.
+ */
 export const securityHeaders = secureHeaders({
   contentSecurityPolicy: {
     defaultSrc: ["'self'"],
@@ -35,39 +54,131 @@ export const securityHeaders = secureHeaders({
   xFrameOptions: 'DENY',
   referrerPolicy: 'strict-origin-when-cross-origin',
   crossOriginEmbedderPolicy: false,
+  permissionsPolicy: { camera: [], microphone: [], geolocation: [], payment: [], usb: [] },
 });
 
 export function limitBody(maxSize: number): MiddlewareHandler<AppEnv> {
   return bodyLimit({
     maxSize,
-    onError: (c) => fail(c as Context<AppEnv>, 413, 'payload_too_large', `The request body is larger than ${Math.round(maxSize / 1024)} KB.`, 'Too much data'),
+    onError: (c) => fail(c as Context<AppEnv>, 413, 'payload_too_large', `The request body is larger than ${Math.round(maxSize / 1024)} KB. Send less.`, 'Too much data'),
   });
 }
 
+const publicLimit = limitBody(PUBLIC_BODY_LIMIT);
+
+/**
+ * 64 KB on every public route, whether or not the body says its length (chunked bodies are counted as
+ * they stream). The admin API is left to set its own, larger limit after it has checked the token, so
+ * nobody unauthenticated can make the Worker read megabytes.
+ */
+export const limitPublicBodies: MiddlewareHandler<AppEnv> = (c, next) => (c.req.path.startsWith('/api/') ? next() : publicLimit(c, next));
+
 const sameSiteOnly = csrf({
-  origin: (origin, c) => origin === new URL(c.req.url).origin || origin === getConfig(c.env).publicUrl.replace(/^(https?:\/\/[^/]+).*$/, '$1'),
+  origin: (origin, c) => origin === new URL(c.req.url).origin || origin === new URL(getConfig(c.env).publicUrl).origin,
 });
 
 /**
- * Form posts from another site are refused (Hono's CSRF check on Origin / Sec-Fetch-Site).
- * A post that carries neither header (curl, a mail client's server) is not a browser's cross-site post.
+ * Routes a browser on another site may post to:
+ * - /unsubscribe: the signed token is the only authority (nothing ambient to forge), and RFC 8058
+ *   one-click posts come from mail providers, some of them from a webmail page on their own origin;
+ * - /webhooks/*: server to server, Svix-signed;
+ * - /api/*: bearer token only, no cookie, so nothing a forged post could ride on.
+ */
+const CROSS_SITE_ALLOWED = /^\/(?:unsubscribe$|webhooks\/|api\/)/;
+
+/**
+ * Form posts from another site are refused with 403 (Hono's CSRF check on Origin and Sec-Fetch-Site).
+ * A post that carries neither header (curl, a mail provider's server) is not a browser's cross-site
+ * post and goes through; so do JSON posts, which a browser only sends cross-site after a CORS
+ * preflight that this service never grants.
  */
 export const refuseCrossSitePosts: MiddlewareHandler<AppEnv> = async (c, next) => {
+  if (CROSS_SITE_ALLOWED.test(c.req.path)) return next();
   if (c.req.header('origin') === undefined && c.req.header('sec-fetch-site') === undefined) return next();
-  return sameSiteOnly(c, next);
+  try {
+    return await sameSiteOnly(c, next);
+  } catch (error) {
+    // Only the CSRF check's own refusal (thrown before next() runs) becomes this 403.
+    if (error instanceof HTTPException && error.status === 403 && error.res) {
+      return fail(c, 403, 'cross_site_request', 'This form was posted from another site. Use the form on this site instead.', 'Not allowed');
+    }
+    throw error;
+  }
 };
 
-/** Every thrown error ends here: known ones become their 4xx, anything else a clean 500 with a request id. */
+const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+
+/**
+ * The methods some route of `app` answers at `path` (HEAD with GET), for a 405 instead of a 404.
+ * Asks the app's own router, so routes added by any capability are known without a list here.
+ */
+export function allowedMethods(app: Hono<AppEnv>, path: string): string[] {
+  const allowed: string[] = [];
+  for (const method of METHODS) {
+    try {
+      const [matches] = app.router.match(method, path) as unknown as [[[unknown, { method: string }], unknown][]];
+      if (matches.some(([[, route]]) => route?.method !== 'ALL')) allowed.push(method);
+    } catch {
+      // A router that cannot say: fall back to 404.
+    }
+  }
+  if (allowed.includes('GET')) allowed.splice(1, 0, 'HEAD');
+  return allowed;
+}
+
+/** 404 for an address nothing answers; 405 with `Allow` for a known address asked with the wrong method. */
+export function notFound(app: Hono<AppEnv>) {
+  return (c: Context<AppEnv>): Response => {
+    const allowed = allowedMethods(app, c.req.path);
+    if (allowed.length > 0 && !allowed.includes(c.req.method)) {
+      c.header('Allow', allowed.join(', '));
+      return fail(c, 405, 'method_not_allowed', `${c.req.method} is not used here; this address answers ${allowed.join(', ')}.`, 'Not allowed');
+    }
+    return fail(c, 404, 'not_found', 'There is nothing at this address. Start from the home page.', 'Not found');
+  };
+}
+
+const HTTP_ERRORS: Partial<Record<number, [code: string, message: string]>> = {
+  400: ['bad_request', 'The request could not be read.'],
+  401: ['unauthorized', 'This needs credentials.'],
+  403: ['forbidden', 'This is not allowed.'],
+  404: ['not_found', 'There is nothing at this address.'],
+  405: ['method_not_allowed', 'This method is not used here.'],
+  408: ['request_timeout', 'The request took too long to arrive.'],
+  413: ['payload_too_large', `The request body is too large.`],
+  415: ['unsupported_media_type', 'This content type is not accepted here.'],
+  429: ['rate_limited', 'Too many requests. Wait a minute and try again.'],
+};
+
+/**
+ * Every thrown error ends here: an HTTPException (from Hono or a handler) becomes its 4xx in the contract's
+ * shape; a missing secret a 500 that says so; anything else a clean 500 with a request id, the detail
+ * only in the log.
+ */
 export function handleError(error: Error, c: Context<AppEnv>): Response {
-  if (error instanceof HTTPException) {
-    if (error.status === 403) return fail(c, 403, 'cross_site_request', 'This form was posted from another site. Use the form on this site.', 'Not allowed');
-    return fail(c, error.status, 'bad_request', error.message || 'The request could not be read.');
+  if (error instanceof HTTPException && error.status < 500) {
+    const [code, fallback] = HTTP_ERRORS[error.status] ?? ['bad_request', 'The request could not be handled.'];
+    const authenticate = error.res?.headers.get('www-authenticate');
+    if (authenticate) c.header('WWW-Authenticate', authenticate);
+    return fail(c, error.status as ContentfulStatusCode, code, error.message || fallback);
   }
   const requestId = crypto.randomUUID();
+  c.header('X-Request-Id', requestId);
   if (error instanceof ConfigError) {
     console.error(`config error [${requestId}]: ${error.message}`);
     return fail(c, 500, 'not_configured', `This service is not configured correctly yet; the operator can find the problem in the logs (request ${requestId}).`, 'Not configured');
   }
-  console.error(`unexpected error [${requestId}] ${c.req.method} ${new URL(c.req.url).pathname}: ${error.stack ?? error}`);
-  return fail(c, 500, 'internal_error', `Something went wrong on our side. Please try again in a minute (request ${requestId}).`, 'Something went wrong');
+  let path = '?';
+  try {
+    path = new URL(c.req.url).pathname;
+  } catch {}
+  console.error(`unexpected error [${requestId}] ${c.req.method} ${path}: ${error?.stack ?? error}`);
+  const message = `Something went wrong on our side. Please try again in a minute (request ${requestId}).`;
+  try {
+    return fail(c, 500, 'internal_error', message, 'Something went wrong');
+  } catch (renderError) {
+    // Even the error page failed: answer in the contract's shape without rendering anything.
+    console.error(`error page failed [${requestId}]: ${(renderError as Error)?.stack ?? renderError}`);
+    return c.json({ error: { code: 'internal_error', message } }, 500);
+  }
 }

@@ -32,17 +32,24 @@ export function normalizeEmail(input: unknown): Valid<string> | Invalid {
   return { ok: true, value: normalized };
 }
 
-/** An optional display name: at most 200 characters, one line, no control characters. */
+/**
+ * An optional display name: at most 200 characters (code points), one line, no control characters.
+ * Refused: C0/C1 controls (CR and LF among them), Unicode line/paragraph separators, bidi overrides
+ * and isolates (they make a name display as something else), and broken UTF-16 (lone surrogates).
+ * Names are only ever shown through escaping templates and never go into a mail header.
+ */
 export function normalizeName(input: unknown): Valid<string | null> | Invalid {
   if (input === undefined || input === null) return { ok: true, value: null };
   if (typeof input !== 'string') return invalid('invalid_name', 'Name must be a string.');
   const name = input.trim();
   if (!name) return { ok: true, value: null };
-  if (name.length > MAX_NAME) return invalid('invalid_name', `Name is longer than ${MAX_NAME} characters.`);
-  // C0/C1 controls (CR and LF among them) and Unicode line/paragraph separators could break headers or layouts.
-  if (/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(name)) return invalid('invalid_name', 'Name must be one line without control characters.');
+  if (!name.isWellFormed()) return invalid('invalid_name', 'Name contains broken characters.');
+  if ([...name].length > MAX_NAME) return invalid('invalid_name', `Name is longer than ${MAX_NAME} characters.`);
+  if (NAME_FORBIDDEN.test(name)) return invalid('invalid_name', 'Name must be one line without control characters.');
   return { ok: true, value: name };
 }
+
+const NAME_FORBIDDEN = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
 
 function toAsciiDomain(domain: string): string | null {
   if (!domain || domain.length > 253 || /[\s/\\?#@:%[\]]/.test(domain)) return null;

@@ -65,7 +65,9 @@ function toBase64Url(bytes: Uint8Array): string {
 }
 
 function fromBase64Url(text: string): Uint8Array | null {
-  if (!/^[A-Za-z0-9_-]{43}$/.test(text)) return null; // exactly 32 bytes of SHA-256
+  // Exactly 32 bytes of SHA-256, canonically encoded: 43 characters carry 258 bits, so the last one
+  // must leave its 2 spare bits zero, else `…A` and `…B` would decode alike and a changed link verify.
+  if (!/^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/.test(text)) return null;
   const binary = atob(text.replace(/-/g, '+').replace(/_/g, '/') + '=');
   return Uint8Array.from(binary, (c) => c.charCodeAt(0));
 }

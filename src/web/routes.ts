@@ -29,7 +29,8 @@ webRoutes.get('/', async (c) => {
     return c.json({ name: c.get('config').newsletterName, subscribe: { method: 'POST', url: '/subscribe', fields: ['email', 'name'] } });
   }
   const turnstileSiteKey = c.get('config').turnstile?.siteKey ?? null;
-  return page(c, SubscribePage({ site: site(c), turnstileSiteKey, latest: latest ? { title: latest.title, url: `/archive/${latest.slug}`, date: latest.date } : null }));
+  const nonce = c.get('secureHeadersNonce') ?? null;
+  return page(c, SubscribePage({ site: site(c), turnstileSiteKey, nonce, latest: latest ? { title: latest.title, url: `/archive/${latest.slug}`, date: latest.date } : null }));
 });
 
 webRoutes.get('/archive', async (c) => {
@@ -48,7 +49,10 @@ webRoutes.get('/archive/:slug', async (c) => {
   if (c.req.header('accept')?.includes('application/json')) {
     return c.json({ slug, title: article.title, date: article.date, summary: article.summary, html });
   }
-  return page(c, ArticlePage({ site: site(c), title: article.title, date: article.date, summary: article.summary, html }));
+  // The subscribe box at the end of the article needs Turnstile too when it is on.
+  const turnstileSiteKey = c.get('config').turnstile?.siteKey ?? null;
+  const nonce = c.get('secureHeadersNonce') ?? null;
+  return page(c, ArticlePage({ site: site(c), title: article.title, date: article.date, summary: article.summary, html, turnstileSiteKey, nonce }));
 });
 
 webRoutes.get('/feed.xml', async (c) => {
