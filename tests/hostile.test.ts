@@ -10,6 +10,8 @@ import { app } from '../src/app';
 import { getConfig } from '../src/config';
 import { CONFIRMATION_INTERVAL_MS, signUp } from '../src/subscribers/lifecycle';
 import { signConfirmToken, signUnsubscribeToken } from '../src/subscribers/tokens';
+import { allArticles } from '../src/issues/catalog';
+import { admin, postWebhook, resendEvent, signedWebhookRequest } from './support/admin';
 import { BASE, call, mailsTo, outbox, postForm, postJson, subscriberStatus, waitFor, waitForMail } from './support/helpers';
 
 declare global {
@@ -326,7 +328,69 @@ const rows: Row[] = [
   notAllowed('DELETE', '/dev/outbox', 'GET, HEAD'),
   notFound('GET /dev/outbox/../../etc/passwd (encoded)', () => raw('/dev/outbox/..%2F..%2Fetc%2Fpasswd', { headers: { accept: 'application/json' } })),
   ['a made-up method on /subscribe', () => method('PROPFIND', '/subscribe'), { status: 405, code: 'method_not_allowed' }],
+
+  // --- the admin API: the token first, then the input -----------------------------------------
+  unauthorized('GET /api/subscribers without a token', () => get('/api/subscribers')),
+  unauthorized('GET /api/subscribers with a wrong token', () => get('/api/subscribers', { authorization: 'Bearer not-the-token' })),
+  unauthorized('GET /api/subscribers with Basic auth', () => get('/api/subscribers', { authorization: `Basic ${btoa('admin:test-admin-token-0123456789abcdef')}` })),
+  unauthorized('GET /api/subscribers with the token in the query', () => get(`/api/subscribers?token=${env.ADMIN_TOKEN}&access_token=${env.ADMIN_TOKEN}`)),
+  unauthorized('GET /api/subscribers with a 10 KB Authorization', () => get('/api/subscribers', { authorization: `Bearer ${'x'.repeat(10 * KB)}` })),
+  unauthorized('GET /api/subscribers with SQL as the token', () => get('/api/subscribers', { authorization: `Bearer ${SQL_OR}` })),
+  unauthorized('POST 200 KB to the import without a token (not read)', () => post('/api/subscribers/import', 'email\n' + 'a@b.example\n'.repeat(20_000), { 'content-type': 'text/csv' })),
+  unauthorized('DELETE /api/subscribers/:email without a token', () => method('DELETE', '/api/subscribers/confirmed%40hostile.example')),
+  unauthorized('PUT /api/subscribers without a token: 401 before 405', () => method('PUT', '/api/subscribers')),
+  ['GET /api/subscribers?cursor=%E0%A4%A', () => admin('/api/subscribers?cursor=%E0%A4%A'), { status: 400, code: 'invalid_cursor' }],
+  ['GET /api/subscribers with a forged cursor', () => admin(`/api/subscribers?cursor=${btoa('v1:-1')}`), { status: 400, code: 'invalid_cursor' }],
+  ['GET /api/subscribers with SQL as the cursor', () => admin(`/api/subscribers?cursor=${encodeURIComponent(SQL_OR)}`), { status: 400, code: 'invalid_cursor' }],
+  ['GET /api/subscribers?limit=10^20', () => admin('/api/subscribers?limit=100000000000000000000'), { status: 400, code: 'invalid_limit' }],
+  ['GET /api/subscribers?limit=-5', () => admin('/api/subscribers?limit=-5'), { status: 400, code: 'invalid_limit' }],
+  ['GET /api/subscribers?status=admin', () => admin('/api/subscribers?status=admin'), { status: 400, code: 'invalid_status' }],
+  ['GET /api/subscribers/export?status=%00', () => admin('/api/subscribers/export?status=%00'), { status: 400, code: 'invalid_status' }],
+  ['POST import without a content type', () => admin('/api/subscribers/import', { method: 'POST', body: new TextEncoder().encode('email\nx@hostile.example\n') }), { status: 415, code: 'unsupported_media_type' }],
+  ['POST import as JSON', () => admin('/api/subscribers/import', { method: 'POST', body: '{"email":"x@hostile.example"}', headers: { 'content-type': 'application/json' } }), { status: 415, code: 'unsupported_media_type' }],
+  ['POST import with an unknown charset', () => admin('/api/subscribers/import', { method: 'POST', body: 'email\n', headers: { 'content-type': 'text/csv; charset=klingon' } }), { status: 415, code: 'unsupported_charset' }],
+  ['POST import with broken UTF-8', () => admin('/api/subscribers/import', { method: 'POST', body: new Uint8Array([0x65, 0x6d, 0x61, 0xff, 0xfe, 0x0a]), headers: { 'content-type': 'text/csv' } }), { status: 400, code: 'invalid_encoding' }],
+  ['POST import of an empty CSV', () => admin('/api/subscribers/import', { method: 'POST', body: '', headers: { 'content-type': 'text/csv' } }), { status: 400, code: 'empty_csv' }],
+  ['POST import without a header row', () => admin('/api/subscribers/import', { method: 'POST', body: 'x@hostile.example\n', headers: { 'content-type': 'text/csv' } }), { status: 400, code: 'missing_email_column' }],
+  ['POST import?status=bounced', () => admin('/api/subscribers/import?status=bounced', { method: 'POST', body: 'email\nx@hostile.example\n', headers: { 'content-type': 'text/csv' } }), { status: 400, code: 'invalid_status' }],
+  [
+    'POST import of only broken rows: reported, nothing stored',
+    () => admin('/api/subscribers/import', { method: 'POST', body: `email,name\n"unclosed@hostile.example,x\n${SQL_DROP},x\n\u0000,\u0000\n`, headers: { 'content-type': 'text/csv' } }),
+    { status: 200, check: (_r, body) => expect(JSON.parse(body)).toMatchObject({ imported: 0, skipped: 0 }) },
+  ],
+  ['DELETE /api/subscribers/%E0%A4%A', () => admin('/api/subscribers/%E0%A4%A', { method: 'DELETE' }), { status: 400, code: 'invalid_email' }],
+  [`DELETE /api/subscribers/ with SQL`, () => admin(`/api/subscribers/${encodeURIComponent(`${SQL_OR}@x.example`)}`, { method: 'DELETE' }), { status: 400, code: 'invalid_email' }],
+  ['PUT /api/subscribers', () => admin('/api/subscribers', { method: 'PUT' }), { status: 405, code: 'method_not_allowed', check: (r) => expect(r.headers.get('allow')).toBe('GET, HEAD') }],
+  ['POST /api/issues', () => admin('/api/issues', { method: 'POST' }), { status: 405, code: 'method_not_allowed' }],
+  ['POST /api/issues/..%2F..%2Fetc/send', () => admin('/api/issues/..%2F..%2Fetc/send', { method: 'POST' }), { status: 404, code: 'not_found' }],
+  ['POST /api/issues/<5,000 characters>/send', () => admin(`/api/issues/${'a'.repeat(5000)}/send`, { method: 'POST' }), { status: 404, code: 'not_found' }],
+  [`GET /api/issues/ with SQL /stats`, () => admin(`/api/issues/${encodeURIComponent(SQL_DROP)}/stats`), { status: 404, code: 'not_found' }],
+  ['GET /api/issues/%00/stats', () => admin('/api/issues/%00/stats'), { status: 404, code: 'not_found' }],
+  ['POST /api/issues/:slug/test with broken JSON', () => admin(`/api/issues/${allArticles()[0].slug}/test`, { method: 'POST', body: '{"to":', headers: JSON_HEADERS }), { status: 400, code: 'invalid_json' }],
+  ['POST /api/issues/:slug/test to a CRLF address', () => admin(`/api/issues/${allArticles()[0].slug}/test`, { method: 'POST', body: JSON.stringify({ to: 'a@hostile.example\r\nBcc: all@hostile.example' }), headers: JSON_HEADERS }), { status: 400, code: 'invalid_email' }],
+  ['POST /api/issues/:slug/test as XML', () => admin(`/api/issues/${allArticles()[0].slug}/test`, { method: 'POST', body: '<to/>', headers: { 'content-type': 'text/xml' } }), { status: 415, code: 'unsupported_media_type' }],
+  ['GET /api/nothing with the token', () => admin('/api/nothing'), { status: 404, code: 'not_found' }],
+
+  // --- the Resend webhook -------------------------------------------------------------------
+  ['webhook without a signature', () => post('/webhooks/resend', JSON.stringify(resendEvent('email.bounced', { to: 'confirmed@hostile.example', bounce: { type: 'Permanent' } })), { 'content-type': 'application/json' }), { status: 401, code: 'invalid_signature' }],
+  ['webhook with garbage signature headers', () => post('/webhooks/resend', '{}', { 'content-type': 'application/json', 'svix-id': 'msg_x', 'svix-timestamp': 'abc', 'svix-signature': 'v1,???' }), { status: 401, code: 'invalid_signature' }],
+  ['webhook with a timestamp of 10^22', () => post('/webhooks/resend', '{}', { 'content-type': 'application/json', 'svix-id': 'msg_x', 'svix-timestamp': '9'.repeat(22), 'svix-signature': 'v1,abc' }), { status: 401, code: 'invalid_signature' }],
+  ['webhook signed an hour ago (replayed later)', () => postWebhook(resendEvent('email.complained', { to: 'confirmed@hostile.example' }), { timestamp: new Date(Date.now() - 3600_000) }), { status: 401, code: 'invalid_signature', says: /too old/ }],
+  ['webhook with another body than was signed', () => postWebhook({ type: 'email.opened' }, { sendBody: JSON.stringify(resendEvent('email.complained', { to: 'confirmed@hostile.example' })) }), { status: 401, code: 'invalid_signature' }],
+  ['webhook signed with another secret', () => postWebhook(resendEvent('email.complained', { to: 'confirmed@hostile.example' }), { secret: 'whsec_' + btoa('another-secret-another-secret-00') }), { status: 401, code: 'invalid_signature' }],
+  ['webhook, signed, not JSON', () => postWebhook('not json'), { status: 400, code: 'invalid_json' }],
+  ['webhook, signed, an array', () => postWebhook([1, 2, 3]), { status: 400, code: 'invalid_payload' }],
+  ['webhook, signed, a bounce for nobody', () => postWebhook({ type: 'email.bounced', data: {} }), { status: 400, code: 'invalid_payload' }],
+  ['webhook, signed, a bounce for an SQL address', () => postWebhook(resendEvent('email.bounced', { to: `${SQL_OR}@hostile.example`, bounce: { type: 'Permanent' } })), { status: 400, code: 'invalid_payload' }],
+  ['webhook, signed, a 300-character svix-id', () => postWebhook({ type: 'email.opened' }, { id: 'i'.repeat(300) }), { status: 400, code: 'invalid_payload' }],
+  ['webhook of 70 KB', () => call('/webhooks/resend', signedWebhookRequest({ type: 'email.opened', pad: 'x'.repeat(70 * KB) })), { status: 413, code: 'payload_too_large' }],
+  ['webhook as a cross-site form post (no CSRF check, still needs a signature)', () => form('/webhooks/resend', 'type=email.complained', { origin: EVIL }), { status: 401, code: 'invalid_signature' }],
+  notAllowed('GET', '/webhooks/resend', 'POST'),
 ];
+
+function unauthorized(label: string, request: () => Promise<Response>): Row {
+  return [label, request, { status: 401, code: 'unauthorized', check: (r) => expect(r.headers.get('www-authenticate')).toMatch(/^Bearer/) }];
+}
 
 describe('a battery of hostile requests', () => {
   it(`has at least 60 rows (${rows.length})`, () => {
