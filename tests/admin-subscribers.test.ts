@@ -1,11 +1,13 @@
 // The operator's subscriber API through the real Worker and D1: auth, paging, CSV export and import,
 // suppression, erasure.
 import { env } from 'cloudflare:test';
+import fc from 'fast-check';
 import Papa from 'papaparse';
 import { describe, expect, it } from 'vitest';
 import type { Article } from '../src/issues/article';
 import { runWeekly } from '../src/issues/cron';
-import { neutralizeCell, restoreCell } from '../src/subscribers/csv';
+import { neutralizeCell, parseSubscriberCsv, restoreCell } from '../src/subscribers/csv';
+import { planImport } from '../src/subscribers/import';
 import { emailHash } from '../src/subscribers/erase';
 import { ADMIN_TOKEN, admin, adminJson, callWithEnv, importCsv } from './support/admin';
 import { call, linkIn, mailsTo, postJson, subscribeAndConfirm, subscriberStatus, waitFor, waitForMail } from './support/helpers';
@@ -44,6 +46,53 @@ async function exportText(query = ''): Promise<string> {
 function parseCsv(text: string): Record<string, string>[] {
   return Papa.parse<Record<string, string>>(text, { header: true, skipEmptyLines: true }).data;
 }
+
+describe('the CSV functions', () => {
+  it('neutralising a cell and restoring it gives the cell back, and no neutralised cell starts a formula', () => {
+    const cell = fc.oneof(fc.string(), fc.string().map((s) => `'${s}`), fc.constantFrom('=', '+', '-', '@', "'", "''=", '\t', '\r').chain((p) => fc.string().map((s) => p + s)));
+    fc.assert(
+      fc.property(cell, (value) => {
+        expect(restoreCell(neutralizeCell(value))).toBe(value);
+        expect(neutralizeCell(value)).not.toMatch(/^[=+\-@\t\r]/);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('reads back any rows written the way the export writes them, with their line numbers', () => {
+    const text = fc.string({ unit: fc.constantFrom('a', 'Z', ' ', ',', '"', '\n', '\r\n', '=', "'", '-', 'é', '漢') });
+    fc.assert(
+      fc.property(fc.array(fc.tuple(text, text), { maxLength: 20 }), (rows) => {
+        // The "x" keeps every record non-blank (blank records are skipped like empty lines).
+        const data = rows.map(([email, name]) => [`x${email}`, name]);
+        const lines = data.map((row) => Papa.unparse([row.map(neutralizeCell)], { quotes: true, newline: '\r\n' }));
+        const csv = ['"email","name"', ...lines].join('\r\n');
+        const parsed = parseSubscriberCsv(csv);
+        expect(parsed.ok).toBe(true);
+        if (!parsed.ok) return;
+        expect(parsed.broken).toEqual([]);
+        expect(parsed.records.map((r) => [r.email, r.name])).toEqual(data);
+        // Each record's line is the line of the file it starts on.
+        let offset = '"email","name"\r\n'.length;
+        for (const [i, record] of parsed.records.entries()) {
+          expect(record.line).toBe(1 + (csv.slice(0, offset).match(/\n/g) ?? []).length);
+          offset += lines[i].length + 2;
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('never throws on any input, however broken', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: fc.constantFrom('email', 'name', ',', '"', '\n', '\r', '\uFEFF', 'a@b.example', '=', ' ', '\u0000', '\uD800') , maxLength: 200 }), (input) => {
+        const plan = planImport(input, 'confirmed');
+        if (plan.ok) for (const c of plan.candidates) expect(c.email).toMatch(/@/);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
 
 describe('admin auth', () => {
   const routes: [string, string][] = [
@@ -466,5 +515,25 @@ describe('a large import', () => {
     // The same file again: every row a duplicate, nothing changes.
     const again = await importCsv(csv, 'confirmed');
     expect(again).toEqual({ imported: 0, skipped: 50_000, invalid: [] });
+  });
+
+  it('takes a body over 10 MB, and refuses one over the admin limit with 413 before reading it', async () => {
+    const long = 'y'.repeat(190);
+    const csv = 'email,name\n' + Array.from({ length: 50_000 }, (_, i) => `big-${i}@big.example,${long}${i}`).join('\n');
+    expect(csv.length).toBeGreaterThan(10 * 1024 * 1024);
+    const started = Date.now();
+    const report = await importCsv(csv, 'confirmed');
+    console.log(`50,000-row import (${(csv.length / 1e6).toFixed(1)} MB): ${Date.now() - started} ms`);
+    expect(report).toEqual({ imported: 50_000, skipped: 0, invalid: [] });
+
+    const before = await count('SELECT count(*) AS n FROM subscribers');
+    const huge = await admin('/api/subscribers/import?status=confirmed', {
+      method: 'POST',
+      headers: { 'content-type': 'text/csv' },
+      body: 'email\n' + 'too-much@big.example\n'.repeat(1_700_000),
+    });
+    expect(huge.status).toBe(413);
+    expect(((await huge.json()) as { error: { code: string } }).error.code).toBe('payload_too_large');
+    expect(await count('SELECT count(*) AS n FROM subscribers')).toBe(before);
   });
 });
