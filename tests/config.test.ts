@@ -1,0 +1,125 @@
+// The configuration rules that keep secrets safe: readConfig as a plain function of the env, and the
+// request-time guard that refuses the dev token key on a Worker answering under a public name.
+import { env } from 'cloudflare:test';
+import { describe, expect, it } from 'vitest';
+import { app } from '../src/app';
+import { ConfigError, DEV_TOKEN_SECRET, type Env, isLoopbackHost, readConfig } from '../src/config';
+
+const PUBLIC = 'https://news.example.com';
+const GOOD_SECRET = 'q8Vx2Lr0-Zp4Ty7Nc1Wb5Hk9Jm3Fd6Gs_'; // 34 random-looking bytes
+const base = { DB: env.DB, SEND_QUEUE: env.SEND_QUEUE } as Env;
+const read = (vars: Partial<Env>) => readConfig({ ...base, ...vars });
+const refuses = (vars: Partial<Env>, message: RegExp) => {
+  expect(() => read(vars)).toThrow(ConfigError);
+  expect(() => read(vars)).toThrow(message);
+};
+
+describe('TOKEN_SECRET', () => {
+  it('falls back to the public dev key only while PUBLIC_URL is this machine', () => {
+    for (const url of [undefined, 'http://localhost:8787', 'http://127.0.0.1:8799', 'http://[::1]:8787', 'http://news.localhost']) {
+      const config = read({ PUBLIC_URL: url });
+      expect(config.tokenSecret, String(url)).toBe(DEV_TOKEN_SECRET);
+      expect(config.usesDevTokenSecret).toBe(true);
+      expect(config.isLocalDev).toBe(true);
+    }
+  });
+
+  it('is required outside local dev, with a message that says how to set it', () => {
+    refuses({ PUBLIC_URL: PUBLIC }, /TOKEN_SECRET is not set.*wrangler secret put TOKEN_SECRET/);
+    refuses({ PUBLIC_URL: PUBLIC, TOKEN_SECRET: '   ' }, /TOKEN_SECRET is not set/);
+  });
+
+  it('refuses the dev key outside local dev, even when set explicitly', () => {
+    refuses({ PUBLIC_URL: PUBLIC, TOKEN_SECRET: DEV_TOKEN_SECRET }, /public dev-only key/);
+  });
+
+  it('needs at least 32 bytes outside local dev (bytes, not characters)', () => {
+    refuses({ PUBLIC_URL: PUBLIC, TOKEN_SECRET: GOOD_SECRET.slice(0, 31) }, /at least 32 bytes/);
+    expect(read({ PUBLIC_URL: PUBLIC, TOKEN_SECRET: GOOD_SECRET.slice(0, 32) }).tokenSecret).toBe(GOOD_SECRET.slice(0, 32));
+    // 11 characters of 3 bytes each: 33 bytes.
+    expect(read({ PUBLIC_URL: PUBLIC, TOKEN_SECRET: '一二三四五六七八九十百' }).tokenSecret).toBe('一二三四五六七八九十百');
+    refuses({ PUBLIC_URL: PUBLIC, TOKEN_SECRET: '一二三四五六七八九十' }, /at least 32 bytes/); // 30 bytes
+  });
+
+  it('refuses an obvious placeholder', () => {
+    refuses({ PUBLIC_URL: PUBLIC, TOKEN_SECRET: 'a'.repeat(64) }, /placeholder/);
+    refuses({ PUBLIC_URL: PUBLIC, TOKEN_SECRET: 'changeme'.repeat(5) }, /placeholder/);
+  });
+
+  it('takes a good secret as given (trimmed), and reports that it is not the dev key', () => {
+    const config = read({ PUBLIC_URL: PUBLIC, TOKEN_SECRET: ` ${GOOD_SECRET}\n` });
+    expect(config.tokenSecret).toBe(GOOD_SECRET);
+    expect(config.usesDevTokenSecret).toBe(false);
+    expect(config.isLocalDev).toBe(false);
+  });
+
+  it('does not mistake look-alike hosts for this machine', () => {
+    for (const url of ['https://127.example.com', 'https://localhost.example.com', 'https://example.localhost.com', 'http://0.0.0.0:8787', 'http://10.0.0.5:8787']) {
+      refuses({ PUBLIC_URL: url }, /TOKEN_SECRET is not set/);
+    }
+    expect(isLoopbackHost('127.0.0.1')).toBe(true);
+    expect(isLoopbackHost('LOCALHOST')).toBe(true);
+    expect(isLoopbackHost('127.evil.com')).toBe(false);
+  });
+});
+
+describe('the request-time guard', () => {
+  const fetchAt = (url: string, vars: Partial<Env> = {}) =>
+    app.fetch(new Request(url, { headers: { accept: 'application/json', 'cf-connecting-ip': '192.0.2.1' } }), { ...env, ...vars });
+
+  it('refuses to serve with the dev key under a public host name (wrangler.toml PUBLIC_URL left in place), but /health answers', async () => {
+    const response = await fetchAt('https://news.example.com/');
+    expect(response.status).toBe(500);
+    expect(await response.json()).toMatchObject({ error: { code: 'not_configured', message: expect.stringMatching(/request [0-9a-f-]{36}/) } });
+    expect(response.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    expect(response.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    // Forged links are what the dev key would allow: the token routes are refused too.
+    expect((await fetchAt('https://news.example.com/unsubscribe?token=u.1.x')).status).toBe(500);
+    expect((await fetchAt('https://news.example.com/health')).status).toBe(200);
+  });
+
+  it('serves a public host name once TOKEN_SECRET is set', async () => {
+    expect((await fetchAt('https://news.example.com/', { TOKEN_SECRET: GOOD_SECRET })).status).toBe(200);
+  });
+
+  it('serves this machine under any loopback name with the dev key', async () => {
+    for (const url of ['http://localhost:8787/', 'http://127.0.0.1:8787/', 'http://[::1]:8787/']) {
+      expect((await fetchAt(url)).status, url).toBe(200);
+    }
+  });
+
+  it('answers 500 not_configured, never a dev default, on a deployed config without TOKEN_SECRET', async () => {
+    const response = await fetchAt('https://news.example.com/', { PUBLIC_URL: PUBLIC });
+    expect(response.status).toBe(500);
+    expect(await response.json()).toMatchObject({ error: { code: 'not_configured' } });
+  });
+});
+
+describe('other configuration', () => {
+  it('refuses a PUBLIC_URL that is not an absolute http(s) URL', () => {
+    refuses({ PUBLIC_URL: 'news.example.com' }, /absolute URL/);
+    refuses({ PUBLIC_URL: 'javascript:alert(1)' }, /https:\/\/ or http:\/\//);
+    refuses({ PUBLIC_URL: 'ftp://news.example.com' }, /https:\/\/ or http:\/\//);
+  });
+
+  it('keeps FROM_EMAIL and REPLY_TO on one line (no header injection from configuration)', () => {
+    refuses({ FROM_EMAIL: 'News <n@example.com>\r\nBcc: all@example.com' }, /FROM_EMAIL must be on one line/);
+    refuses({ REPLY_TO: 'r@example.com\nBcc: all@example.com' }, /REPLY_TO must be on one line/);
+  });
+
+  it('needs RESEND_API_KEY for the resend transport, and knows no other transport', () => {
+    refuses({ EMAIL_TRANSPORT: 'resend' }, /RESEND_API_KEY/);
+    refuses({ EMAIL_TRANSPORT: 'smtp' }, /"outbox" or "resend"/);
+  });
+
+  it('turns Turnstile on only with both keys, with Cloudflare siteverify unless TURNSTILE_VERIFY_URL says otherwise', () => {
+    expect(read({ TURNSTILE_SITE_KEY: 'site' }).turnstile).toBeNull();
+    expect(read({ TURNSTILE_SECRET_KEY: 'secret' }).turnstile).toBeNull();
+    expect(read({ TURNSTILE_SITE_KEY: 'site', TURNSTILE_SECRET_KEY: 'secret' }).turnstile).toEqual({
+      siteKey: 'site',
+      secretKey: 'secret',
+      verifyUrl: 'https://challenges.cloudflare.com/turnstile/v0/siteverify',
+    });
+    expect(read({ TURNSTILE_SITE_KEY: 'site', TURNSTILE_SECRET_KEY: 'secret', TURNSTILE_VERIFY_URL: 'http://127.0.0.1:1/verify' }).turnstile?.verifyUrl).toBe('http://127.0.0.1:1/verify');
+  });
+});
