@@ -487,6 +487,16 @@ describe('erasing a person', () => {
     await waitForMail('forget.me+news@erase.example', 'Confirm');
   });
 
+  it('erases addresses with characters that need encoding in a path', async () => {
+    const addresses = ['slash/in@erase.example', 'per%cent@erase.example', 'hash#tag@erase.example', "o'hara?x=1@erase.example"];
+    expect((await importCsv('email\n' + addresses.join('\n') + '\n', 'confirmed')).imported).toBe(addresses.length);
+    for (const address of addresses) {
+      const response = await admin(`/api/subscribers/${encodeURIComponent(address)}`, { method: 'DELETE' });
+      expect(await response.json(), address).toEqual({ erased: true, found: true });
+      expect(await subscriberStatus(address)).toBeNull();
+    }
+  });
+
   it('suppresses an address that was never on the list, and refuses one that is not an address', async () => {
     const response = await admin('/api/subscribers/never-here%40erase.example', { method: 'DELETE' });
     expect(await response.json()).toEqual({ erased: true, found: false });
