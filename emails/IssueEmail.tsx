@@ -2,7 +2,7 @@ import { Heading, Link, Text } from "react-email";
 import { ArticleMarkdown } from "./components/ArticleMarkdown";
 import { EmailLayout } from "./components/Layout";
 import { Footer } from "./components/Footer";
-import { colors, fontFamily, formatDate, h1, link } from "./components/theme";
+import { colors, eyebrow, fontFamily, formatDate, h1, link, serifFontFamily } from "./components/theme";
 
 export interface IssueEmailProps {
   newsletterName: string;
@@ -44,14 +44,33 @@ export default function IssueEmail(props: IssueEmailProps) {
           </Link>
         </Text>
       }
-      footer={<Footer newsletterName={newsletterName} siteUrl={siteUrl} unsubscribeUrl={unsubscribeUrl} />}
+      footer={
+        <Footer
+          newsletterName={newsletterName}
+          siteUrl={siteUrl}
+          unsubscribeUrl={unsubscribeUrl}
+          archiveUrl={`${siteUrl}/archive`}
+          forwardNote
+        />
+      }
     >
+      <Text style={eyebrow}>{formatDate(date)}</Text>
       <Heading as="h1" style={h1}>
         {title}
       </Heading>
-      <Text style={{ color: colors.muted, fontFamily, fontSize: "14px", lineHeight: "1.5", margin: "0 0 24px" }}>
-        {formatDate(date)}
-      </Text>
+      {summary ? (
+        <Text
+          style={{
+            color: colors.muted,
+            fontFamily: serifFontFamily,
+            fontSize: "19px",
+            lineHeight: "1.45",
+            margin: "0 0 28px",
+          }}
+        >
+          {summary}
+        </Text>
+      ) : null}
       <ArticleMarkdown markdown={markdown} />
     </EmailLayout>
   );

@@ -36,14 +36,19 @@ export default function WelcomeEmail(props: WelcomeEmailProps) {
       </Heading>
       <Text style={text}>{greeting(name)}</Text>
       <Text style={text}>Your subscription is confirmed. Thank you for joining.</Text>
-      <Text style={text}>
-        <strong>What to expect:</strong> one article a week, straight to this inbox. No spam, and you can
-        unsubscribe whenever you like with the link at the bottom of every email.
+      <Text style={{ ...text, margin: "0 0 8px" }}>
+        <strong>What to expect</strong>
       </Text>
+      <ul style={{ ...text, padding: "0 0 0 22px", margin: "0 0 16px" }}>
+        <li style={{ margin: "0 0 6px" }}>One article a week, straight to this inbox.</li>
+        <li style={{ margin: "0 0 6px" }}>Every issue also goes into the archive on the web, and into the RSS feed.</li>
+        <li style={{ margin: 0 }}>Leaving takes one click: every email ends with an unsubscribe link.</li>
+      </ul>
+      <Text style={text}>So that issues do not end up in spam, add this sender to your contacts.</Text>
       {latestIssue ? (
         <>
           <Text style={text}>
-            While you wait for the next one, the latest issue is “{latestIssue.title}”.
+            While you wait for the next one, here is the latest issue: “{latestIssue.title}”.
           </Text>
           <Button href={latestIssue.url} textLabel="Read the latest issue">
             Read the latest issue
@@ -58,7 +63,7 @@ export default function WelcomeEmail(props: WelcomeEmailProps) {
         </>
       ) : (
         <>
-          <Text style={text}>Every issue is also published in the archive once it is sent.</Text>
+          <Text style={text}>Your first issue arrives with the next weekly send. From then on, every issue is kept in the archive.</Text>
           <Button href={archiveUrl} textLabel="Browse the archive">
             Browse the archive
           </Button>

@@ -9,7 +9,8 @@
  * - links marked `data-text-plain` (the newsletter name at the top) become their text only;
  * - other links (in the article) read "link text <https://full.url>";
  * - headings keep their case; the email title is underlined with "=", the
- *   article's top headings with "-".
+ *   article's top headings with "-";
+ * - the footer (`data-text-footer`) follows a rule of dashes.
  */
 import type { ReactElement } from "react";
 import { render } from "react-email";
@@ -73,6 +74,16 @@ function labelledLink(elem: TextElement, _walk: Walk, builder: TextBuilder) {
   builder.addInline(" " + href, { noWordTransform: true });
 }
 
+/** The footer (marked `data-text-footer`), set off from the email above by a rule. */
+function footerBlock(elem: TextElement, walk: Walk, builder: TextBuilder) {
+  builder.openBlock({ leadingLineBreaks: 2 });
+  builder.addInline("-".repeat(40), { noWordTransform: true });
+  builder.closeBlock({ trailingLineBreaks: 2 });
+  builder.openBlock({ leadingLineBreaks: 2 });
+  walk(elem.children, builder);
+  builder.closeBlock({ trailingLineBreaks: 2 });
+}
+
 /** The content of the element, nothing else (used for links whose URL is noise). */
 function contentOnly(elem: TextElement, walk: Walk, builder: TextBuilder) {
   walk(elem.children, builder);
@@ -102,6 +113,7 @@ const textOptions = {
   formatters: {
     labelledLink,
     contentOnly,
+    footerBlock,
     titleHeading: underlined("="),
     sectionHeading: underlined("-"),
   },
@@ -112,6 +124,7 @@ const textOptions = {
     },
     { selector: "a[data-text-label]", format: "labelledLink" },
     { selector: "a[data-text-plain]", format: "contentOnly" },
+    { selector: "table[data-text-footer]", format: "footerBlock" },
     { selector: "h1", format: "titleHeading", options: { leadingLineBreaks: 2, trailingLineBreaks: 1 } },
     { selector: "h2", format: "sectionHeading", options: { leadingLineBreaks: 2, trailingLineBreaks: 1 } },
     heading("h3"),

@@ -1,14 +1,13 @@
 import type { CSSProperties } from "react";
 import { Markdown } from "react-email";
 import { Lexer, type Token } from "marked";
-import { colors, fontFamily, monoFontFamily } from "./theme";
+import { colors, fontFamily, monoFontFamily, serifFontFamily } from "./theme";
 
 const headingBase: CSSProperties = {
   color: colors.text,
-  fontFamily,
+  fontFamily: serifFontFamily,
   fontWeight: 700,
   lineHeight: "1.3",
-  padding: 0,
 };
 
 const codeInline: CSSProperties = {
@@ -23,7 +22,7 @@ const codeInline: CSSProperties = {
 /** Inline styles for every element marked can produce (React Email's `Markdown` inlines them). */
 export const markdownStyles = {
   h1: { ...headingBase, fontSize: "26px", margin: "32px 0 12px" },
-  h2: { ...headingBase, fontSize: "22px", margin: "32px 0 12px" },
+  h2: { ...headingBase, fontSize: "23px", margin: "32px 0 12px" },
   h3: { ...headingBase, fontSize: "19px", margin: "28px 0 10px" },
   h4: { ...headingBase, fontSize: "17px", margin: "24px 0 8px" },
   h5: { ...headingBase, fontSize: "17px", margin: "24px 0 8px" },

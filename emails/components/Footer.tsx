@@ -9,9 +9,13 @@ export interface FooterProps {
   reason?: ReactNode;
   /** Shown as a visible "Unsubscribe" link when given. Written out in full in the text part. */
   unsubscribeUrl?: string;
+  /** Shown as a "Read past issues" link when given. */
+  archiveUrl?: string;
+  /** "Forwarded this email? Subscribe here": for emails that get passed on (the issues). */
+  forwardNote?: boolean;
 }
 
-export function Footer({ newsletterName, siteUrl, reason, unsubscribeUrl }: FooterProps) {
+export function Footer({ newsletterName, siteUrl, reason, unsubscribeUrl, archiveUrl, forwardNote }: FooterProps) {
   return (
     <>
       <Text style={smallMuted}>
@@ -27,6 +31,23 @@ export function Footer({ newsletterName, siteUrl, reason, unsubscribeUrl }: Foot
             Unsubscribe
           </Link>{" "}
           <span data-skip-in-text="true">at any time with one click.</span>
+        </Text>
+      ) : null}
+      {forwardNote ? (
+        <Text style={smallMuted}>
+          Forwarded this email?{" "}
+          <Link href={`${siteUrl}/`} data-text-label="Subscribe" style={link}>
+            Subscribe here
+          </Link>
+          <span data-skip-in-text="true"> to get the next one.</span>
+        </Text>
+      ) : null}
+      {archiveUrl ? (
+        <Text style={smallMuted}>
+          <Link href={archiveUrl} data-text-label="Past issues" style={link}>
+            Read past issues
+          </Link>
+          <span data-skip-in-text="true"> in the archive.</span>
         </Text>
       ) : null}
     </>

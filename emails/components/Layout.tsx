@@ -1,6 +1,6 @@
 import type { ReactNode } from "react";
 import { Body, Container, Head, Hr, Html, Link, Preview, Section } from "react-email";
-import { colors, fontFamily } from "./theme";
+import { colors, fontFamily, serifFontFamily } from "./theme";
 
 export interface EmailLayoutProps {
   /** Goes into <title> (use the subject). */
@@ -17,7 +17,7 @@ export interface EmailLayoutProps {
 }
 
 /**
- * The shell every email shares: a 600 px white column on a light grey page,
+ * The shell every email shares: a 600 px white column on a warm light page,
  * the newsletter's name at the top, the footer below.
  *
  * Text and background colours are set on the body and on the column so that
@@ -39,7 +39,7 @@ export function EmailLayout({ title, preview, newsletterName, siteUrl, topNote, 
           color: colors.text,
           fontFamily,
           margin: 0,
-          padding: "24px 12px",
+          padding: "24px 8px",
         }}
       >
         <Preview useTitleTag={false}>{preview}</Preview>
@@ -54,7 +54,7 @@ export function EmailLayout({ title, preview, newsletterName, siteUrl, topNote, 
             color: colors.text,
             border: `1px solid ${colors.border}`,
             borderRadius: "8px",
-            padding: "28px 28px 32px",
+            padding: "24px 24px 32px",
           }}
         >
           <Section>
@@ -63,8 +63,8 @@ export function EmailLayout({ title, preview, newsletterName, siteUrl, topNote, 
               data-text-plain=""
               style={{
                 color: colors.text,
-                fontFamily,
-                fontSize: "18px",
+                fontFamily: serifFontFamily,
+                fontSize: "19px",
                 fontWeight: 700,
                 lineHeight: "1.4",
                 textDecoration: "none",
@@ -76,7 +76,9 @@ export function EmailLayout({ title, preview, newsletterName, siteUrl, topNote, 
           <Hr style={{ border: "none", borderTop: `1px solid ${colors.border}`, margin: "16px 0 24px" }} />
           {children}
         </Container>
-        <Container style={{ maxWidth: "600px", width: "100%", padding: "20px 28px 0" }}>{footer}</Container>
+        <Container data-text-footer="" style={{ maxWidth: "600px", width: "100%", padding: "20px 24px 0" }}>
+          {footer}
+        </Container>
       </Body>
     </Html>
   );

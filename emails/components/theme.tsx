@@ -2,23 +2,23 @@
  * Shared look of every email: colours, type, spacing. Inline styles only.
  *
  * Every colour pair used for text passes WCAG AA (>= 4.5:1); the self-test
- * (tests/support/node/render-emails.selftest.tsx) checks the pairs listed in
+ * (tests/emails.test.tsx) checks the pairs listed in
  * `contrastPairs`. Text and background are always set together so clients that
  * invert colours in dark mode invert them consistently.
  */
 import type { CSSProperties } from "react";
 
 export const colors = {
-  page: "#f3f4f6", // outer background
+  page: "#f4f2ee", // outer background (the site's warm paper, a shade darker)
   card: "#ffffff", // the 600 px column
-  text: "#1f2937", // body text
-  muted: "#4b5563", // dates, footer
-  quote: "#374151", // blockquote text
-  link: "#1d4ed8",
-  border: "#e5e7eb",
-  quoteBorder: "#d1d5db",
-  codeBg: "#f3f4f6",
-  buttonBg: "#1d4ed8",
+  text: "#1d1f22", // body text
+  muted: "#595d64", // dates, standfirst, footer
+  quote: "#3f4349", // blockquote text
+  link: "#1d5b70", // the site's accent
+  border: "#e5e1d8",
+  quoteBorder: "#cfc9bd",
+  codeBg: "#f3f0ea",
+  buttonBg: "#1d5b70",
   buttonText: "#ffffff",
 } as const;
 
@@ -36,6 +36,8 @@ export const contrastPairs: ReadonlyArray<readonly [string, string, string]> = [
 
 export const fontFamily =
   "-apple-system, BlinkMacSystemFont, Segoe UI, Roboto, Helvetica Neue, Helvetica, Arial, sans-serif, Apple Color Emoji, Segoe UI Emoji";
+/** Headings and the name: the serif of the web pages, in the faces mail clients have. */
+export const serifFontFamily = "Iowan Old Style, Palatino Linotype, Palatino, Georgia, Times New Roman, serif";
 export const monoFontFamily = "ui-monospace, SFMono-Regular, Menlo, Monaco, Consolas, Liberation Mono, monospace";
 
 export const text: CSSProperties = {
@@ -56,17 +58,31 @@ export const smallMuted: CSSProperties = {
 
 export const link: CSSProperties = {
   color: colors.link,
+  // React Email's Link sets text-decoration-line: none; both longhand and shorthand win it back.
   textDecorationLine: "underline",
   textDecoration: "underline",
 };
 
 export const h1: CSSProperties = {
   color: colors.text,
-  fontFamily,
-  fontSize: "28px",
-  lineHeight: "1.25",
+  fontFamily: serifFontFamily,
+  fontSize: "30px",
+  lineHeight: "1.2",
   fontWeight: 700,
+  letterSpacing: "-0.01em",
   margin: "0 0 8px",
+};
+
+/** Small upper-case line above a title (the issue's date). */
+export const eyebrow: CSSProperties = {
+  color: colors.muted,
+  fontFamily,
+  fontSize: "13px",
+  fontWeight: 600,
+  letterSpacing: "0.06em",
+  lineHeight: "1.4",
+  textTransform: "uppercase",
+  margin: "0 0 10px",
 };
 
 /** 'YYYY-MM-DD' -> '24 November 2026'; anything else is shown as given. */

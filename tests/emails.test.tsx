@@ -1,0 +1,372 @@
+/// <reference types="vite/client" />
+// The three emails, rendered inside workerd exactly as the Worker renders them (emails/render.tsx):
+// what each promises in its HTML and its plain-text part, escaping, size, placeholders, colours.
+import { describe, expect, it } from 'vitest';
+import { prepareMarkdown } from '../emails/components/ArticleMarkdown';
+import { colors, contrastPairs } from '../emails/components/theme';
+import { renderConfirmationEmail, renderIssueEmail, renderWelcomeEmail, type IssueEmailProps } from '../emails/render';
+import { articles } from '../src/generated/articles';
+
+const SITE = 'https://newsletter.example.com';
+const UNSUB = 'https://example.com/unsubscribe?token=__UNSUB_TOKEN__';
+const CONFIRM = 'https://example.com/confirm?token=__CONFIRM_TOKEN__';
+const EVIL_NAME = '<script>alert(1)</script>';
+const NEWSLETTER = 'The Weekly Letter';
+
+// The first real article in content/ (bundled by `npm run build:content`, which `npm test` runs first).
+const article = articles[0]!;
+const issueProps: IssueEmailProps = {
+  newsletterName: NEWSLETTER,
+  siteUrl: SITE,
+  title: article.title,
+  summary: article.summary,
+  date: article.date,
+  markdown: article.markdown,
+  archiveUrl: `${SITE}/archive/${article.slug}`,
+  unsubscribeUrl: UNSUB,
+};
+
+const featureMarkdown = `Intro with *emphasis*, **strong** words and \`inline code\` and \`<b>not bold</b>\`.
+
+# A top heading
+
+A paragraph with [a link to the study](https://example.org/study?a=1&b=2).
+
+## A sub heading
+
+- first item
+- second item with _emphasis_
+
+1. one
+2. two
+
+> A quoted line
+> that goes on.
+
+\`\`\`html
+<div class="x">1 < 2 && 3 > 2</div>
+\`\`\`
+
+---
+
+Last paragraph.
+`;
+
+// ---- helpers -------------------------------------------------------------------------------------
+
+const bytes = (s: string) => new TextEncoder().encode(s).length;
+const count = (haystack: string, needle: string) => haystack.split(needle).length - 1;
+const re = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** React puts `<!-- -->` between adjacent text pieces; people and tests read past it. */
+const visible = (html: string) => html.replace(/<!-- -->/g, '');
+
+function headingLevels(html: string): number[] {
+  return [...html.matchAll(/<h([1-6])[\s>]/g)].map((m) => Number(m[1]));
+}
+
+function expectHeadingsInOrder(html: string) {
+  const levels = headingLevels(html);
+  expect(levels[0], `first heading is h1 (${levels})`).toBe(1);
+  expect(levels.filter((l) => l === 1), `exactly one h1 (${levels})`).toHaveLength(1);
+  for (let i = 1; i < levels.length; i++) expect(levels[i]!, `no skipped heading level: ${levels}`).toBeLessThanOrEqual(levels[i - 1]! + 1);
+}
+
+function expectCommonHtml(html: string) {
+  expect(html).toMatch(/<html[^>]*\blang="en"/);
+  expect(html).toContain('<meta name="color-scheme" content="light dark"');
+  expect(html).toContain('<meta name="supported-color-schemes" content="light dark"');
+  // Inline styles only: no <style>, no classes, no scripts (code in <pre> may show such words).
+  expect(html).not.toMatch(/<style[\s>]/i);
+  expect(html.replace(/<pre[\s\S]*?<\/pre>/g, '')).not.toMatch(/\sclass(Name)?=/);
+  expect(html).not.toMatch(/<script/i);
+  expect(html).toContain('max-width:600px');
+  // Dark mode: the page and the column each set their background and text colour together, and so
+  // does every other element that paints a background (clients that invert, invert both).
+  expect(html).toMatch(new RegExp(`background-color:${colors.page};color:${colors.text}`));
+  expect(html).toMatch(new RegExp(`background-color:${colors.card};color:${colors.text}`));
+  for (const m of html.matchAll(/<(?!body)([a-z0-9]+)\s[^>]*style="([^"]*background-color:[^"]*)"/g)) {
+    expect(m[2], `<${m[1]}> sets a background without a text colour`).toMatch(/(^|;)color:/);
+  }
+  // Every link has a target and text that makes sense on its own.
+  for (const m of html.matchAll(/<a\s([^>]*)>([\s\S]*?)<\/a>/g)) {
+    const label = m[2]!.replace(/<!--[\s\S]*?-->/g, '').replace(/<[^>]+>/g, '').trim();
+    expect(m[1]).toMatch(/href="[^"]+"/);
+    expect(label.length, `link without text: ${m[1]}`).toBeGreaterThan(0);
+    expect(label).not.toMatch(/^(here|click here|link|more|read more)$/i);
+  }
+}
+
+function expectCleanText(text: string) {
+  expect(text, 'no preheader filler characters').not.toMatch(/[\u200b\u200c\u200d\ufeff]/);
+  expect(text, 'no HTML tags').not.toMatch(/<\/?(p|a|div|table|td|span|h\d)\b/i);
+  expect(text, 'no HTML entities').not.toMatch(/&(amp|lt|gt|quot|#x?[0-9a-f]+);/i);
+  expect(text, 'no runs of blank lines').not.toMatch(/\n{3,}/);
+  for (const line of text.split('\n')) expect(line, 'no trailing spaces').not.toMatch(/[ \t]$/);
+}
+
+function luminance(hex: string): number {
+  const [r, g, b] = [1, 3, 5].map((i) => {
+    const c = parseInt(hex.slice(i, i + 2), 16) / 255;
+    return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  });
+  return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!;
+}
+function contrast(a: string, b: string): number {
+  const [l1, l2] = [luminance(a), luminance(b)].sort((x, y) => y - x);
+  return (l1! + 0.05) / (l2! + 0.05);
+}
+
+// ---- the weekly issue --------------------------------------------------------------------------------
+
+describe('the issue email (the real first article)', async () => {
+  const issue = await renderIssueEmail(issueProps);
+  const paragraphs = article.markdown.split(/\n{2,}/).map((p) => p.trim()).filter((p) => p && !/^([#>-]|\d+\.)/.test(p));
+
+  it('has the article title as its exact subject', () => {
+    expect(issue.subject).toBe(article.title);
+  });
+
+  it('is under 100 KB, so Gmail does not clip it', () => {
+    expect(bytes(issue.html)).toBeLessThan(100 * 1024);
+  });
+
+  it('keeps the shared promises: lang, colour schemes, inline styles only, colours set in pairs, meaningful links', () => {
+    expectCommonHtml(issue.html);
+  });
+
+  it('uses readable type: 17 px body at 1.6 line height in the system font stack', () => {
+    expect(issue.html).toContain('font-size:17px;line-height:1.6');
+    expect(issue.html).toContain('font-family:-apple-system, BlinkMacSystemFont');
+  });
+
+  it('shows the preheader (the summary) first, then the name, the date, the title as the only h1 and the summary', () => {
+    const h = issue.html;
+    const preheader = /<div style="display:none[^"]*"[^>]*>([^<]*)/.exec(h);
+    expect(preheader?.[1]).toBe(article.summary);
+    expect(h.indexOf(preheader![0])).toBeLessThan(h.indexOf(`>${NEWSLETTER}</a>`));
+    expect(h).toMatch(new RegExp(`>${NEWSLETTER}</a>[\\s\\S]*>24 November 2026</p><h1[^>]*>${re(article.title)}</h1><p [^>]*>${re(article.summary)}</p>`));
+    expectHeadingsInOrder(h);
+  });
+
+  it('has "view in browser" above the title and a footer saying why, with unsubscribe, subscribe and archive links', () => {
+    const view = issue.html.indexOf(`href="${issueProps.archiveUrl}"`);
+    expect(view).toBeGreaterThan(0);
+    expect(view).toBeLessThan(issue.html.indexOf('<h1'));
+    expect(issue.html).toMatch(new RegExp(`<a href="${re(UNSUB)}"[^>]*>Unsubscribe</a>`));
+    expect(visible(issue.html)).toContain(`You are receiving this because you subscribed to ${NEWSLETTER}`);
+    expect(issue.html).toContain(`>${SITE}</a>`);
+    expect(issue.html.lastIndexOf(UNSUB)).toBeGreaterThan(issue.html.lastIndexOf(paragraphs.at(-1)!.slice(-30)));
+    expect(visible(issue.html)).toMatch(new RegExp(`Forwarded this email\\? <a href="${re(SITE)}/"[^>]*>Subscribe here</a>`));
+    expect(issue.html).toMatch(new RegExp(`<a href="${re(SITE)}/archive"[^>]*>Read past issues</a>`));
+  });
+
+  it('carries the unsubscribe URL verbatim in HTML and text, so one replaceAll personalises it', () => {
+    expect(count(issue.html, UNSUB)).toBeGreaterThanOrEqual(1);
+    expect(count(issue.text, UNSUB)).toBe(1);
+    const real = 'https://example.com/unsubscribe?token=abc123-XYZ_9';
+    const html = issue.html.replaceAll(UNSUB, real);
+    const text = issue.text.replaceAll(UNSUB, real);
+    expect(html + text).not.toContain('__UNSUB_TOKEN__');
+    expect(html).toContain(`href="${real}"`);
+    expect(text).toContain(real);
+  });
+
+  it('has a plain-text part that reads on its own', () => {
+    const t = issue.text;
+    expectCleanText(t);
+    expect(t).toContain(`View in browser: ${issueProps.archiveUrl}`);
+    expect(t).toContain(`Unsubscribe: ${UNSUB}`);
+    expect(t).toContain(`${article.title}\n${'='.repeat(Math.min([...article.title].length, 72))}`);
+    expect(t).toContain('24 November 2026');
+    expect(t.indexOf(article.title)).toBeLessThan(t.indexOf(paragraphs[0]!.slice(0, 40)));
+    expect(t.indexOf(paragraphs.at(-1)!.slice(0, 40))).toBeLessThan(t.indexOf(`Unsubscribe: ${UNSUB}`));
+    expect(t).not.toContain('View this issue in your browser');
+    expect(t).toContain('“good” bacteria');
+    expect(count(t, article.summary), 'the summary once, under the title (the preheader stays out)').toBe(1);
+    expect(t.indexOf(article.title)).toBeLessThan(t.indexOf(article.summary));
+    expect(t, 'the footer follows a rule').toMatch(/\n-{40}\n\nYou are receiving this because/);
+    expect(t).toContain(`Subscribe: ${SITE}/`);
+    expect(t).toContain(`Past issues: ${SITE}/archive`);
+  });
+
+  it('has every paragraph of the article in both parts', () => {
+    expect(paragraphs.length).toBeGreaterThan(3);
+    for (const p of paragraphs) {
+      const start = p.slice(0, 60);
+      expect(issue.text).toContain(start);
+      expect(issue.html).toContain(`<p style="margin:0 0 18px">${start}`);
+    }
+  });
+});
+
+describe('the issue email with every Markdown feature', async () => {
+  const feature = await renderIssueEmail({ ...issueProps, title: `Salt & "Pepper" <tips>`, summary: `Tips & tricks <b>`, markdown: featureMarkdown });
+
+  it('renders headings, paragraphs, lists, links, emphasis, quotes and code', () => {
+    const h = feature.html;
+    expect(h).toMatch(/<h2 style="[^"]*">A top heading<\/h2>/);
+    expect(h).toMatch(/<h3 style="[^"]*">A sub heading<\/h3>/);
+    expect(h).toMatch(/<em style="font-style:italic">emphasis<\/em>/);
+    expect(h).toMatch(/<strong style="font-weight:700">strong<\/strong>/);
+    expect(h).toMatch(/<code style="[^"]*">inline code<\/code>/);
+    expect(h).toMatch(new RegExp(`<a href="https://example.org/study\\?a=1&(amp;)?b=2" target="_blank" style="color:${colors.link};[^"]*">a link to the study</a>`));
+    expect(h).toMatch(/<ul style="[^"]*">\s*<li style="[^"]*">first item<\/li>/);
+    expect(h).toMatch(/<ol style="[^"]*">\s*<li style="[^"]*">one<\/li>/);
+    expect(h).toMatch(/<blockquote style="[^"]*border-left:4px solid[^"]*">\s*<p style="[^"]*">A quoted line\nthat goes on.<\/p>/);
+    expect(h).toMatch(/<pre style="[^"]*"><code>&lt;div class="x"&gt;1 &lt; 2 &amp;&amp; 3 &gt; 2&lt;\/div&gt;\n<\/code><\/pre>/);
+    expect(h).toMatch(/<code style="[^"]*">&lt;b&gt;not bold&lt;\/b&gt;<\/code>/);
+    expect(h).toMatch(/<hr style="[^"]*" \/>/);
+    expectHeadingsInOrder(h);
+    expectCommonHtml(h);
+  });
+
+  it('keeps the structure in the plain-text part', () => {
+    const t = feature.text;
+    expectCleanText(t.replace(/<\/?(div|b)\b[^>]*>/g, 'TAG')); // the article's code shows tags on purpose
+    expect(t).toContain('a link to the study <https://example.org/study?a=1&b=2>');
+    expect(t).toContain(' - first item\n - second item with emphasis');
+    expect(t).toMatch(/ ?1\. one\n 2\. two/);
+    expect(t).toContain('> A quoted line that goes on.');
+    expect(t).toContain('A top heading\n-------------');
+    expect(t).toContain('<div class="x">1 < 2 && 3 > 2</div>');
+    expect(t).toContain('and <b>not bold</b>.');
+  });
+
+  it('uses a title with & " < > as the exact subject and escapes it in the HTML', () => {
+    expect(feature.subject).toBe(`Salt & "Pepper" <tips>`);
+    expect(feature.html).not.toContain('<tips>');
+    expect(feature.html).not.toContain('<b>');
+    expect(feature.html).toContain('Salt &amp; &quot;Pepper&quot; &lt;tips&gt;');
+    expect(feature.text).toContain(`Salt & "Pepper" <tips>`);
+  });
+
+  it('shifts headings under the title and escapes code, and leaves everything else alone', () => {
+    const md = '## A\n\ntext\n\n### B\n';
+    expect(prepareMarkdown(md)).toBe(md);
+    expect(prepareMarkdown('# A\ntext [x][x]\n\n## B\n\n[x]: https://e.org\n')).toBe('## A\ntext [x][x]\n\n### B\n\n[x]: https://e.org\n');
+    expect(prepareMarkdown('A\n===\n\nB\n---\n')).toBe('## A\n\n### B\n');
+    expect(prepareMarkdown('no headings\n')).toBe('no headings\n');
+    expect(prepareMarkdown('# T `<x>`\n\n- a `b&c`\n')).toBe('## T `&lt;x&gt;`\n\n- a `b&amp;c`\n');
+    expect(prepareMarkdown('    <i>\n')).toBe('    &lt;i&gt;\n');
+    expect(prepareMarkdown(article.markdown)).toBe(article.markdown);
+  });
+
+  it('stays well under 100 KB for a long article (about 30,000 characters, 75 links, 25 sections)', async () => {
+    const paragraph = (i: number) =>
+      `A long paragraph of a long article, number ${i}, with one [link to a source](https://example.org/source/${i}) in it. `.repeat(4);
+    const long = Array.from({ length: 25 }, (_, i) => `## Section ${i + 1}\n\n${paragraph(3 * i)}\n\n${paragraph(3 * i + 1)}\n\n- a point\n- another point\n- a third point\n\n${paragraph(3 * i + 2)}`).join('\n\n');
+    const rendered = await renderIssueEmail({ ...issueProps, markdown: long });
+    expect(long.length).toBeGreaterThan(30_000);
+    expect(bytes(rendered.html)).toBeLessThan(80 * 1024);
+  });
+});
+
+// ---- confirmation ------------------------------------------------------------------------------------
+
+describe('the confirmation email', async () => {
+  const confirmation = await renderConfirmationEmail({ newsletterName: NEWSLETTER, siteUrl: SITE, confirmUrl: CONFIRM, name: EVIL_NAME });
+  const noName = await renderConfirmationEmail({ newsletterName: NEWSLETTER, siteUrl: SITE, confirmUrl: CONFIRM });
+
+  it('has its subject, the shared promises and headings in order', () => {
+    expect(confirmation.subject).toBe(`Confirm your subscription to ${NEWSLETTER}`);
+    expectCommonHtml(confirmation.html);
+    expectHeadingsInOrder(confirmation.html);
+  });
+
+  it('has a button, the link written out, the expiry and what to do if it was not you; no unsubscribe link yet', () => {
+    const h = visible(confirmation.html);
+    expect(h).toMatch(new RegExp(`<a href="${re(CONFIRM)}"[^>]*>[\\s\\S]*?Confirm subscription[\\s\\S]*?</a>`));
+    expect(h).toContain(`>${CONFIRM}</a>`);
+    expect(h).toContain('This link expires in 7 days.');
+    expect(h).toContain('If you did not ask for this, ignore this email — you will not be added.');
+    expect(h).not.toContain(UNSUB);
+    expect(h).not.toMatch(/>Unsubscribe</);
+  });
+
+  it('carries the confirm URL verbatim: twice in HTML (button, written out), once in text', () => {
+    expect(count(confirmation.html, CONFIRM)).toBeGreaterThanOrEqual(2);
+    expect(count(confirmation.text, CONFIRM)).toBe(1);
+    expect(confirmation.text).toContain(`Confirm your subscription: ${CONFIRM}`);
+  });
+
+  it('has a plain-text part that reads on its own', () => {
+    expectCleanText(confirmation.text.replace(EVIL_NAME, 'NAME'));
+    expect(confirmation.text).toContain('This link expires in 7 days.');
+    expect(confirmation.text).toContain('If you did not ask for this, ignore this email — you will not be added.');
+    expect(noName.text).toContain('Hi there,');
+  });
+
+  it('escapes a hostile name in the HTML and keeps it as typed in the text', () => {
+    expect(confirmation.html).not.toContain(EVIL_NAME);
+    expect(visible(confirmation.html)).toContain('Hi &lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(confirmation.text).toContain(`Hi ${EVIL_NAME},`);
+  });
+});
+
+// ---- welcome ---------------------------------------------------------------------------------------
+
+describe('the welcome email', async () => {
+  const props = {
+    newsletterName: NEWSLETTER,
+    siteUrl: SITE,
+    archiveUrl: `${SITE}/archive`,
+    latestIssue: { title: article.title, url: issueProps.archiveUrl },
+    unsubscribeUrl: UNSUB,
+    name: EVIL_NAME,
+  };
+  const welcome = await renderWelcomeEmail(props);
+  const first = await renderWelcomeEmail({ ...props, latestIssue: null, name: null });
+
+  it('has its subject, the shared promises and headings in order, with or without a latest issue', () => {
+    expect(welcome.subject).toBe(`Welcome to ${NEWSLETTER}`);
+    for (const w of [welcome, first]) {
+      expectCommonHtml(w.html);
+      expectHeadingsInOrder(w.html);
+      expectCleanText(w.text.replace(EVIL_NAME, 'NAME'));
+    }
+  });
+
+  it('says what to expect and how often, and links to the latest issue and the archive', () => {
+    expect(welcome.html).toMatch(/one article a week/i);
+    expect(welcome.text).toMatch(/What to expect\n\n - One article a week, straight to this inbox\./);
+    expect(welcome.text).toContain('unsubscribe link');
+    expect(welcome.html).toContain(`href="${issueProps.archiveUrl}"`);
+    expect(welcome.html).toContain(`href="${SITE}/archive"`);
+    expect(welcome.text).toContain(`Read the latest issue: ${issueProps.archiveUrl}`);
+    expect(welcome.text).toContain(article.title);
+  });
+
+  it('links to the archive when nothing has been sent yet', () => {
+    expect(first.html).toContain(`href="${SITE}/archive"`);
+    expect(first.text).toContain(`Browse the archive: ${SITE}/archive`);
+    expect(first.text).toContain('Hi there,');
+    expect(first.text).not.toContain('latest issue');
+  });
+
+  it('carries the unsubscribe URL verbatim in HTML and text', () => {
+    for (const w of [welcome, first]) {
+      expect(w.html).toMatch(new RegExp(`<a href="${re(UNSUB)}"[^>]*>Unsubscribe</a>`));
+      expect(count(w.text, UNSUB)).toBe(1);
+      expect(w.text).toContain(`Unsubscribe: ${UNSUB}`);
+    }
+  });
+
+  it('escapes a hostile name', () => {
+    expect(welcome.html).not.toContain(EVIL_NAME);
+    expect(welcome.html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+  });
+});
+
+// ---- shared ------------------------------------------------------------------------------------------
+
+describe('the shared look', () => {
+  it('gives every text/background pair a contrast of at least 4.5:1', () => {
+    for (const [fg, bg, what] of contrastPairs) expect(contrast(fg, bg), `${what}: ${fg} on ${bg}`).toBeGreaterThanOrEqual(4.5);
+  });
+
+  it('never sets raw HTML in a template (React escapes everything but the Markdown renderer)', () => {
+    const sources = import.meta.glob<string>('../emails/**/*.tsx', { query: '?raw', import: 'default', eager: true });
+    expect(Object.keys(sources).length).toBeGreaterThanOrEqual(8);
+    for (const [file, source] of Object.entries(sources)) expect(source, file).not.toContain('dangerouslySetInnerHTML');
+  });
+});
