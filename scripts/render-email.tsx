@@ -6,6 +6,7 @@
 // Writes <dir>/<slug>.html and <dir>/<slug>.txt (default dir: email-preview/, ignored by git).
 // The newsletter's name and PUBLIC_URL come from wrangler.toml [vars], then .dev.vars, as in
 // `npm run dev`. The unsubscribe link keeps the per-recipient placeholder the sender fills in.
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { ArticleError, parseArticle } from '../src/issues/article.ts';
@@ -78,7 +79,8 @@ function devVars(): Record<string, string> {
 
 const vars = { ...wranglerVars(), ...devVars() };
 // Rendering signs nothing and sends nothing: only the name and the URLs matter here.
-const config = readConfig({ ...vars, EMAIL_TRANSPORT: 'outbox', RESEND_API_KEY: '', TOKEN_SECRET: 'email-render-preview-only-not-a-secret-0123456789' } as unknown as Env);
+// A throwaway random TOKEN_SECRET satisfies the configuration rules for a non-local PUBLIC_URL.
+const config = readConfig({ ...vars, EMAIL_TRANSPORT: 'outbox', RESEND_API_KEY: '', TOKEN_SECRET: randomBytes(48).toString('base64') } as unknown as Env);
 const rendered = await renderIssueTemplate(config, article);
 
 const dir = resolve(process.cwd(), outDir);

@@ -128,7 +128,7 @@ function codeTokensIn(token: AnyToken): AnyToken[] {
  *
  * On anything unexpected the Markdown is returned as given.
  */
-export function prepareMarkdown(markdown: string, topLevel = 2): string {
+export function prepareMarkdown(markdown: string, topLevel = 2, { escapeCode = true }: { escapeCode?: boolean } = {}): string {
   let tokens: AnyToken[];
   try {
     tokens = Lexer.lex(markdown, { gfm: true }) as AnyToken[];
@@ -150,7 +150,7 @@ export function prepareMarkdown(markdown: string, topLevel = 2): string {
     if (at < 0) return markdown;
     let raw = token.raw;
     if (token.type === "code") {
-      raw = escapeHtml(raw);
+      if (escapeCode) raw = escapeHtml(raw);
     } else {
       if (token.type === "heading" && shift > 0) {
         const depth = Math.min(6, (token.depth ?? 1) + shift);
@@ -158,7 +158,7 @@ export function prepareMarkdown(markdown: string, topLevel = 2): string {
         raw = `${"#".repeat(depth)} ${(token.text ?? "").replace(/\s*\n\s*/g, " ")}${trailing}`;
       }
       let local = 0;
-      for (const code of codeTokensIn(token)) {
+      for (const code of escapeCode ? codeTokensIn(token) : []) {
         if (!/[&<>]/.test(code.raw)) continue;
         const i = raw.indexOf(code.raw, local);
         if (i < 0) continue;
@@ -172,4 +172,12 @@ export function prepareMarkdown(markdown: string, topLevel = 2): string {
     cursor = at + token.raw.length;
   }
   return changed ? out + src.slice(cursor) : markdown;
+}
+
+/**
+ * The heading shift alone (no code escaping), for renderers that escape code themselves: the web
+ * version of an issue (`marked` in src/web/routes.ts) puts the article under its h1 the same way.
+ */
+export function shiftHeadings(markdown: string, topLevel = 2): string {
+  return prepareMarkdown(markdown, topLevel, { escapeCode: false });
 }

@@ -1,6 +1,7 @@
 // Reader-facing pages that are not part of the subscriber lifecycle: home, archive, feed, styles, health.
 import { Hono } from 'hono';
 import { marked } from 'marked';
+import { shiftHeadings } from '../../emails/components/ArticleMarkdown';
 import { page, site, fail } from '../http/respond';
 import type { AppEnv } from '../http/types';
 import type { Article } from '../issues/article';
@@ -45,7 +46,8 @@ webRoutes.get('/archive/:slug', async (c) => {
     ? await c.env.DB.prepare('SELECT slug, title, article_date AS date, summary, markdown FROM sends WHERE slug = ?1').bind(slug).first<Article>()
     : null;
   if (!article) return fail(c, 404, 'not_found', 'There is no published issue at this address. See the archive for every issue.', 'Not found');
-  const html = await marked.parse(article.markdown);
+  // Headings sit under the page's h1 as they do in the email (`# A` becomes an h2).
+  const html = await marked.parse(shiftHeadings(article.markdown));
   if (c.req.header('accept')?.includes('application/json')) {
     return c.json({ slug, title: article.title, date: article.date, summary: article.summary, html });
   }
