@@ -82,9 +82,12 @@ describe('the request-time guard', () => {
     expect((await fetchAt('https://news.example.com/', { TOKEN_SECRET: GOOD_SECRET })).status).toBe(200);
   });
 
-  it('serves this machine under any loopback name with the dev key', async () => {
-    for (const url of ['http://localhost:8787/', 'http://127.0.0.1:8787/', 'http://[::1]:8787/']) {
+  it('serves this machine, and private names on its network, with the dev key', async () => {
+    for (const url of ['http://localhost:8787/', 'http://127.0.0.1:8787/', 'http://[::1]:8787/', 'http://192.168.1.5:8787/', 'http://app:8787/', 'http://host.docker.internal:8787/', 'http://devbox.lan:8787/']) {
       expect((await fetchAt(url)).status, url).toBe(200);
+    }
+    for (const url of ['https://newsletter.someone.workers.dev/', 'https://news.example.com/', 'https://127.example.com/']) {
+      expect((await fetchAt(url)).status, url).toBe(500);
     }
   });
 

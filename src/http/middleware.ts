@@ -16,13 +16,27 @@ export const PUBLIC_BODY_LIMIT = 64 * 1024;
 /** The admin CSV import (at least 10 MB by contract); the admin routes apply it themselves, after auth. */
 export const ADMIN_BODY_LIMIT = 32 * 1024 * 1024;
 
+/** Reserved or private top-level names, never served by Cloudflare's public edge. */
+const PRIVATE_TLDS = new Set(['localhost', 'local', 'internal', 'lan', 'home', 'arpa', 'test', 'invalid', 'localdomain', 'intranet', 'corp', 'private']);
+
+/**
+ * A host name a deployed Worker could be answering under: a dotted public name (workers.dev, a custom
+ * domain). Loopback, IP literals (a LAN address), single-label names and reserved TLDs (a container's
+ * `app`, `host.docker.internal`, `devbox.lan`) are someone's own machine or network.
+ */
+export function isPublicHostName(hostname: string): boolean {
+  const host = hostname.toLowerCase().replace(/\.$/, '');
+  if (isLoopbackHost(host) || host.startsWith('[') || /^[0-9.]+$/.test(host) || !host.includes('.')) return false;
+  return !PRIVATE_TLDS.has(host.slice(host.lastIndexOf('.') + 1));
+}
+
 /** Validated configuration on the context; a missing secret is a loud 500 on every route that needs it. */
 export const withConfig: MiddlewareHandler<AppEnv> = async (c, next) => {
   const config = getConfig(c.env);
   // PUBLIC_URL on localhost lets TOKEN_SECRET fall back to the public dev key. A Worker deployed with
   // wrangler.toml's localhost PUBLIC_URL still in place would then accept forged links: refuse it as
-  // soon as a request reaches it under any name but this machine's.
-  if (config.usesDevTokenSecret && !isLoopbackHost(new URL(c.req.url).hostname)) {
+  // soon as a request reaches it under a public host name.
+  if (config.usesDevTokenSecret && isPublicHostName(new URL(c.req.url).hostname)) {
     throw new ConfigError(
       `TOKEN_SECRET is not set and PUBLIC_URL (${config.publicUrl}) is local, but this Worker answers at ${new URL(c.req.url).host}: ` +
         'set PUBLIC_URL to the public address and TOKEN_SECRET to a random secret (`npx wrangler secret put TOKEN_SECRET`, or .dev.vars locally).',
