@@ -9,7 +9,7 @@ import { type Config, type Env, readConfig } from '../src/config';
 import type { Article } from '../src/issues/article';
 import { type FaultPoint, deliverChunk, idempotencyKey } from '../src/issues/deliver';
 import { runWeekly } from '../src/issues/cron';
-import { CHUNK_STALL_MS, requeueStalledChunks, runMaintenance } from '../src/issues/maintenance';
+import { CHUNK_STALL_MS, DELIVERY_RETENTION_MS, pruneOldRecords, requeueStalledChunks, runMaintenance } from '../src/issues/maintenance';
 import { PLANNING_STALE_MS, startSend } from '../src/issues/plan';
 import { sendStats } from '../src/issues/stats';
 import { reserveSlot } from '../src/mail/pacer';
@@ -101,7 +101,7 @@ describe('housekeeping', () => {
     const planning = await env.DB.prepare(`SELECT id FROM sends WHERE status = 'planning'`).first<{ id: number }>();
     expect(planning).not.toBeNull();
     chunks.length = 0;
-    expect(await runMaintenance(renv, Date.now())).toEqual({ resumedPlans: 0, requeuedChunks: 0 }); // too fresh to call abandoned
+    expect(await runMaintenance(renv, Date.now())).toMatchObject({ resumedPlans: 0, requeuedChunks: 0 }); // too fresh to call abandoned
     expect(await runMaintenance(renv, Date.now() + PLANNING_STALE_MS + 1000)).toMatchObject({ resumedPlans: 1 });
     expect(chunks.filter((c) => c.sendId === planning!.id)).toHaveLength(3);
     expect(sendId).not.toBe(planning!.id);
@@ -122,6 +122,19 @@ describe('housekeeping', () => {
     expect(counts.size).toBe(250);
     expect([...counts.values()].every((n) => n === 1)).toBe(true);
     expect(await sendStats(env.DB, sendId)).toMatchObject({ sent: 250, pending: 0 });
+  });
+});
+
+describe('pruning', () => {
+  it('prunes delivery records 90 days after a send, keeping its final stats', async () => {
+    const { renv, config, transport, chunks, sendId } = await planSend(150);
+    for (const c of chunks) await deliverChunk(renv, config, transport, c);
+    const stats = await sendStats(env.DB, sendId);
+    expect(stats).toMatchObject({ sent: 150, pending: 0 });
+    expect(await pruneOldRecords(renv, Date.now() + DELIVERY_RETENTION_MS - 60_000)).toBe(0);
+    expect(await pruneOldRecords(renv, Date.now() + DELIVERY_RETENTION_MS + 60_000)).toBe(150);
+    expect(await env.DB.prepare('SELECT count(*) AS n FROM deliveries WHERE send_id = ?1').bind(sendId).first()).toEqual({ n: 0 });
+    expect(await sendStats(env.DB, sendId)).toEqual(stats);
   });
 });
 

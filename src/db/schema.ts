@@ -1,6 +1,7 @@
 // Every table of the service. Times are Unix milliseconds (integers), so SQL can compare them.
 // Migrations are generated from this file by `npm run db:generate` (drizzle-kit) into migrations/.
 
+import { sql } from 'drizzle-orm';
 import { index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 
 export const SUBSCRIBER_STATUSES = ['pending', 'confirmed', 'unsubscribed', 'bounced', 'complained'] as const;
@@ -57,6 +58,8 @@ export const sends = sqliteTable('sends', {
   subject: text('subject').notNull(),
   html: text('html').notNull(),
   text: text('text').notNull(),
+  /** The final stats, kept when old delivery records are pruned (see src/issues/maintenance.ts). */
+  finalStats: text('final_stats'),
 });
 
 export const CHUNK_STATUSES = ['pending', 'done', 'failed'] as const;
@@ -72,24 +75,27 @@ export const sendChunks = sqliteTable(
     status: text('status', { enum: CHUNK_STATUSES }).notNull().default('pending'),
     attempts: integer('attempts').notNull().default(0),
     updatedAt: integer('updated_at'),
+    /**
+     * The chunk's recipients (JSON array of subscriber ids), frozen before the provider is first
+     * called: every retry sends exactly this list again, under the same Idempotency-Key.
+     */
+    recipients: text('recipients'),
   },
   (t) => [primaryKey({ columns: [t.sendId, t.chunk] })],
 );
 
-export const DELIVERY_STATUSES = ['queued', 'sent', 'failed'] as const;
+export const DELIVERY_STATUSES = ['sent', 'failed'] as const;
 
 /**
- * One row per (send, subscriber): the per-recipient record that makes "nobody twice" provable.
- * `queued` rows freeze a chunk's recipient list before the Resend call, so a retry sends the
- * identical batch under the same Idempotency-Key.
+ * One row per (send, subscriber), written with the provider's answer: the per-recipient record
+ * that makes "nobody twice" provable (the primary key allows no second row).
  */
 export const deliveries = sqliteTable(
   'deliveries',
   {
     sendId: integer('send_id').notNull(),
     subscriberId: integer('subscriber_id').notNull(),
-    chunk: integer('chunk').notNull(),
-    status: text('status', { enum: DELIVERY_STATUSES }).notNull().default('queued'),
+    status: text('status', { enum: DELIVERY_STATUSES }).notNull(),
     resendId: text('resend_id'),
     error: text('error'),
     createdAt: integer('created_at').notNull(),
@@ -107,8 +113,8 @@ export const deliveries = sqliteTable(
   },
   (t) => [
     primaryKey({ columns: [t.sendId, t.subscriberId] }),
-    index('deliveries_chunk').on(t.sendId, t.chunk),
-    index('deliveries_resend_id').on(t.resendId),
+    // Partial: failed rows have no provider id and cost no index write.
+    index('deliveries_resend_id').on(t.resendId).where(sql`${t.resendId} IS NOT NULL`),
     index('deliveries_subscriber').on(t.subscriberId),
   ],
 );

@@ -7,15 +7,16 @@ export async function failChunk(db: D1Database, message: ChunkMessage, reason: s
   const { sendId, chunk, fromId, toId } = message;
   const now = Date.now();
   await db.batch([
-    // Those who would have been in the chunk but have no row yet get a failed one.
+    // Its readers (the frozen list, or who would have been in it) get a failed record, unless the
+    // chunk was finished meanwhile (a late success wins: the guard is in the same atomic batch).
     db.prepare(
-      `INSERT OR IGNORE INTO deliveries (send_id, subscriber_id, chunk, status, error, created_at)
-       SELECT ?1, s.id, ?2, 'failed', ?5, ?6 FROM subscribers s
-        WHERE s.id BETWEEN ?3 AND ?4 AND s.status = 'confirmed'
-          AND s.confirmed_at <= (SELECT started_at FROM sends WHERE id = ?1)
-          AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.send_id = ?1 AND d.chunk = ?2)`,
+      `INSERT OR IGNORE INTO deliveries (send_id, subscriber_id, status, error, created_at)
+       SELECT ?1, s.id, 'failed', ?5, ?6 FROM subscribers s, send_chunks c
+        WHERE c.send_id = ?1 AND c.chunk = ?2 AND c.status = 'pending' AND s.id BETWEEN ?3 AND ?4
+          AND CASE WHEN c.recipients IS NOT NULL
+                   THEN s.id IN (SELECT value FROM json_each(c.recipients))
+                   ELSE s.status = 'confirmed' AND s.confirmed_at <= (SELECT started_at FROM sends WHERE id = ?1) END`,
     ).bind(sendId, chunk, fromId, toId, reason, now),
-    db.prepare(`UPDATE deliveries SET status = 'failed', error = ?3 WHERE send_id = ?1 AND chunk = ?2 AND status = 'queued'`).bind(sendId, chunk, reason),
     ...finishChunkStatements(db, message, [], 'failed'),
   ]);
 }

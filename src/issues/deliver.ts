@@ -4,12 +4,12 @@
 //  1. read: the send, the chunk's state, its frozen list (if an earlier attempt made one), and who
 //     in its id range is still confirmed — so an unsubscribe, bounce or complaint that happened
 //     during the send is honoured by every chunk not yet sent.
-//  2. freeze: the recipients are written as `queued` delivery rows before the provider is called
-//     (only if no attempt froze a list before). A retry sends exactly that list again, byte for
-//     byte, under the same Idempotency-Key, so the provider answers a retry of an accepted batch
-//     with the original ids instead of sending again.
-//  3. record: the outcome per recipient and the chunk's completion, in one D1 batch (atomic).
-// The (send, subscriber) primary key makes a second delivery row impossible.
+//  2. freeze: the recipient ids are written into the chunk row before the provider is called (only
+//     if no attempt froze a list before). A retry sends exactly that list again, byte for byte,
+//     under the same Idempotency-Key, so the provider answers a retry of an accepted batch with
+//     the original ids instead of sending again.
+//  3. record: one delivery row per recipient with its outcome, and the chunk's completion, in one
+//     D1 batch (atomic). The (send, subscriber) primary key makes a second delivery row impossible.
 import type { Config, Env } from '../config';
 import type { ChunkMessage } from '../messages';
 import { holdUntil, reserveSlot, sleepUntil } from '../mail/pacer';
@@ -48,52 +48,51 @@ export async function deliverChunk(env: Env, config: Config, transport: MailTran
   // Round trip 1: everything this chunk needs to decide.
   const [sendRows, chunkRows, frozenRows, eligibleRows] = await db.batch([
     db.prepare('SELECT subject, html, text, started_at AS startedAt FROM sends WHERE id = ?1').bind(sendId),
-    db.prepare('SELECT status FROM send_chunks WHERE send_id = ?1 AND chunk = ?2').bind(sendId, chunk),
+    db.prepare('SELECT status, recipients IS NOT NULL AS frozen FROM send_chunks WHERE send_id = ?1 AND chunk = ?2').bind(sendId, chunk),
     frozenListQuery(db, sendId, chunk),
     db.prepare(
       `SELECT s.id, s.email FROM subscribers s
         WHERE s.id BETWEEN ?2 AND ?3 AND s.status = 'confirmed'
           AND s.confirmed_at <= (SELECT started_at FROM sends WHERE id = ?1)
-          AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.send_id = ?1 AND d.subscriber_id = s.id)
         ORDER BY s.id`,
     ).bind(sendId, fromId, toId),
   ]);
   const send = sendRows.results[0] as { subject: string; html: string; text: string } | undefined;
-  const chunkState = (chunkRows.results[0] as { status: string } | undefined)?.status;
-  if (!send || chunkState === undefined) throw new Error(`chunk ${sendId}/${chunk} is not planned: the send or chunk row is missing`);
-  if (chunkState !== 'pending') return { kind: 'already_done' };
+  const chunkState = chunkRows.results[0] as { status: string; frozen: number } | undefined;
+  if (!send || !chunkState) throw new Error(`chunk ${sendId}/${chunk} is not planned: the send or chunk row is missing`);
+  if (chunkState.status !== 'pending') return { kind: 'already_done' };
   if (options.crashAt === 'after_read') throw new Error('injected crash after_read');
 
   // Round trip 2: freeze the list (unless an earlier attempt did), read back the frozen list, take a pace slot.
   let recipients = frozenRows.results as unknown as Recipient[];
   let slot: number | null = null;
   let rowsWritten = 0;
-  if (recipients.length === 0) {
+  if (!chunkState.frozen) {
     const eligible = eligibleRows.results as unknown as Recipient[];
     if (eligible.length === 0) {
       return { kind: 'done', sent: 0, failed: 0, rowsWritten: written(await db.batch(finishChunkStatements(db, message, []))) };
     }
     const now = Date.now();
     const statements = [
-      // The NOT EXISTS guard: if a concurrent attempt froze a list first, this one adds nothing.
-      db.prepare(
-        `INSERT OR IGNORE INTO deliveries (send_id, subscriber_id, chunk, status, created_at)
-         SELECT ?1, value, ?2, 'queued', ?3 FROM json_each(?4)
-          WHERE NOT EXISTS (SELECT 1 FROM deliveries WHERE send_id = ?1 AND chunk = ?2)`,
-      ).bind(sendId, chunk, now, JSON.stringify(eligible.map((r) => r.id))),
+      // `recipients IS NULL`: if a concurrent attempt froze a list first, this one changes nothing
+      // and reads back that list. The stamp tells housekeeping the chunk is being worked on.
+      db.prepare('UPDATE send_chunks SET recipients = ?3, updated_at = ?4 WHERE send_id = ?1 AND chunk = ?2 AND recipients IS NULL').bind(
+        sendId,
+        chunk,
+        JSON.stringify(eligible.map((r) => r.id)),
+        now,
+      ),
       frozenListQuery(db, sendId, chunk),
-      // Marks the chunk as worked on, so housekeeping does not take it for stalled.
-      db.prepare('UPDATE send_chunks SET updated_at = ?3 WHERE send_id = ?1 AND chunk = ?2').bind(sendId, chunk, now),
     ];
     if (transport.paced) statements.push(reserveSlot(db, config.sendRatePerSecond, now));
     const results = await db.batch(statements);
     rowsWritten += written(results);
     recipients = results[1].results as unknown as Recipient[];
-    slot = transport.paced ? (results[3].results[0] as { slot: number }).slot : null;
+    slot = transport.paced ? (results[2].results[0] as { slot: number }).slot : null;
   }
   if (options.crashAt === 'after_freeze') throw new Error('injected crash after_freeze');
   if (recipients.length === 0) {
-    // Everyone frozen earlier was erased since (GDPR) and their rows went with them.
+    // Everyone frozen earlier was erased since (GDPR).
     return { kind: 'done', sent: 0, failed: 0, rowsWritten: rowsWritten + written(await db.batch(finishChunkStatements(db, message, []))) };
   }
 
@@ -133,12 +132,12 @@ export async function deliverChunk(env: Env, config: Config, transport: MailTran
   return { kind: 'done', sent: outcomes.length - failed, failed, rowsWritten };
 }
 
-/** The chunk's frozen list: recipients of `queued` rows (those recorded already are not sent again). */
+/** The chunk's frozen list, with each recipient's address (an erased recipient drops out). */
 function frozenListQuery(db: D1Database, sendId: number, chunk: number): D1PreparedStatement {
   return db
     .prepare(
-      `SELECT s.id, s.email FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id
-        WHERE d.send_id = ?1 AND d.chunk = ?2 AND d.status = 'queued' ORDER BY s.id`,
+      `SELECT s.id, s.email FROM send_chunks c, json_each(c.recipients) AS r JOIN subscribers s ON s.id = r.value
+        WHERE c.send_id = ?1 AND c.chunk = ?2 ORDER BY s.id`,
     )
     .bind(sendId, chunk);
 }
@@ -155,14 +154,15 @@ export function finishChunkStatements(db: D1Database, message: ChunkMessage, out
   const { sendId, chunk } = message;
   const statements: D1PreparedStatement[] = [];
   if (outcomes.length > 0) {
+    // Only the batch that finishes the chunk records (a redelivered message finds it done first).
     statements.push(
       db.prepare(
-        `UPDATE deliveries SET
-           status = CASE WHEN o.value->>'id' IS NOT NULL THEN 'sent' ELSE 'failed' END,
-           resend_id = o.value->>'id', error = o.value->>'error', sent_at = ?2
-          FROM json_each(?3) AS o
-         WHERE deliveries.send_id = ?1 AND deliveries.subscriber_id = o.value->>'s' AND deliveries.status = 'queued'`,
-      ).bind(sendId, now, JSON.stringify(outcomes)),
+        `INSERT OR IGNORE INTO deliveries (send_id, subscriber_id, status, resend_id, error, created_at, sent_at)
+         SELECT ?1, o.value->>'s', CASE WHEN o.value->>'id' IS NOT NULL THEN 'sent' ELSE 'failed' END,
+                o.value->>'id', o.value->>'error', ?2, ?2
+           FROM json_each(?3) AS o
+          WHERE EXISTS (SELECT 1 FROM send_chunks WHERE send_id = ?1 AND chunk = ?4 AND status = 'pending')`,
+      ).bind(sendId, now, JSON.stringify(outcomes), chunk),
     );
   }
   statements.push(

@@ -3,6 +3,7 @@
 import type { Env } from '../config';
 import type { ChunkMessage } from '../messages';
 import { enqueueChunks, resumePlanning } from './plan';
+import { sendStats } from './stats';
 
 /**
  * A chunk no consumer has touched for this long is enqueued again. The queue redelivers on its own
@@ -37,13 +38,53 @@ export async function requeueStalledChunks(env: Env, now = Date.now()): Promise<
   return results.length;
 }
 
+/**
+ * Delivery records are one row per reader per issue (1M readers × 52 issues a year = 52M rows), so
+ * they are kept while they are useful (webhook events, stats, support questions) and then pruned;
+ * the send keeps its final stats. Webhook ids only need to outlive the provider's retries.
+ */
+export const DELIVERY_RETENTION_MS = 90 * 24 * 60 * 60 * 1000;
+export const WEBHOOK_ID_RETENTION_MS = 14 * 24 * 60 * 60 * 1000;
+/** Rows deleted per statement and per run: small steps keep each statement short. */
+const PRUNE_SLICE = 5000;
+const PRUNE_SLICES_PER_RUN = 20;
+
+export async function pruneOldRecords(env: Env, now = Date.now()): Promise<number> {
+  const db = env.DB;
+  const { results: due } = await db
+    .prepare(`SELECT id FROM sends WHERE status = 'sent' AND finished_at < ?1 AND final_stats IS NULL`)
+    .bind(now - DELIVERY_RETENTION_MS)
+    .all<{ id: number }>();
+  for (const { id } of due) {
+    const stats = await sendStats(db, id);
+    await db.prepare('UPDATE sends SET final_stats = ?2 WHERE id = ?1 AND final_stats IS NULL').bind(id, JSON.stringify(stats)).run();
+  }
+  let deleted = 0;
+  for (let i = 0; i < PRUNE_SLICES_PER_RUN; i++) {
+    const result = await db
+      .prepare(
+        `DELETE FROM deliveries WHERE rowid IN (
+           SELECT d.rowid FROM deliveries d JOIN sends s ON s.id = d.send_id WHERE s.final_stats IS NOT NULL LIMIT ?1)`,
+      )
+      .bind(PRUNE_SLICE)
+      .run();
+    deleted += result.meta.changes;
+    if (result.meta.changes < PRUNE_SLICE) break;
+  }
+  await db.prepare('DELETE FROM webhook_events WHERE received_at < ?1').bind(now - WEBHOOK_ID_RETENTION_MS).run();
+  if (deleted > 0) console.log(`maintenance: pruned ${deleted} delivery record(s) older than 90 days`);
+  return deleted;
+}
+
 export interface MaintenanceResult {
   resumedPlans: number;
   requeuedChunks: number;
+  prunedDeliveries: number;
 }
 
 export async function runMaintenance(env: Env, now = Date.now()): Promise<MaintenanceResult> {
   const resumedPlans = await resumePlanning(env, now);
   const requeuedChunks = await requeueStalledChunks(env, now);
-  return { resumedPlans, requeuedChunks };
+  const prunedDeliveries = await pruneOldRecords(env, now);
+  return { resumedPlans, requeuedChunks, prunedDeliveries };
 }

@@ -15,6 +15,9 @@ export interface IssueStats {
 }
 
 export async function sendStats(db: D1Database, sendId: number): Promise<IssueStats | null> {
+  // Sends whose delivery records were pruned keep their final numbers (src/issues/maintenance.ts).
+  const archived = await db.prepare('SELECT final_stats AS stats FROM sends WHERE id = ?1 AND final_stats IS NOT NULL').bind(sendId).first<{ stats: string }>();
+  if (archived) return JSON.parse(archived.stats) as IssueStats;
   const row = await db
     .prepare(
       `SELECT s.recipients, s.status,
