@@ -52,6 +52,8 @@ const axeNotes = new Map<string, number>();
 let axeRuns = 0;
 
 class Skip extends Error {}
+/** Set on Ctrl-C: checks still in flight end quietly while the dev server stops. */
+let interrupted = false;
 
 /** One check, one line. A failed check ends the flow it belongs to (what follows depends on it). */
 async function check<T>(name: string, fn: () => Promise<T> | T): Promise<T> {
@@ -62,6 +64,7 @@ async function check<T>(name: string, fn: () => Promise<T> | T): Promise<T> {
     console.log(`ok   ${name} (${Date.now() - started} ms)`);
     return value;
   } catch (error) {
+    if (interrupted) throw new Skip(name);
     failed++;
     const message = error instanceof Error ? error.message : String(error);
     console.log(`FAIL ${name}\n     ${message.split('\n').join('\n     ')}`);
@@ -75,7 +78,7 @@ async function flow(name: string, fn: () => Promise<void>): Promise<void> {
     await fn();
   } catch (error) {
     if (error instanceof Skip) {
-      console.log(`     (rest of "${name}" skipped after that failure)`);
+      if (!interrupted) console.log(`     (rest of "${name}" skipped after that failure)`);
       return;
     }
     failed++;
@@ -133,6 +136,7 @@ function run(command: string, args: string[]): Promise<{ code: number | null; ou
 // ---- the browser -----------------------------------------------------------------------------
 
 let context: BrowserContext | null = null;
+let userDataDir: string | null = null;
 const shots: Record<string, string> = {};
 
 /** A page that records console errors (a CSP refusal shows up there), uncaught errors, and any request off this machine. */
@@ -441,10 +445,11 @@ async function main() {
     assert(Array.isArray(await getJson<unknown[]>('/dev/outbox.json')), 'the outbox does not answer');
   });
 
-  const userDataDir = mkdtempSync(join(tmpdir(), 'newsletter-e2e-chromium-'));
+  userDataDir = mkdtempSync(join(tmpdir(), 'newsletter-e2e-chromium-'));
   try {
     context = await check('Chromium starts with a fresh profile', () =>
-      chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS }),
+      // Our own signal handlers stop Chromium, then the dev server, then report.
+      chromium.launchPersistentContext(userDataDir!, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, handleSIGINT: false, handleSIGTERM: false, handleSIGHUP: false }),
     );
     const readers: Reader[] = VIEWPORTS.map((vp) => ({ vp, email: `e2e-${vp.name}+reader@example.com`, name: vp.name === 'phone' ? 'Ada Phone' : 'Grace Desktop' }));
     for (const reader of readers) await flow(`sign-up at ${reader.vp.name} width`, () => signUp(reader));
@@ -504,8 +509,10 @@ async function main() {
   } finally {
     await context?.close().catch(() => undefined);
     rmSync(userDataDir, { recursive: true, force: true });
+    userDataDir = null;
   }
 
+  if (interrupted) return;
   // The two pictures for the README: the signup page and the weekly email as a desktop reader sees them.
   const best: [string, string][] = [
     ['desktop-home-with-latest-issue', 'signup.png'],
@@ -523,19 +530,29 @@ async function main() {
 
 async function shutdown(code: number): Promise<never> {
   await context?.close().catch(() => undefined);
+  if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
   await server?.stop().catch(() => undefined);
   process.exit(code);
 }
 
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   process.on(signal, () => {
-    console.log(`\n${signal}: stopping the dev server`);
-    console.log(`${passed} passed, ${failed + 1} failed`);
-    void shutdown(130);
+    if (interrupted) return;
+    interrupted = true;
+    console.log(`\n${signal}: stopping the dev server and Chromium`);
+    void (async () => {
+      await context?.close().catch(() => undefined);
+      if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+      await server?.stop().catch(() => undefined);
+      console.log(`FAIL interrupted by ${signal}`);
+      console.log(`${passed} passed, ${failed + 1} failed`);
+      process.exit(130);
+    })();
   });
 }
 process.on('exit', () => server?.killNow());
 const watchdog = setTimeout(() => {
+  interrupted = true;
   console.log(`FAIL the whole run took longer than ${WATCHDOG_MS / 60_000} minutes`);
   console.log(`${passed} passed, ${failed + 1} failed`);
   void shutdown(1);
@@ -552,5 +569,7 @@ try {
   clearTimeout(watchdog);
   await (server as DevServer | null)?.stop().catch(() => undefined);
 }
+// Interrupted: the signal handler (or the watchdog) prints the count and exits.
+if (interrupted) await new Promise(() => undefined);
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed ? 1 : 0);
