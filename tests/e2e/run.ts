@@ -447,10 +447,11 @@ async function main() {
 
   userDataDir = mkdtempSync(join(tmpdir(), 'newsletter-e2e-chromium-'));
   try {
-    context = await check('Chromium starts with a fresh profile', () =>
+    context = await check('Chromium starts with a fresh profile', () => {
+      if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install it with \`apt-get install -y chromium\` (or set CHROMIUM_PATH)`);
       // Our own signal handlers stop Chromium, then the dev server, then report.
-      chromium.launchPersistentContext(userDataDir!, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, handleSIGINT: false, handleSIGTERM: false, handleSIGHUP: false }),
-    );
+      return chromium.launchPersistentContext(userDataDir!, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, handleSIGINT: false, handleSIGTERM: false, handleSIGHUP: false });
+    });
     const readers: Reader[] = VIEWPORTS.map((vp) => ({ vp, email: `e2e-${vp.name}+reader@example.com`, name: vp.name === 'phone' ? 'Ada Phone' : 'Grace Desktop' }));
     for (const reader of readers) await flow(`sign-up at ${reader.vp.name} width`, () => signUp(reader));
 
