@@ -201,14 +201,27 @@ describe('delivering a chunk', () => {
     expect(new Set(rows.map((r) => r.resendId))).toEqual(new Set(state.emails.map((e) => e.id)));
   });
 
-  it('waits out a 429 and pushes every consumer back by its retry-after', async () => {
+  it('waits out a 429 for that chunk alone while the provider window still has room', async () => {
     const { renv, config, transport, chunks } = await planSend(50);
     await fake('script', { next: ['rateLimited'] });
     const before = Date.now();
     expect(await deliverChunk(renv, config, transport, chunks[0])).toMatchObject({ kind: 'done', sent: 50 });
+    expect(Date.now() - before).toBeGreaterThanOrEqual(1000); // retry-after: 1
     const pacer = await env.DB.prepare('SELECT next_slot_at AS next FROM pacer WHERE id = 1').first<{ next: number }>();
-    expect(pacer!.next).toBeGreaterThanOrEqual(before + 1000); // retry-after: 1
+    expect(pacer!.next).toBeLessThanOrEqual(Date.now() + 100); // no hold into the future: nobody else waited
     expect((await fakeState()).emails).toHaveLength(50);
+  });
+
+  it('holds every consumer back when a 429 says the provider window is used up', async () => {
+    await fake('config', { ratePerSecond: 1 }); // the provider allows less than we were told
+    const { renv, config, transport, chunks } = await planSend(200);
+    const before = Date.now();
+    for (const c of chunks) expect(await deliverChunk(renv, config, transport, c)).toMatchObject({ kind: 'done', sent: 100 });
+    const state = await fakeState();
+    expect(state.counters.paceLimited429).toBeGreaterThanOrEqual(1);
+    const pacer = await env.DB.prepare('SELECT next_slot_at AS next FROM pacer WHERE id = 1').first<{ next: number }>();
+    expect(pacer!.next).toBeGreaterThanOrEqual(before + 1000);
+    expect(recipientsAtFake(state).size).toBe(200);
   });
 
   it('hands the chunk back to the queue after repeated 5xx, then sends it once', async () => {

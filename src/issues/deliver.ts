@@ -99,7 +99,9 @@ export async function deliverChunk(env: Env, config: Config, transport: MailTran
   const emails = await Promise.all(recipients.map(async (r) => personalize(config, send, r.email, await signUnsubscribeToken(config.tokenSecret, r.id))));
   const key = idempotencyKey(message);
 
-  // The provider call, retried inline while that is cheap (pace slot each time), else handed back to the queue.
+  // The provider call, retried inline while that is cheap (a pace slot each time), else handed back
+  // to the queue. A 429 that emptied the provider's window (`ratelimit-remaining: 0`) holds every
+  // consumer back until `retry-after`; any other failure only delays this chunk.
   const attempts = options.inlineAttempts ?? 3;
   const maxInlineWait = options.maxInlineWaitMs ?? 5_000;
   let result: SendResult | null = null;
@@ -112,9 +114,9 @@ export async function deliverChunk(env: Env, config: Config, transport: MailTran
     result = await transport.sendBatch(emails, key);
     if (result.ok || !result.retryable) break;
     const wait = result.retryAfterMs ?? backoffMs(attempt);
-    if (result.status === 429 && result.retryAfterMs !== null) await holdUntil(db, Date.now() + result.retryAfterMs);
+    if (result.windowExhausted) await holdUntil(db, Date.now() + wait);
     if (attempt === attempts || wait > maxInlineWait) break;
-    if (!transport.paced) await sleepUntil(Date.now() + wait);
+    await sleepUntil(Date.now() + wait);
   }
   if (!result!.ok && result!.retryable) {
     const delay = result!.retryAfterMs ?? backoffMs(attempts);
