@@ -29,7 +29,7 @@ export async function handleQueue(batch: MessageBatch<QueueMessage>, env: Env): 
       await handleMessage(env, config, transport, message);
     } catch (error) {
       console.error(`queue: ${describe(message.body)} attempt ${message.attempts} failed: ${(error as Error).stack ?? error}`);
-      message.retry({ delaySeconds: Math.min(60, 2 ** message.attempts) });
+      message.retry({ delaySeconds: retryDelaySeconds(null, message.attempts) });
     }
   });
 }
@@ -39,8 +39,9 @@ async function handleMessage(env: Env, config: ReturnType<typeof getConfig>, tra
   if (body.type === 'chunk') {
     const result = await deliverChunk(env, config, transport, body);
     if (result.kind === 'retry') {
-      console.warn(`queue: ${describe(body)} will retry in ${result.delaySeconds}s: ${result.reason}`);
-      message.retry({ delaySeconds: result.delaySeconds });
+      const delaySeconds = retryDelaySeconds(result.retryAfterMs, message.attempts);
+      console.warn(`queue: ${describe(body)} will retry in ${delaySeconds}s: ${result.reason}`);
+      message.retry({ delaySeconds });
     } else {
       if (result.kind === 'done') console.log(`queue: ${describe(body)} sent ${result.sent}, failed ${result.failed} (d1 rows written ${result.rowsWritten})`);
       message.ack();
@@ -54,7 +55,7 @@ async function handleMessage(env: Env, config: ReturnType<typeof getConfig>, tra
 /** Transactional mail: retry what may work later, log and drop what never will. */
 function settle(message: Message<QueueMessage>, result: SendResult | null): void {
   if (result && !result.ok && result.retryable) {
-    message.retry({ delaySeconds: Math.max(1, Math.ceil((result.retryAfterMs ?? 2 ** message.attempts * 1000) / 1000)) });
+    message.retry({ delaySeconds: retryDelaySeconds(result.retryAfterMs, message.attempts) });
     return;
   }
   if (result && !result.ok) console.error(`queue: ${describe(message.body)} refused: ${result.message}`);
@@ -75,6 +76,12 @@ async function handleDeadLetters(batch: MessageBatch<QueueMessage>, env: Env): P
     }
     message.ack();
   }
+}
+
+/** The provider's `retry-after` when it gave one, else exponential backoff: 1 s, 2 s, 4 s … at most 5 minutes. */
+export function retryDelaySeconds(retryAfterMs: number | null, attempts: number): number {
+  if (retryAfterMs !== null) return Math.max(1, Math.ceil(retryAfterMs / 1000));
+  return Math.min(300, 2 ** Math.max(0, attempts - 1));
 }
 
 function describe(body: QueueMessage): string {

@@ -20,16 +20,15 @@ import { personalize } from './template';
 export type ChunkResult =
   | { kind: 'done'; sent: number; failed: number; rowsWritten: number }
   | { kind: 'already_done' }
-  | { kind: 'retry'; delaySeconds: number; reason: string };
+  /** Hand the message back to the queue: after `retryAfterMs` when the provider said so, else with backoff. */
+  | { kind: 'retry'; retryAfterMs: number | null; reason: string };
 
 /** Test seam: throws at a named step, to prove a crash there loses and duplicates nobody. */
 export type FaultPoint = 'after_read' | 'after_freeze' | 'after_provider' | 'after_record';
 export interface DeliverOptions {
   crashAt?: FaultPoint;
-  /** Provider calls within this invocation before handing the message back to the queue. */
+  /** Provider calls within this invocation (on 5xx or network errors) before handing the message back. */
   inlineAttempts?: number;
-  /** Longest inline wait for a 429's retry-after; longer waits go back to the queue. */
-  maxInlineWaitMs?: number;
 }
 
 interface Recipient {
@@ -99,11 +98,12 @@ export async function deliverChunk(env: Env, config: Config, transport: MailTran
   const emails = await Promise.all(recipients.map(async (r) => personalize(config, send, r.email, await signUnsubscribeToken(config.tokenSecret, r.id))));
   const key = idempotencyKey(message);
 
-  // The provider call, retried inline while that is cheap (a pace slot each time), else handed back
-  // to the queue. A 429 that emptied the provider's window (`ratelimit-remaining: 0`) holds every
-  // consumer back until `retry-after`; any other failure only delays this chunk.
-  const attempts = options.inlineAttempts ?? 3;
-  const maxInlineWait = options.maxInlineWaitMs ?? 5_000;
+  // The provider call. A 5xx or network error is retried once more at the next pace slot (often a
+  // blip, or an answer lost after the batch was accepted); after that, and after any 429, the message
+  // goes back to the queue with a delay rather than sleeping here, so one slow chunk never holds up
+  // the rest of its batch. A 429 that emptied the provider's window (`ratelimit-remaining: 0`) also
+  // holds every consumer back until `retry-after`.
+  const attempts = options.inlineAttempts ?? 2;
   let result: SendResult | null = null;
   for (let attempt = 1; attempt <= attempts; attempt++) {
     if (transport.paced) {
@@ -113,15 +113,10 @@ export async function deliverChunk(env: Env, config: Config, transport: MailTran
     }
     result = await transport.sendBatch(emails, key);
     if (result.ok || !result.retryable) break;
-    const wait = result.retryAfterMs ?? backoffMs(attempt);
-    if (result.windowExhausted) await holdUntil(db, Date.now() + wait);
-    if (attempt === attempts || wait > maxInlineWait) break;
-    await sleepUntil(Date.now() + wait);
+    if (result.windowExhausted) await holdUntil(db, Date.now() + (result.retryAfterMs ?? 1000));
+    if (result.retryAfterMs !== null) break;
   }
-  if (!result!.ok && result!.retryable) {
-    const delay = result!.retryAfterMs ?? backoffMs(attempts);
-    return { kind: 'retry', delaySeconds: Math.max(1, Math.ceil(delay / 1000)), reason: result!.message };
-  }
+  if (!result!.ok && result!.retryable) return { kind: 'retry', retryAfterMs: result!.retryAfterMs, reason: result!.message };
   if (options.crashAt === 'after_provider') throw new Error('injected crash after_provider');
 
   // A definitive refusal of the whole batch (e.g. 422): every recipient failed, and the chunk is finished.
@@ -187,9 +182,4 @@ export function finishChunkStatements(db: D1Database, message: ChunkMessage, out
 /** Rows a D1 batch wrote (tables and indexes), as D1 reports and bills them. */
 function written(results: D1Result[]): number {
   return results.reduce((sum, r) => sum + (r.meta?.rows_written ?? 0), 0);
-}
-
-/** 1 s, 2 s, 4 s … capped at 60 s. */
-function backoffMs(attempt: number): number {
-  return Math.min(60_000, 1000 * 2 ** (attempt - 1));
 }
