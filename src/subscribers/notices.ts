@@ -1,6 +1,6 @@
 // The confirmation and welcome emails: rendered and sent by the queue consumer, paced like issues.
 // Each email's idempotency key names the request it answers, so a redelivered message sends nothing new.
-import { renderConfirmationEmail, renderWelcomeEmail } from '../../emails/render';
+import { type RenderedEmail, renderConfirmationEmail, renderWelcomeEmail } from '../../emails/render';
 import type { Config, Env } from '../config';
 import { listHeaders, unsubscribeUrl } from '../mail/headers';
 import { takeSlot } from '../mail/pacer';
@@ -29,15 +29,7 @@ export async function sendConfirmation(env: Env, config: Config, transport: Mail
     confirmUrl: `${config.publicUrl}/confirm?token=${encodeURIComponent(token)}`,
     name: subscriber.name,
   });
-  return send(env, config, transport, `confirm-${subscriber.id}-${message.requestedAt}`, {
-    to: subscriber.email,
-    from: config.fromEmail,
-    replyTo: config.replyTo,
-    subject: rendered.subject,
-    html: rendered.html,
-    text: rendered.text,
-    headers: {},
-  });
+  return send(env, config, transport, `confirm-${subscriber.id}-${message.requestedAt}`, subscriber.email, rendered, {});
 }
 
 export async function sendWelcome(env: Env, config: Config, transport: MailTransport, message: WelcomeMessage): Promise<SendResult | null> {
@@ -56,18 +48,11 @@ export async function sendWelcome(env: Env, config: Config, transport: MailTrans
     unsubscribeUrl: unsubscribe,
     name: subscriber.name,
   });
-  return send(env, config, transport, `welcome-${subscriber.id}-${message.confirmedAt}`, {
-    to: subscriber.email,
-    from: config.fromEmail,
-    replyTo: config.replyTo,
-    subject: rendered.subject,
-    html: rendered.html,
-    text: rendered.text,
-    headers: listHeaders(config, unsubscribe),
-  });
+  return send(env, config, transport, `welcome-${subscriber.id}-${message.confirmedAt}`, subscriber.email, rendered, listHeaders(config, unsubscribe));
 }
 
-async function send(env: Env, config: Config, transport: MailTransport, key: string, email: OutgoingEmail): Promise<SendResult> {
+async function send(env: Env, config: Config, transport: MailTransport, key: string, to: string, rendered: RenderedEmail, headers: Record<string, string>): Promise<SendResult> {
+  const email: OutgoingEmail = { to, from: config.fromEmail, replyTo: config.replyTo, subject: rendered.subject, html: rendered.html, text: rendered.text, headers };
   if (transport.paced) await takeSlot(env.DB, config.sendRatePerSecond);
   return transport.sendBatch([email], key);
 }

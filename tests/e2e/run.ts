@@ -19,6 +19,7 @@ import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { type AxeViolation, measureContrast, runAxe } from './audit';
 import { checkRss } from './feed-check';
 import { type DevServer, startDevServer } from './server';
+import type { OutboxMail } from '../../src/mail/outbox';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const OUT = join(ROOT, 'test-results', 'e2e');
@@ -33,16 +34,7 @@ const VIEWPORTS = [
 ] as const;
 type Viewport = (typeof VIEWPORTS)[number];
 
-interface Mail {
-  id: string;
-  to: string;
-  from: string;
-  subject: string;
-  html: string;
-  text: string;
-  headers: Record<string, string>;
-  createdAt: string;
-}
+type Mail = OutboxMail;
 
 // ---- reporting -------------------------------------------------------------------------------
 

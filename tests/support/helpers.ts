@@ -1,6 +1,7 @@
 // Small helpers shared by the workerd tests: requests through the real Worker, waiting on the real queue.
 import { env } from 'cloudflare:test';
 import { exports } from 'cloudflare:workers';
+import type { OutboxMail } from '../../src/mail/outbox';
 
 export const BASE = 'http://localhost:8787';
 let clientCounter = 0;
@@ -30,16 +31,7 @@ export async function waitFor<T>(probe: () => Promise<T | null | undefined | fal
   }
 }
 
-export interface Mail {
-  id: string;
-  to: string;
-  from: string;
-  subject: string;
-  html: string;
-  text: string;
-  headers: Record<string, string>;
-  createdAt: string;
-}
+export type Mail = OutboxMail;
 
 export async function outbox(): Promise<Mail[]> {
   const response = await call('/dev/outbox.json');
