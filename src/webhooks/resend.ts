@@ -14,7 +14,6 @@
 // remembered by the last statement of the same D1 batch, so the check and the effect are atomic.
 import { Hono } from 'hono';
 import { Webhook, WebhookVerificationError } from 'standardwebhooks';
-import { PUBLIC_BODY_LIMIT, limitBody } from '../http/middleware';
 import { fail } from '../http/respond';
 import type { AppEnv } from '../http/types';
 import { normalizeEmail } from '../subscribers/address';
@@ -120,9 +119,7 @@ function verifierFor(secret: string): Webhook {
 
 export const webhookRoutes = new Hono<AppEnv>();
 
-// Resend's payloads are a few KB: the public limit applies (the webhook is unauthenticated until verified).
-webhookRoutes.use('/webhooks/*', limitBody(PUBLIC_BODY_LIMIT));
-
+// Resend's payloads are a few KB: the app-wide public body limit (src/app.ts) applies before this runs.
 webhookRoutes.post('/webhooks/resend', async (c) => {
   const secret = c.get('config').webhookSecret;
   if (!secret) return fail(c, 401, 'webhook_not_configured', 'Webhooks are off: RESEND_WEBHOOK_SECRET is not configured.');
