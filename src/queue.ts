@@ -3,6 +3,7 @@
 // unexpected throw retries it too (the queue redelivers), which is safe because every handler is idempotent.
 import { ConfigError, type Env, getConfig } from './config';
 import { failChunk } from './issues/dead-letter';
+import { CHUNK_STALL_MS } from './issues/maintenance';
 import { deliverChunk } from './issues/deliver';
 import { type MailTransport, type SendResult, transportFor } from './mail/transport';
 import type { QueueMessage } from './messages';
@@ -17,11 +18,16 @@ export async function handleQueue(batch: MessageBatch<QueueMessage>, env: Env): 
   try {
     config = getConfig(env);
   } catch (error) {
-    // Misconfigured: send nothing, keep every message for when the configuration is fixed.
-    console.error(`queue: ${(error as Error).message}`);
-    batch.retryAll({ delaySeconds: 60 });
-    if (error instanceof ConfigError) return;
-    throw error;
+    if (!(error instanceof ConfigError)) throw error;
+    // Misconfigured: send nothing. Chunks stay pending in D1 and housekeeping re-enqueues them once
+    // no chunk of their send has moved for a while, so acking them spends none of their retries
+    // (which would end in the dead-letter queue and fail their readers). Other mail waits and retries.
+    console.error(`queue: not sending anything: ${error.message}`);
+    for (const message of batch.messages) {
+      if (message.body.type === 'chunk') message.ack();
+      else message.retry({ delaySeconds: 300 });
+    }
+    return;
   }
   const transport = transportFor(env, config);
   await forEachConcurrently(batch.messages, CONCURRENCY, async (message) => {
@@ -38,7 +44,11 @@ async function handleMessage(env: Env, config: ReturnType<typeof getConfig>, tra
   const body = message.body;
   if (body.type === 'chunk') {
     const result = await deliverChunk(env, config, transport, body);
-    if (result.kind === 'retry') {
+    if (result.kind === 'halted') {
+      // Loud, and without spending retries: housekeeping tries the chunk again later.
+      console.error(`queue: ${describe(body)} halted, the provider refuses every batch: ${result.reason}. Fix the configuration; pending chunks are retried every ${CHUNK_STALL_MS / 60_000} minutes.`);
+      message.ack();
+    } else if (result.kind === 'retry') {
       const delaySeconds = retryDelaySeconds(result.retryAfterMs, message.attempts);
       console.warn(`queue: ${describe(body)} will retry in ${delaySeconds}s: ${result.reason}`);
       message.retry({ delaySeconds });
@@ -78,10 +88,14 @@ async function handleDeadLetters(batch: MessageBatch<QueueMessage>, env: Env): P
   }
 }
 
-/** The provider's `retry-after` when it gave one, else exponential backoff: 1 s, 2 s, 4 s … at most 5 minutes. */
+/**
+ * The provider's `retry-after` when it gave one, else exponential backoff: 2 s, 4 s, 8 s … at most
+ * 15 minutes, so the 15 retries of wrangler.toml ride out about 1.8 hours of provider outage before a
+ * chunk is dead-lettered (and its readers recorded as failed).
+ */
 export function retryDelaySeconds(retryAfterMs: number | null, attempts: number): number {
   if (retryAfterMs !== null) return Math.max(1, Math.ceil(retryAfterMs / 1000));
-  return Math.min(300, 2 ** Math.max(0, attempts - 1));
+  return Math.min(900, 2 ** Math.max(1, attempts));
 }
 
 function describe(body: QueueMessage): string {

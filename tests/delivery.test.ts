@@ -16,6 +16,7 @@ import { reserveSlot } from '../src/mail/pacer';
 import { ResendTransport } from '../src/mail/resend';
 import type { ChunkMessage, QueueMessage } from '../src/messages';
 import { handleQueue, retryDelaySeconds } from '../src/queue';
+import { eraseSubscriber } from '../src/subscribers/erase';
 import { countingD1, seedConfirmed } from './support/d1';
 
 const FAKE = env.FAKE_RESEND_URL;
@@ -93,20 +94,35 @@ describe('planning', () => {
 });
 
 describe('housekeeping', () => {
-  it('finishes a plan that crashed between the claim and the enqueue', async () => {
-    const { renv, chunks, sendId } = await planSend(0);
-    await seedConfirmed(env.DB, 'crash-plan', 230);
+  it('finishes a plan that crashed between the claim and the enqueue, with the ranges it planned', async () => {
+    const { renv, config, transport, chunks, sendId } = await planSend(0);
+    const ids = await seedConfirmed(env.DB, 'crash-plan', 250);
     const broken = { ...renv, SEND_QUEUE: { sendBatch: async () => { throw new Error('queue unavailable'); } } as unknown as Queue<QueueMessage> };
     await expect(startSend(broken, readConfig(broken), article())).rejects.toThrow('queue unavailable');
     const planning = await env.DB.prepare(`SELECT id FROM sends WHERE status = 'planning'`).first<{ id: number }>();
     expect(planning).not.toBeNull();
+    expect(sendId).not.toBe(planning!.id);
+    const planned = await env.DB.prepare('SELECT chunk, from_id AS fromId, to_id AS toId FROM send_chunks WHERE send_id = ?1 ORDER BY chunk').bind(planning!.id).all();
+    // A reader of the first chunk leaves before the plan is resumed: the boundaries must not shift.
+    await env.DB.prepare(`UPDATE subscribers SET status = 'unsubscribed' WHERE id = ?1`).bind(ids[49]).run();
     chunks.length = 0;
     expect(await runMaintenance(renv, Date.now())).toMatchObject({ resumedPlans: 0, requeuedChunks: 0 }); // too fresh to call abandoned
     expect(await runMaintenance(renv, Date.now() + PLANNING_STALE_MS + 1000)).toMatchObject({ resumedPlans: 1 });
-    expect(chunks.filter((c) => c.sendId === planning!.id)).toHaveLength(3);
-    expect(sendId).not.toBe(planning!.id);
+    expect(chunks.map(({ chunk, fromId, toId }) => ({ chunk, fromId, toId }))).toEqual(planned.results);
+    for (const c of chunks) await deliverChunk(renv, config, transport, c);
+    const counts = recipientsAtFake(await fakeState());
+    expect(counts.size).toBe(249);
+    expect([...counts.values()].every((n) => n === 1)).toBe(true);
     const send = await env.DB.prepare('SELECT status FROM sends WHERE id = ?1').bind(planning!.id).first<{ status: string }>();
-    expect(send!.status).toBe('sending');
+    expect(send!.status).toBe('sent');
+  });
+
+  it('does not take a long send that is making progress for stalled', async () => {
+    const { renv, config, transport, chunks } = await planSend(300);
+    await env.DB.prepare('UPDATE sends SET started_at = started_at - ?1').bind(2 * CHUNK_STALL_MS).run();
+    await deliverChunk(renv, config, transport, chunks[0]); // progress just now
+    chunks.length = 0;
+    expect(await requeueStalledChunks(renv, Date.now())).toBe(0);
   });
 
   it('re-enqueues chunks whose message was lost, and they still go out once', async () => {
@@ -232,11 +248,57 @@ describe('delivering a chunk', () => {
     await fake('script', { next: ['serverError', 'serverError'] });
     const first = await deliverChunk(renv, config, transport, chunks[0]); // tried twice, then handed back
     expect(first).toMatchObject({ kind: 'retry', retryAfterMs: null });
-    expect([1, 2, 3, 4, 20].map((attempt) => retryDelaySeconds(null, attempt))).toEqual([1, 2, 4, 8, 300]);
+    expect([1, 2, 3, 4, 20].map((attempt) => retryDelaySeconds(null, attempt))).toEqual([2, 4, 8, 16, 900]);
     expect((await fakeState()).emails).toHaveLength(0);
     expect(await sendStats(env.DB, sendId)).toMatchObject({ sent: 0, pending: 30 });
     expect(await deliverChunk(renv, config, transport, chunks[0])).toMatchObject({ kind: 'done', sent: 30 });
     expect((await fakeState()).emails).toHaveLength(30);
+  });
+
+  it('does not send to a reader who left after a 429, though the list was frozen before it', async () => {
+    const { renv, config, transport, chunks, ids } = await planSend(20);
+    await fake('script', { next: ['rateLimited'] });
+    expect(await deliverChunk(renv, config, transport, chunks[0])).toMatchObject({ kind: 'retry' });
+    await env.DB.prepare(`UPDATE subscribers SET status = 'unsubscribed' WHERE id = ?1`).bind(ids[5]).run();
+    expect(await deliverChunk(renv, config, transport, chunks[0])).toMatchObject({ kind: 'done', sent: 19 });
+    const leaver = (await env.DB.prepare('SELECT email FROM subscribers WHERE id = ?1').bind(ids[5]).first<{ email: string }>())!.email;
+    expect(recipientsAtFake(await fakeState()).has(leaver)).toBe(false);
+  });
+
+  it('records the frozen list as sent when an accepted batch is retried after someone left (409 proves it went)', async () => {
+    const { renv, config, transport, chunks, sendId, ids } = await planSend(30);
+    await fake('script', { next: ['lostAnswer'] }); // accepted, then a 500; the message goes back to the queue
+    expect(await deliverChunk(renv, config, transport, chunks[0], { inlineAttempts: 1 })).toMatchObject({ kind: 'retry' });
+    await env.DB.prepare(`UPDATE subscribers SET status = 'unsubscribed' WHERE id = ?1`).bind(ids[1]).run();
+    expect(await deliverChunk(renv, config, transport, chunks[0])).toMatchObject({ kind: 'done', sent: 30, failed: 0 });
+    const state = await fakeState();
+    expect(state.emails).toHaveLength(30); // the one accepted batch, nothing more
+    expect([...recipientsAtFake(state).values()].every((n) => n === 1)).toBe(true);
+    expect(await sendStats(env.DB, sendId)).toMatchObject({ sent: 30, failed: 0, pending: 0 });
+  });
+
+  it('keeps no record of a reader erased between an accepted batch and its retry', async () => {
+    const { renv, config, transport, chunks, sendId, ids } = await planSend(10);
+    await fake('script', { next: ['lostAnswer'] });
+    expect(await deliverChunk(renv, config, transport, chunks[0], { inlineAttempts: 1 })).toMatchObject({ kind: 'retry' });
+    const erased = (await env.DB.prepare('SELECT email FROM subscribers WHERE id = ?1').bind(ids[2]).first<{ email: string }>())!.email;
+    await eraseSubscriber(env.DB, erased); // what DELETE /api/subscribers/:email does
+    expect(await deliverChunk(renv, config, transport, chunks[0])).toMatchObject({ kind: 'done', sent: 9 });
+    const rows = await deliveryRows(sendId);
+    expect(rows.map((r) => r.id)).not.toContain(ids[2]);
+    expect(rows.every((r) => r.status === 'sent')).toBe(true);
+    expect((await fakeState()).emails).toHaveLength(10);
+  });
+
+  it('halts without recording anything when the provider refuses every batch (bad key), and sends once fixed', async () => {
+    const { renv, config, chunks, sendId } = await planSend(100);
+    const wrongKey = new ResendTransport('re_wrong_key', FAKE);
+    const halted = await deliverChunk(renv, config, wrongKey, chunks[0]);
+    expect(halted).toMatchObject({ kind: 'halted', reason: expect.stringMatching(/invalid_api_key/) });
+    expect(await deliveryRows(sendId)).toHaveLength(0);
+    expect(await sendStats(env.DB, sendId)).toMatchObject({ sent: 0, failed: 0, pending: 100 });
+    // The key is fixed; housekeeping (or a redelivery) tries again.
+    expect(await deliverChunk(renv, config, new ResendTransport(API_KEY, FAKE), chunks[0])).toMatchObject({ kind: 'done', sent: 100 });
   });
 
   it('fails only the permanently invalid address, never the whole chunk', async () => {
@@ -306,6 +368,23 @@ describe('the queue consumer', () => {
     const send = await env.DB.prepare('SELECT status FROM sends WHERE id = ?1').bind(sendId).first<{ status: string }>();
     expect(send!.status).toBe('sent');
     expect((await fakeState()).emails).toHaveLength(50);
+  });
+});
+
+describe('a misconfigured consumer', () => {
+  it('sends nothing and spends no retries of chunks (they stay pending for housekeeping)', async () => {
+    const { renv, chunks, sendId } = await planSend(50);
+    const broken = { ...renv, RESEND_API_KEY: undefined } as Env; // EMAIL_TRANSPORT=resend without a key
+    const batch = createMessageBatch<QueueMessage>('newsletter-send', [
+      { id: 'chunk', timestamp: new Date(), attempts: 1, body: chunks[0] },
+      { id: 'confirm', timestamp: new Date(), attempts: 1, body: { type: 'confirmation', subscriberId: 1, requestedAt: 1 } },
+    ]);
+    await handleQueue(batch, broken);
+    const result = await getQueueResult(batch, createExecutionContext());
+    expect(result.explicitAcks).toEqual(['chunk']);
+    expect(result.retryMessages.map((m) => m.msgId)).toEqual(['confirm']);
+    expect((await fakeState()).emails).toHaveLength(0);
+    expect(await sendStats(env.DB, sendId)).toMatchObject({ sent: 0, failed: 0, pending: 50 });
   });
 });
 

@@ -6,21 +6,25 @@ import { enqueueChunks, resumePlanning } from './plan';
 import { sendStats } from './stats';
 
 /**
- * A chunk no consumer has touched for this long is enqueued again. The queue redelivers on its own
- * (at-least-once), so this only matters if a message was lost for good; a duplicate is harmless
- * because delivering a chunk is idempotent.
+ * A send none of whose chunks has moved for this long gets its pending chunks enqueued again. The
+ * queue redelivers on its own (at-least-once), so this matters when a message was lost for good, or
+ * when chunks were halted because the provider refused every batch (bad key, unverified domain):
+ * then they are retried this often until the configuration is fixed. Progress on any chunk of the
+ * send (a long send at a low rate) means nothing is stalled. A duplicate message is harmless:
+ * delivering a chunk is idempotent.
  */
+export const CHUNK_STALL_MS = 30 * 60 * 1000;
+
 /** Must match the second entry of `crons` in wrangler.toml. */
 export const MAINTENANCE_CRON = '*/15 * * * *';
-
-export const CHUNK_STALL_MS = 30 * 60 * 1000;
 const MAX_REQUEUE = 5000;
 
 export async function requeueStalledChunks(env: Env, now = Date.now()): Promise<number> {
   const { results } = await env.DB.prepare(
     `SELECT c.send_id AS sendId, c.chunk, c.from_id AS fromId, c.to_id AS toId
        FROM send_chunks c JOIN sends s ON s.id = c.send_id
-      WHERE s.status = 'sending' AND c.status = 'pending' AND coalesce(c.updated_at, s.started_at) < ?1
+      WHERE s.status = 'sending' AND c.status = 'pending'
+        AND coalesce((SELECT max(updated_at) FROM send_chunks WHERE send_id = s.id), s.started_at) < ?1
       LIMIT ?2`,
   )
     .bind(now - CHUNK_STALL_MS, MAX_REQUEUE)

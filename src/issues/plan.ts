@@ -52,55 +52,59 @@ export async function resumePlanning(env: Env, now = Date.now()): Promise<number
 
 /**
  * Splits the send's recipients into keyset ranges of at most CHUNK_SIZE confirmed subscribers,
- * records them, enqueues one message each, then marks the send `sending` (or `sent` if empty).
+ * records them, enqueues one message per unfinished chunk, then marks the send `sending` (or `sent`
+ * if empty). The ranges are fixed once: a resumed plan enqueues the stored ranges again and never
+ * recomputes them (readers who left meanwhile would shift every boundary after theirs).
  */
 async function planChunks(env: Env, sendId: number): Promise<number> {
-  // Every CHUNK_SIZE-th confirmed id starts a chunk: one cheap indexed scan, no per-subscriber rows out.
-  const { results: starts } = await env.DB.prepare(
-    `SELECT id FROM (
-       SELECT s.id, row_number() OVER (ORDER BY s.id) AS n
-         FROM subscribers s, sends d
-        WHERE d.id = ?1 AND s.status = 'confirmed' AND s.id <= d.max_subscriber_id AND s.confirmed_at <= d.started_at)
-     WHERE (n - 1) % ?2 = 0 ORDER BY id`,
-  )
-    .bind(sendId, CHUNK_SIZE)
-    .all<{ id: number }>();
-  const send = await env.DB.prepare('SELECT max_subscriber_id AS maxId FROM sends WHERE id = ?1').bind(sendId).first<{ maxId: number }>();
-  const messages: ChunkMessage[] = starts.map((s, i) => ({
-    type: 'chunk',
-    sendId,
-    chunk: i,
-    fromId: s.id,
-    toId: i + 1 < starts.length ? starts[i + 1].id - 1 : send!.maxId,
-  }));
-
-  const inserts: D1PreparedStatement[] = [];
-  for (let i = 0; i < messages.length; i += CHUNK_ROWS_PER_STATEMENT) {
-    const ranges = messages.slice(i, i + CHUNK_ROWS_PER_STATEMENT).map((m) => [m.chunk, m.fromId, m.toId]);
-    inserts.push(
-      env.DB.prepare(
-        `INSERT OR IGNORE INTO send_chunks (send_id, chunk, from_id, to_id, status, attempts)
-         SELECT ?1, value->>0, value->>1, value->>2, 'pending', 0 FROM json_each(?2)`,
-      ).bind(sendId, JSON.stringify(ranges)),
-    );
+  const db = env.DB;
+  const send = await db.prepare('SELECT max_subscriber_id AS maxId, chunks_total AS total FROM sends WHERE id = ?1').bind(sendId).first<{ maxId: number; total: number }>();
+  if (!send) throw new Error(`send ${sendId} does not exist`);
+  if (send.total === 0) {
+    // Every CHUNK_SIZE-th confirmed id starts a chunk: one indexed scan, no per-subscriber rows out.
+    const { results: starts } = await db
+      .prepare(
+        `SELECT id FROM (
+           SELECT s.id, row_number() OVER (ORDER BY s.id) AS n
+             FROM subscribers s, sends d
+            WHERE d.id = ?1 AND s.status = 'confirmed' AND s.id <= d.max_subscriber_id AND s.confirmed_at <= d.started_at)
+         WHERE (n - 1) % ?2 = 0 ORDER BY id`,
+      )
+      .bind(sendId, CHUNK_SIZE)
+      .all<{ id: number }>();
+    const ranges = starts.map((s, i) => [i, s.id, i + 1 < starts.length ? starts[i + 1].id - 1 : send.maxId]);
+    // One atomic batch, guarded by `chunks_total = 0`: a concurrent planner that got here first wins
+    // and this one inserts nothing.
+    const unplanned = '(SELECT chunks_total FROM sends WHERE id = ?1) = 0';
+    const statements: D1PreparedStatement[] = [];
+    for (let i = 0; i < ranges.length; i += CHUNK_ROWS_PER_STATEMENT) {
+      statements.push(
+        db
+          .prepare(
+            `INSERT OR IGNORE INTO send_chunks (send_id, chunk, from_id, to_id, status, attempts)
+             SELECT ?1, value->>0, value->>1, value->>2, 'pending', 0 FROM json_each(?2) WHERE ${unplanned}`,
+          )
+          .bind(sendId, JSON.stringify(ranges.slice(i, i + CHUNK_ROWS_PER_STATEMENT))),
+      );
+    }
+    statements.push(db.prepare(`UPDATE sends SET chunks_total = ?2 WHERE id = ?1 AND ${unplanned}`).bind(sendId, ranges.length));
+    await db.batch(statements);
   }
-  inserts.push(env.DB.prepare('UPDATE sends SET chunks_total = ?2 WHERE id = ?1').bind(sendId, messages.length));
-  await env.DB.batch(inserts);
 
-  // Only chunks not finished yet (a resumed plan may find some done already).
-  const { results: open } = await env.DB.prepare(`SELECT chunk FROM send_chunks WHERE send_id = ?1 AND status = 'pending'`)
+  // Enqueue what the stored plan says is unfinished (a resumed plan may find some chunks done).
+  const { results: open } = await db
+    .prepare(`SELECT chunk, from_id AS fromId, to_id AS toId FROM send_chunks WHERE send_id = ?1 AND status = 'pending' ORDER BY chunk`)
     .bind(sendId)
-    .all<{ chunk: number }>();
-  const openChunks = new Set(open.map((r) => r.chunk));
-  const toSend = messages.filter((m) => openChunks.has(m.chunk));
-  await enqueueChunks(env, toSend);
+    .all<{ chunk: number; fromId: number; toId: number }>();
+  await enqueueChunks(env, open.map((r) => ({ type: 'chunk', sendId, ...r })));
 
-  await env.DB.prepare(
-    `UPDATE sends SET status = CASE WHEN chunks_finished >= chunks_total THEN 'sent' ELSE 'sending' END,
-                      finished_at = CASE WHEN chunks_finished >= chunks_total THEN ?2 ELSE finished_at END
-      WHERE id = ?1 AND status = 'planning'`,
-  )
+  const done = await db
+    .prepare(
+      `UPDATE sends SET status = CASE WHEN chunks_finished >= chunks_total THEN 'sent' ELSE 'sending' END,
+                        finished_at = CASE WHEN chunks_finished >= chunks_total THEN ?2 ELSE finished_at END
+        WHERE id = ?1 AND status = 'planning' RETURNING chunks_total AS total`,
+    )
     .bind(sendId, Date.now())
-    .run();
-  return messages.length;
+    .first<{ total: number }>();
+  return done?.total ?? open.length;
 }

@@ -28,6 +28,7 @@ export class ResendTransport implements MailTransport {
         ok: false,
         retryable: isRetryable(status, error?.name),
         retryAfterMs: status === 429 ? retryAfterMs(headers) : null,
+        code: error?.name ?? null,
         // No `ratelimit-remaining` header on a 429 means we cannot tell: assume the window is spent.
         windowExhausted: status === 429 && (headers?.['ratelimit-remaining'] ?? '0') === '0',
         status,

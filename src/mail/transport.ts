@@ -23,6 +23,8 @@ export type SendResult =
       /** 429, 5xx, network: nothing is known to be sent; the same batch under the same key may be retried. */
       retryable: boolean;
       retryAfterMs: number | null;
+      /** The provider's error name, e.g. `invalid_idempotent_request`, `invalid_api_key`. */
+      code: string | null;
       /** A 429 that says the provider's window is used up for everyone sending with this key. */
       windowExhausted: boolean;
       status: number | null;
