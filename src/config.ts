@@ -76,9 +76,17 @@ export function getConfig(env: Env): Config {
 export function readConfig(env: Env): Config {
   const publicUrl = parsePublicUrl(env.PUBLIC_URL ?? DEFAULT_PUBLIC_URL);
   const isLocalDev = isLoopbackHost(new URL(publicUrl).hostname);
+  const tokenSecret = readTokenSecret(env.TOKEN_SECRET, isLocalDev);
   const resendApiKey = nonEmpty(env.RESEND_API_KEY);
 
-  const transportName = nonEmpty(env.EMAIL_TRANSPORT) ?? (resendApiKey ? 'resend' : 'outbox');
+  // The outbox is the local default only: a public site without a Resend key is a mistake to
+  // report, not a reason to quietly capture every issue and never send it.
+  const transportName = nonEmpty(env.EMAIL_TRANSPORT) ?? (resendApiKey ? 'resend' : isLocalDev ? 'outbox' : null);
+  if (transportName === null) {
+    throw new ConfigError(
+      'RESEND_API_KEY is not set: run `npx wrangler secret put RESEND_API_KEY` (or set EMAIL_TRANSPORT=outbox to capture mail without sending it, e.g. on a staging site).',
+    );
+  }
   if (transportName !== 'outbox' && transportName !== 'resend') {
     throw new ConfigError(`EMAIL_TRANSPORT must be "outbox" or "resend", got "${transportName}".`);
   }
@@ -90,8 +98,6 @@ export function readConfig(env: Env): Config {
   if (!Number.isFinite(rate) || rate <= 0 || rate > 1000) {
     throw new ConfigError(`SEND_RATE_PER_SECOND must be a number between 0 and 1000, got "${env.SEND_RATE_PER_SECOND}".`);
   }
-
-  const tokenSecret = readTokenSecret(env.TOKEN_SECRET, isLocalDev);
 
   const fromEmail = nonEmpty(env.FROM_EMAIL) ?? 'Newsletter <newsletter@example.com>';
   for (const [name, value] of [['FROM_EMAIL', fromEmail], ['REPLY_TO', env.REPLY_TO ?? '']] as const) {

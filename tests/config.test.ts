@@ -8,7 +8,8 @@ import { ConfigError, DEV_TOKEN_SECRET, type Env, isLoopbackHost, readConfig } f
 const PUBLIC = 'https://news.example.com';
 const GOOD_SECRET = 'q8Vx2Lr0-Zp4Ty7Nc1Wb5Hk9Jm3Fd6Gs_'; // 34 random-looking bytes
 const base = { DB: env.DB, SEND_QUEUE: env.SEND_QUEUE } as Env;
-const read = (vars: Partial<Env>) => readConfig({ ...base, ...vars });
+// A public site needs a Resend key (or an explicit outbox); these tests are about the other rules.
+const read = (vars: Partial<Env>) => readConfig({ ...base, ...(vars.PUBLIC_URL?.startsWith('https:') ? { RESEND_API_KEY: 're_test' } : {}), ...vars });
 const refuses = (vars: Partial<Env>, message: RegExp) => {
   expect(() => read(vars)).toThrow(ConfigError);
   expect(() => read(vars)).toThrow(message);
@@ -67,6 +68,11 @@ describe('the request-time guard', () => {
   const fetchAt = (url: string, vars: Partial<Env> = {}) =>
     app.fetch(new Request(url, { headers: { accept: 'application/json', 'cf-connecting-ip': '192.0.2.1' } }), { ...env, ...vars });
 
+  it('never shows the outbox on a public site, even in outbox mode (it lists addresses and live links)', async () => {
+    const vars = { PUBLIC_URL: PUBLIC, TOKEN_SECRET: GOOD_SECRET, EMAIL_TRANSPORT: 'outbox' };
+    for (const path of ['dev/outbox.json', 'dev/outbox']) expect((await fetchAt(`https://news.example.com/${path}`, vars)).status).toBe(404);
+  });
+
   it('refuses to serve with the dev key under a public host name (wrangler.toml PUBLIC_URL left in place), but /health answers', async () => {
     const response = await fetchAt('https://news.example.com/');
     expect(response.status).toBe(500);
@@ -112,7 +118,15 @@ describe('other configuration', () => {
 
   it('needs RESEND_API_KEY for the resend transport, and knows no other transport', () => {
     refuses({ EMAIL_TRANSPORT: 'resend' }, /RESEND_API_KEY/);
+    expect(read({}).transport).toBe('outbox'); // local dev: the outbox
+    expect(read({ RESEND_API_KEY: 're_live' }).transport).toBe('resend');
     refuses({ EMAIL_TRANSPORT: 'smtp' }, /"outbox" or "resend"/);
+  });
+
+  it('never quietly falls back to the outbox on a public site', () => {
+    refuses({ PUBLIC_URL: PUBLIC, TOKEN_SECRET: GOOD_SECRET, RESEND_API_KEY: '' }, /RESEND_API_KEY is not set.*EMAIL_TRANSPORT=outbox/);
+    const staging = read({ PUBLIC_URL: PUBLIC, TOKEN_SECRET: GOOD_SECRET, RESEND_API_KEY: '', EMAIL_TRANSPORT: 'outbox' });
+    expect(staging).toMatchObject({ transport: 'outbox', isLocalDev: false });
   });
 
   it('turns Turnstile on only with both keys, with Cloudflare siteverify unless TURNSTILE_VERIFY_URL says otherwise', () => {

@@ -1,6 +1,7 @@
-// The local outbox (EMAIL_TRANSPORT=outbox only): what would have been sent, for people and tests.
+// The local outbox: what would have been sent, for people and tests. Only in outbox mode and only
+// in local dev: it lists addresses and live confirm/unsubscribe links, so a public site never shows it.
 import { Hono } from 'hono';
-import { fail, page, site } from '../http/respond';
+import { fail, page, site, wantsJson } from '../http/respond';
 import type { AppEnv } from '../http/types';
 import { OutboxPage } from '../web/pages';
 import { listOutbox } from './outbox';
@@ -8,9 +9,15 @@ import { listOutbox } from './outbox';
 export const outboxRoutes = new Hono<AppEnv>();
 
 outboxRoutes.use('/dev/*', async (c, next) => {
-  if (c.get('config').transport !== 'outbox') return fail(c, 404, 'not_found', 'The outbox exists only when EMAIL_TRANSPORT=outbox.', 'Not found');
+  const config = c.get('config');
+  if (config.transport !== 'outbox' || !config.isLocalDev) {
+    return fail(c, 404, 'not_found', 'The outbox exists only in local dev (PUBLIC_URL on localhost) with EMAIL_TRANSPORT=outbox.', 'Not found');
+  }
   await next();
 });
 
 outboxRoutes.get('/dev/outbox.json', async (c) => c.json(await listOutbox(c.env.DB)));
-outboxRoutes.get('/dev/outbox', async (c) => page(c, OutboxPage({ site: site(c), mails: await listOutbox(c.env.DB) })));
+outboxRoutes.get('/dev/outbox', async (c) => {
+  const mails = await listOutbox(c.env.DB);
+  return wantsJson(c) ? c.json(mails) : page(c, OutboxPage({ site: site(c), mails }));
+});
