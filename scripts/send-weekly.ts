@@ -1,12 +1,18 @@
 // Fires the weekly cron once against the running dev server (`npm run dev` starts it with --test-scheduled).
 // Usage: npm run send:weekly [-- --port 8799]
 
-export {};
-const args = process.argv.slice(2);
-const portFlag = args.indexOf('--port');
-const port = portFlag >= 0 ? Number(args[portFlag + 1]) : Number(process.env.PORT ?? 8787);
+import { parseArgs } from 'node:util';
+
+let portText: string;
+try {
+  portText = parseArgs({ options: { port: { type: 'string', default: process.env.PORT ?? '8787' } } }).values.port!;
+} catch (error) {
+  console.error(`send:weekly: ${(error as Error).message}\nUsage: npm run send:weekly [-- --port 8799]`);
+  process.exit(2);
+}
+const port = Number(portText);
 if (!Number.isInteger(port) || port <= 0 || port > 65535) {
-  console.error(`send:weekly: --port must be a port number, got "${args[portFlag + 1]}".`);
+  console.error(`send:weekly: --port must be a port number, got "${portText}".`);
   process.exit(2);
 }
 const base = `http://localhost:${port}`;

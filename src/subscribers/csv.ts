@@ -33,9 +33,9 @@ export interface ExportRow {
 
 const iso = (ms: number | null) => (ms === null ? '' : new Date(ms).toISOString());
 
-/** CSV lines (each ending in CRLF) for the header, or for a page of rows. */
+/** CSV lines (each ending in CRLF) for the header (exactly the contract's, unquoted), or for a page of rows. */
 export function csvHeader(): string {
-  return Papa.unparse([EXPORT_COLUMNS as unknown as string[]], { quotes: true, newline: '\r\n' }) + '\r\n';
+  return EXPORT_COLUMNS.join(',') + '\r\n';
 }
 
 export function csvLines(rows: readonly ExportRow[]): string {

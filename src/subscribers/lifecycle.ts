@@ -8,9 +8,16 @@ export const CONFIRMATION_INTERVAL_MS = 15 * 60 * 1000;
 
 /**
  * Records a sign-up and, when one is due, queues a confirmation email. The caller answers the same
- * way whatever happened here, so nobody can learn whether an address is on the list.
+ * way whatever happened here, so nobody can learn whether an address is on the list; `defer` (the
+ * request's waitUntil) lets the answer go out before the enqueue, so its timing tells nothing either.
  */
-export async function signUp(env: Env, email: string, name: string | null, now = Date.now()): Promise<'confirmation_queued' | 'nothing_to_do'> {
+export async function signUp(
+  env: Env,
+  email: string,
+  name: string | null,
+  now = Date.now(),
+  defer?: (work: Promise<unknown>) => void,
+): Promise<'confirmation_queued' | 'nothing_to_do'> {
   // New address: insert as pending. Known, not confirmed, no recent confirmation: claim this one.
   // Confirmed, or a confirmation sent in the last 15 minutes: the WHERE fails and nothing returns.
   const row = await env.DB.prepare(
@@ -22,7 +29,13 @@ export async function signUp(env: Env, email: string, name: string | null, now =
     .bind(email, name, now, now - CONFIRMATION_INTERVAL_MS)
     .first<{ id: number }>();
   if (!row) return 'nothing_to_do';
-  await env.SEND_QUEUE.send({ type: 'confirmation', subscriberId: row.id, requestedAt: now }, { contentType: 'json' });
+  const enqueue = env.SEND_QUEUE.send({ type: 'confirmation', subscriberId: row.id, requestedAt: now }, { contentType: 'json' }).catch(async (error) => {
+    // Nothing will be sent: let the reader ask again at once instead of waiting out the 15 minutes.
+    console.error(`signup: could not queue the confirmation for subscriber ${row.id}: ${(error as Error).message}`);
+    await env.DB.prepare('UPDATE subscribers SET confirmation_sent_at = NULL WHERE id = ?1 AND confirmation_sent_at = ?2').bind(row.id, now).run();
+  });
+  if (defer) defer(enqueue);
+  else await enqueue;
   return 'confirmation_queued';
 }
 
@@ -50,7 +63,7 @@ export async function confirm(env: Env, config: Config, token: unknown, now = Da
       WHERE id = ?1 AND status != 'confirmed' AND (left_at IS NULL OR left_at < ?3)
      RETURNING confirmed_at`,
   )
-    .bind(verified.subscriberId, now, issuedAt)
+    .bind(verified.subscriberId, now, issuedAt + 999) // tokens carry whole seconds; the request came within that second
     .first<{ confirmed_at: number }>();
   if (row) {
     await env.SEND_QUEUE.send({ type: 'welcome', subscriberId: verified.subscriberId, confirmedAt: row.confirmed_at }, { contentType: 'json' });

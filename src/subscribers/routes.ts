@@ -63,7 +63,7 @@ subscriberRoutes.post('/subscribe', async (c) => {
     if (json) return c.json({ error: { code: 'turnstile_failed', message } }, 400);
     return page(c, SubscribePage({ site: site(c), error: message, values: { email: email.value, name: name.value ?? '' }, turnstileSiteKey, nonce }), 400);
   }
-  await signUp(c.env, email.value, name.value);
+  await signUp(c.env, email.value, name.value, Date.now(), (work) => c.executionCtx.waitUntil(work));
   return pending();
 });
 
