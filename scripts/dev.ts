@@ -6,6 +6,7 @@
 // uses (and `--config` / `--env` reach both commands as well).
 
 import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 
 const args = process.argv.slice(2);
 
@@ -34,8 +35,26 @@ if (migrate.status !== 0) {
   process.exit(migrate.status ?? 1);
 }
 
-const child = spawn('wrangler', ['dev', '--test-scheduled', ...args], { stdio: 'inherit' });
+const child = spawn('wrangler', ['dev', '--test-scheduled', ...args, ...publicUrlForPort(args)], { stdio: 'inherit' });
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   process.on(signal, () => child.kill(signal));
 }
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 128 + (signal === 'SIGINT' ? 2 : 15) : 1)));
+
+/**
+ * `npm run dev -- --port 8799`: links in emails should point at that port too. Unless PUBLIC_URL is
+ * set some other way (a --var, .dev.vars, the environment), it follows the port.
+ */
+function publicUrlForPort(argv: string[]): string[] {
+  const at = argv.findIndex((a) => a === '--port' || a.startsWith('--port='));
+  if (at < 0) return [];
+  const port = argv[at].includes('=') ? argv[at].split('=')[1] : argv[at + 1];
+  if (!port || !/^\d+$/.test(port) || port === '8787') return [];
+  const setElsewhere =
+    argv.some((a) => a.startsWith('PUBLIC_URL:') || a.startsWith('PUBLIC_URL=')) ||
+    process.env.PUBLIC_URL !== undefined ||
+    (existsSync('.dev.vars') && /^\s*PUBLIC_URL\s*=/m.test(readFileSync('.dev.vars', 'utf8')));
+  if (setElsewhere) return [];
+  console.log(`dev: PUBLIC_URL follows --port: http://localhost:${port}`);
+  return ['--var', `PUBLIC_URL:http://localhost:${port}`];
+}
