@@ -17,6 +17,8 @@ export interface Env {
   RESEND_BASE_URL?: string;
   SEND_RATE_PER_SECOND?: string;
   TOKEN_SECRET?: string;
+  /** Earlier TOKEN_SECRETs (comma-separated), still accepted when verifying links after a rotation. */
+  TOKEN_SECRET_PREVIOUS?: string;
   ADMIN_TOKEN?: string;
   RESEND_WEBHOOK_SECRET?: string;
   TURNSTILE_SITE_KEY?: string;
@@ -36,7 +38,10 @@ export interface Config {
   resendApiKey: string | null;
   resendBaseUrl: string | null;
   sendRatePerSecond: number;
+  /** Signs new links. */
   tokenSecret: string;
+  /** Verify links: the current secret first, then the previous ones (rotation keeps old links working). */
+  tokenSecrets: readonly string[];
   adminToken: string | null;
   webhookSecret: string | null;
   turnstile: { siteKey: string; secretKey: string; verifyUrl: string } | null;
@@ -118,12 +123,26 @@ export function readConfig(env: Env): Config {
     resendBaseUrl: nonEmpty(env.RESEND_BASE_URL),
     sendRatePerSecond: rate,
     tokenSecret,
+    tokenSecrets: [tokenSecret, ...readPreviousTokenSecrets(env.TOKEN_SECRET_PREVIOUS, isLocalDev)],
     usesDevTokenSecret: tokenSecret === DEV_TOKEN_SECRET,
     adminToken: nonEmpty(env.ADMIN_TOKEN),
     webhookSecret: nonEmpty(env.RESEND_WEBHOOK_SECRET),
     turnstile: siteKey && secretKey ? { siteKey, secretKey, verifyUrl: nonEmpty(env.TURNSTILE_VERIFY_URL) ?? TURNSTILE_VERIFY_URL } : null,
     isLocalDev,
   };
+}
+
+/** Previous secrets verify old links, so they must be as strong as the current one. */
+function readPreviousTokenSecrets(raw: string | undefined, isLocalDev: boolean): string[] {
+  const secrets = (raw ?? '').split(',').map((p) => p.trim()).filter(Boolean);
+  if (!isLocalDev) {
+    for (const secret of secrets) {
+      if (secret === DEV_TOKEN_SECRET || new TextEncoder().encode(secret).length < MIN_TOKEN_SECRET_BYTES) {
+        throw new ConfigError('TOKEN_SECRET_PREVIOUS holds the dev key or a key shorter than 32 bytes: list only real earlier TOKEN_SECRETs, comma-separated.');
+      }
+    }
+  }
+  return secrets;
 }
 
 /**

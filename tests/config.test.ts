@@ -4,6 +4,7 @@ import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { app } from '../src/app';
 import { ConfigError, DEV_TOKEN_SECRET, type Env, isLoopbackHost, readConfig } from '../src/config';
+import { signUnsubscribeToken, verifyToken } from '../src/subscribers/tokens';
 
 const PUBLIC = 'https://news.example.com';
 const GOOD_SECRET = 'q8Vx2Lr0-Zp4Ty7Nc1Wb5Hk9Jm3Fd6Gs_'; // 34 random-looking bytes
@@ -14,6 +15,19 @@ const refuses = (vars: Partial<Env>, message: RegExp) => {
   expect(() => read(vars)).toThrow(ConfigError);
   expect(() => read(vars)).toThrow(message);
 };
+
+describe('TOKEN_SECRET rotation', () => {
+  it('keeps links signed with a previous secret working, and refuses weak previous secrets', async () => {
+    const OLD = 'old-Zp4Ty7Nc1Wb5Hk9Jm3Fd6Gs_q8Vx2Lr0';
+    const config = read({ PUBLIC_URL: PUBLIC, TOKEN_SECRET: GOOD_SECRET, TOKEN_SECRET_PREVIOUS: ` ${OLD} ,` });
+    expect(config.tokenSecrets).toEqual([GOOD_SECRET, OLD]);
+    const oldLink = await signUnsubscribeToken(OLD, 7);
+    expect(await verifyToken(config.tokenSecrets, 'unsubscribe', oldLink, Date.now())).toMatchObject({ ok: true, subscriberId: 7 });
+    expect(await verifyToken(read({ PUBLIC_URL: PUBLIC, TOKEN_SECRET: GOOD_SECRET }).tokenSecrets, 'unsubscribe', oldLink, Date.now())).toMatchObject({ ok: false });
+    refuses({ PUBLIC_URL: PUBLIC, TOKEN_SECRET: GOOD_SECRET, TOKEN_SECRET_PREVIOUS: DEV_TOKEN_SECRET }, /TOKEN_SECRET_PREVIOUS/);
+    refuses({ PUBLIC_URL: PUBLIC, TOKEN_SECRET: GOOD_SECRET, TOKEN_SECRET_PREVIOUS: 'short' }, /TOKEN_SECRET_PREVIOUS/);
+  });
+});
 
 describe('TOKEN_SECRET', () => {
   it('falls back to the public dev key only while PUBLIC_URL is this machine', () => {

@@ -54,7 +54,7 @@ export function tokenProblem(reason: keyof typeof TOKEN_PROBLEMS): string {
 }
 
 export async function confirm(env: Env, config: Config, token: unknown, now = Date.now()): Promise<TokenOutcome> {
-  const verified = await verifyToken(config.tokenSecret, 'confirm', token, now);
+  const verified = await verifyToken(config.tokenSecrets, 'confirm', token, now);
   if (!verified.ok) return { ok: false, message: tokenProblem(verified.reason) };
   const issuedAt = verified.issuedAt!;
   // A link issued before the reader left (unsubscribed, bounced, complained) cannot bring them back.
@@ -76,7 +76,7 @@ export async function confirm(env: Env, config: Config, token: unknown, now = Da
 }
 
 export async function unsubscribe(env: Env, config: Config, token: unknown, now = Date.now()): Promise<TokenOutcome> {
-  const verified = await verifyToken(config.tokenSecret, 'unsubscribe', token, now);
+  const verified = await verifyToken(config.tokenSecrets, 'unsubscribe', token, now);
   if (!verified.ok) return { ok: false, message: tokenProblem(verified.reason) };
   // Idempotent: a second click, or an erased subscriber, is still "you are unsubscribed".
   // A bounced or complained address keeps that stronger status.

@@ -70,7 +70,7 @@ subscriberRoutes.post('/subscribe', async (c) => {
 subscriberRoutes.get('/confirm', async (c) => {
   const config = c.get('config');
   const token = c.req.query('token');
-  const verified = await verifyToken(config.tokenSecret, 'confirm', token, Date.now());
+  const verified = await verifyToken(config.tokenSecrets, 'confirm', token, Date.now());
   if (!verified.ok) {
     // Same wording as the POST would give, without changing anything.
     return fail(c, 400, 'invalid_token', tokenProblem(verified.reason), 'This link does not work');
@@ -88,7 +88,7 @@ subscriberRoutes.post('/confirm', async (c) => {
 
 subscriberRoutes.get('/unsubscribe', async (c) => {
   const token = c.req.query('token');
-  const verified = await verifyToken(c.get('config').tokenSecret, 'unsubscribe', token, Date.now());
+  const verified = await verifyToken(c.get('config').tokenSecrets, 'unsubscribe', token, Date.now());
   if (!verified.ok) return fail(c, 400, 'invalid_token', tokenProblem(verified.reason), 'This link does not work');
   if (wantsJson(c)) return c.json({ status: 'unsubscribe_available', method: 'POST', url: `/unsubscribe?token=${encodeURIComponent(token!)}` });
   return page(c, UnsubscribePage({ site: site(c), token: token! }));

@@ -3,7 +3,9 @@
 //   unsubscribe:  u.<subscriberId>.<signature>                     never expires, and is the same
 //                                                                  every time (a retried batch is identical)
 // The purpose letter is signed too, so a token for one purpose never works for the other.
-// Verification goes through crypto.subtle.verify, which compares in constant time.
+// Verification goes through crypto.subtle.verify, which compares in constant time. It accepts the
+// current secret and any previous ones (TOKEN_SECRET_PREVIOUS), so rotating the key never breaks the
+// unsubscribe links in emails already sent.
 
 export type TokenPurpose = 'confirm' | 'unsubscribe';
 export const CONFIRM_TOKEN_TTL_MS = 7 * 24 * 60 * 60 * 1000;
@@ -24,7 +26,7 @@ export async function signUnsubscribeToken(secret: string, subscriberId: number)
   return `${body}.${await sign(secret, body)}`;
 }
 
-export async function verifyToken(secret: string, purpose: TokenPurpose, token: unknown, now: number): Promise<VerifiedToken> {
+export async function verifyToken(secrets: string | readonly string[], purpose: TokenPurpose, token: unknown, now: number): Promise<VerifiedToken> {
   if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH) return { ok: false, reason: 'malformed' };
   const parts = token.split('.');
   const expected = purpose === 'confirm' ? 4 : 3;
@@ -35,7 +37,10 @@ export async function verifyToken(secret: string, purpose: TokenPurpose, token: 
   const signature = fromBase64Url(parts[parts.length - 1]);
   if (!signature) return { ok: false, reason: 'malformed' };
   const body = parts.slice(0, -1).join('.');
-  const valid = await crypto.subtle.verify('HMAC', await key(secret), signature, new TextEncoder().encode(body));
+  let valid = false;
+  for (const secret of typeof secrets === 'string' ? [secrets] : secrets) {
+    if (await crypto.subtle.verify('HMAC', await key(secret), signature, new TextEncoder().encode(body))) valid = true;
+  }
   if (!valid) return { ok: false, reason: 'signature' };
   const subscriberId = Number(parts[1]);
   if (purpose === 'unsubscribe') return { ok: true, subscriberId, issuedAt: null };
