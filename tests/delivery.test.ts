@@ -6,6 +6,7 @@
 import { createExecutionContext, createMessageBatch, env, getQueueResult } from 'cloudflare:test';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { type Config, type Env, readConfig } from '../src/config';
+import { getDb } from '../src/db/client';
 import type { Article } from '../src/issues/article';
 import { type FaultPoint, deliverChunk, idempotencyKey } from '../src/issues/deliver';
 import { runWeekly } from '../src/issues/cron';
@@ -282,7 +283,7 @@ describe('delivering a chunk', () => {
     await fake('script', { next: ['lostAnswer'] });
     expect(await deliverChunk(renv, config, transport, chunks[0], { inlineAttempts: 1 })).toMatchObject({ kind: 'retry' });
     const erased = (await env.DB.prepare('SELECT email FROM subscribers WHERE id = ?1').bind(ids[2]).first<{ email: string }>())!.email;
-    await eraseSubscriber(env.DB, erased); // what DELETE /api/subscribers/:email does
+    await eraseSubscriber(getDb(env.DB), erased); // what DELETE /api/subscribers/:email does
     expect(await deliverChunk(renv, config, transport, chunks[0])).toMatchObject({ kind: 'done', sent: 9 });
     const rows = await deliveryRows(sendId);
     expect(rows.map((r) => r.id)).not.toContain(ids[2]);

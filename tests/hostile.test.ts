@@ -518,6 +518,20 @@ describe('floods', () => {
     const outcomes = await Promise.all([signUp(env, racer, null, t0), signUp(env, racer, null, t0), signUp(env, racer, null, t0)]);
     expect(outcomes.filter((o) => o === 'confirmation_queued')).toHaveLength(1);
   });
+
+  it('changes a known address only when the sign-up claims a confirmation (the upsert WHERE decides)', async () => {
+    const email = 'named@hostile-interval.example';
+    const stored = () => env.DB.prepare('SELECT name, confirmation_sent_at AS sentAt FROM subscribers WHERE email = ?1').bind(email).first<{ name: string | null; sentAt: number }>();
+    const t0 = Date.now();
+    expect(await signUp(env, email, 'First', t0)).toBe('confirmation_queued');
+    expect(await signUp(env, email, 'Second', t0 + 1)).toBe('nothing_to_do');
+    expect(await stored()).toEqual({ name: 'First', sentAt: t0 });
+    // A claim without a name keeps the stored one; a claim with a name replaces it.
+    expect(await signUp(env, email, null, t0 + CONFIRMATION_INTERVAL_MS)).toBe('confirmation_queued');
+    expect(await stored()).toEqual({ name: 'First', sentAt: t0 + CONFIRMATION_INTERVAL_MS });
+    expect(await signUp(env, email, 'Third', t0 + 2 * CONFIRMATION_INTERVAL_MS)).toBe('confirmation_queued');
+    expect(await stored()).toEqual({ name: 'Third', sentAt: t0 + 2 * CONFIRMATION_INTERVAL_MS });
+  });
 });
 
 // ---------------------------------------------------------------------------------------------

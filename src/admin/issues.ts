@@ -6,7 +6,10 @@
 //  - stats for a bundled article that was never sent: 200 with every count 0 (nothing went out);
 //    404 only for a slug that is neither bundled nor sent.
 //  - the list also shows articles that were sent and have since left content/ (from the stored send).
+import { eq } from 'drizzle-orm';
 import { Hono } from 'hono';
+import { type Db, getDb } from '../db/client';
+import { sends } from '../db/schema';
 import { readFields } from '../http/body';
 import { fail } from '../http/respond';
 import type { AppEnv } from '../http/types';
@@ -21,16 +24,10 @@ export const adminIssueRoutes = new Hono<AppEnv>();
 
 const SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 
-interface SendRow {
-  id: number;
-  slug: string;
-  status: string;
-  title: string;
-  date: string;
-}
+const sendRow = { id: sends.id, slug: sends.slug, status: sends.status, title: sends.title, date: sends.articleDate };
 
-async function sendFor(db: D1Database, slug: string): Promise<SendRow | null> {
-  return db.prepare('SELECT id, slug, status, title, article_date AS date FROM sends WHERE slug = ?1').bind(slug).first<SendRow>();
+async function sendFor(db: Db, slug: string) {
+  return db.select(sendRow).from(sends).where(eq(sends.slug, slug)).get();
 }
 
 function article(slug: string): Article | undefined {
@@ -41,11 +38,11 @@ const unknown = (slug: string) => `There is no article "${slug}" in content/. GE
 
 adminIssueRoutes.get('/api/issues', async (c) => {
   const now = Date.now();
-  const { results: sends } = await c.env.DB.prepare('SELECT id, slug, status, title, article_date AS date FROM sends').all<SendRow>();
-  const bySlug = new Map(sends.map((s) => [s.slug, s]));
+  const stored = await getDb(c.env.DB).select(sendRow).from(sends);
+  const bySlug = new Map(stored.map((s) => [s.slug, s]));
   const issues = allArticles().map((a) => ({ slug: a.slug, title: a.title, date: a.date, status: issueStatus(a, bySlug.get(a.slug)?.status, now) }));
   const bundled = new Set(issues.map((i) => i.slug));
-  for (const s of sends) {
+  for (const s of stored) {
     if (!bundled.has(s.slug)) issues.push({ slug: s.slug, title: s.title, date: s.date, status: s.status === 'sent' ? 'sent' : 'sending' });
   }
   issues.sort((a, b) => b.date.localeCompare(a.date) || a.slug.localeCompare(b.slug));
@@ -58,10 +55,11 @@ adminIssueRoutes.post('/api/issues/:slug/send', async (c) => {
   if (!found) return fail(c, 404, 'not_found', unknown(slug));
   const conflict = (status: string) =>
     fail(c, 409, status === 'sent' ? 'already_sent' : 'already_sending', `"${slug}" is ${status === 'sent' ? 'already sent' : 'being sent right now'}: an article goes out once.`);
-  const existing = await sendFor(c.env.DB, slug);
+  const db = getDb(c.env.DB);
+  const existing = await sendFor(db, slug);
   if (existing) return conflict(existing.status);
   const result = await startSend(c.env, c.get('config'), found);
-  if (!result.started) return conflict((await sendFor(c.env.DB, slug))?.status ?? 'sending');
+  if (!result.started) return conflict((await sendFor(db, slug))?.status ?? 'sending');
   const status = result.chunks === 0 ? 'sent' : 'sending';
   return c.json({ slug, status, recipients: result.recipients, chunks: result.chunks }, 202);
 });
@@ -91,7 +89,7 @@ const ZERO: IssueStats = { recipients: 0, sent: 0, failed: 0, pending: 0, delive
 
 adminIssueRoutes.get('/api/issues/:slug/stats', async (c) => {
   const slug = c.req.param('slug');
-  const send = SLUG.test(slug) ? await sendFor(c.env.DB, slug) : null;
+  const send = SLUG.test(slug) ? await sendFor(getDb(c.env.DB), slug) : null;
   if (!send) return article(slug) ? c.json(ZERO) : fail(c, 404, 'not_found', unknown(slug));
   return c.json((await sendStats(c.env.DB, send.id)) ?? ZERO);
 });

@@ -2,6 +2,9 @@
 // delivery record, and any captured copy in the local outbox go, in one atomic D1 batch. What stays
 // is the SHA-256 of the normalised address in `suppressions`, so an import never brings them back.
 // The form still works for them: signing up again is their own, new consent (signUp ignores hashes).
+import { eq, inArray } from 'drizzle-orm';
+import type { Db } from '../db/client';
+import { deliveries, outbox, subscribers, suppressions } from '../db/schema';
 
 /** Hex SHA-256 of a normalised address: the only trace an erased person leaves. */
 export async function emailHash(normalizedEmail: string): Promise<string> {
@@ -10,13 +13,14 @@ export async function emailHash(normalizedEmail: string): Promise<string> {
 }
 
 /** Idempotent: an address that is not (or no longer) on the list is suppressed all the same. */
-export async function eraseSubscriber(db: D1Database, normalizedEmail: string, now = Date.now()): Promise<{ found: boolean }> {
+export async function eraseSubscriber(db: Db, normalizedEmail: string, now = Date.now()): Promise<{ found: boolean }> {
   const hash = await emailHash(normalizedEmail);
+  // The deliveries go first: they are found through the subscriber row the last statement deletes.
   const results = await db.batch([
-    db.prepare(`INSERT OR IGNORE INTO suppressions (email_hash, reason, created_at) VALUES (?1, 'erased', ?2)`).bind(hash, now),
-    db.prepare('DELETE FROM deliveries WHERE subscriber_id IN (SELECT id FROM subscribers WHERE email = ?1)').bind(normalizedEmail),
-    db.prepare('DELETE FROM outbox WHERE "to" = ?1').bind(normalizedEmail),
-    db.prepare('DELETE FROM subscribers WHERE email = ?1').bind(normalizedEmail),
+    db.insert(suppressions).values({ emailHash: hash, reason: 'erased', createdAt: now }).onConflictDoNothing(),
+    db.delete(deliveries).where(inArray(deliveries.subscriberId, db.select({ id: subscribers.id }).from(subscribers).where(eq(subscribers.email, normalizedEmail)))),
+    db.delete(outbox).where(eq(outbox.to, normalizedEmail)),
+    db.delete(subscribers).where(eq(subscribers.email, normalizedEmail)),
   ]);
   return { found: (results[3].meta.changes ?? 0) > 0 };
 }

@@ -12,7 +12,10 @@
 // A `status` column (as in our own export) can only make a record weaker, never stronger: a row
 // marked unsubscribed/bounced/complained is stored as such (so it stays suppressed, and counts as
 // skipped), and a row marked pending stays pending under `?status=confirmed`.
+import { sql } from 'drizzle-orm';
 import type { Env } from '../config';
+import { type Db, getDb } from '../db/client';
+import { subscribers, suppressions } from '../db/schema';
 import type { ConfirmationMessage } from '../messages';
 import { normalizeEmail, normalizeName } from './address';
 import { parseSubscriberCsv } from './csv';
@@ -91,13 +94,14 @@ export async function importSubscribers(env: Env, csv: string, status: ImportSta
   if (!plan.ok) return plan;
   const { candidates, repeated, invalid } = plan;
 
+  const db = getDb(env.DB);
   const hashes = await Promise.all(candidates.map((c) => emailHash(c.email)));
-  const statements: D1PreparedStatement[] = [];
+  const statements: InsertStatement[] = [];
   let rows: string[] = [];
   let size = 0;
   const flush = () => {
     if (rows.length === 0) return;
-    statements.push(insertStatement(env.DB, now, `[${rows.join(',')}]`));
+    statements.push(insertStatement(db, now, `[${rows.join(',')}]`));
     rows = [];
     size = 0;
   };
@@ -113,8 +117,8 @@ export async function importSubscribers(env: Env, csv: string, status: ImportSta
 
   const inserted: { id: number; status: StoredStatus }[] = [];
   for (let i = 0; i < statements.length; i += STATEMENTS_PER_BATCH) {
-    const results = await env.DB.batch<{ id: number; status: StoredStatus }>(statements.slice(i, i + STATEMENTS_PER_BATCH));
-    for (const result of results) inserted.push(...result.results);
+    const results = await db.batch(statements.slice(i, i + STATEMENTS_PER_BATCH) as [InsertStatement, ...InsertStatement[]]);
+    for (const result of results) inserted.push(...(result as { id: number; status: StoredStatus }[]));
   }
 
   // Confirmation emails for the new pending rows: confirmation_sent_at was set to `now` on insert,
@@ -137,19 +141,32 @@ export async function importSubscribers(env: Env, csv: string, status: ImportSta
   return { ok: true, report: { imported, skipped: repeated + candidates.length - imported, invalid } };
 }
 
-function insertStatement(db: D1Database, now: number, json: string): D1PreparedStatement {
+type InsertStatement = ReturnType<typeof insertStatement>;
+
+function insertStatement(db: Db, now: number, json: string) {
   // New addresses only: an existing row (any status) wins, and so does an erased address's hash.
+  // The rows come in as one JSON parameter read with json_each (D1 allows 100 bound parameters);
+  // the select names every column of the table in its order, which Drizzle checks.
+  const value = (key: 'e' | 'n' | 's' | 'h') => sql.raw(`r.value->>'${key}'`);
+  const status = value('s');
   return db
-    .prepare(
-      `INSERT INTO subscribers (email, name, status, created_at, confirmed_at, left_at, confirmation_sent_at)
-       SELECT r.value->>'e', r.value->>'n', r.value->>'s', ?1,
-              CASE WHEN r.value->>'s' = 'confirmed' THEN ?1 END,
-              CASE WHEN r.value->>'s' IN ('unsubscribed', 'bounced', 'complained') THEN ?1 END,
-              CASE WHEN r.value->>'s' = 'pending' THEN ?1 END
-         FROM json_each(?2) AS r
-        WHERE NOT EXISTS (SELECT 1 FROM suppressions WHERE email_hash = r.value->>'h')
-       ON CONFLICT(email) DO NOTHING
-       RETURNING id, status`,
+    .insert(subscribers)
+    .select(
+      db
+        .select({
+          id: sql`NULL`.as('id'), // a new rowid
+          email: value('e').as('email'),
+          name: value('n').as('name'),
+          status: status.as('status'),
+          createdAt: sql`${now}`.as('created_at'),
+          confirmedAt: sql`CASE WHEN ${status} = 'confirmed' THEN ${now} END`.as('confirmed_at'),
+          leftAt: sql`CASE WHEN ${status} IN ('unsubscribed', 'bounced', 'complained') THEN ${now} END`.as('left_at'),
+          confirmationSentAt: sql`CASE WHEN ${status} = 'pending' THEN ${now} END`.as('confirmation_sent_at'),
+          softBounces: sql`0`.as('soft_bounces'),
+        })
+        .from(sql`json_each(${json}) AS r`)
+        .where(sql`NOT EXISTS (SELECT 1 FROM ${suppressions} WHERE ${suppressions.emailHash} = ${value('h')})`),
     )
-    .bind(now, json);
+    .onConflictDoNothing({ target: subscribers.email })
+    .returning({ id: subscribers.id, status: subscribers.status });
 }

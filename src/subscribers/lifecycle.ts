@@ -1,6 +1,9 @@
 // The subscriber lifecycle: sign up, confirm, unsubscribe. Every state change is one D1 statement,
 // so concurrent requests for one address cannot interleave into a wrong state.
+import { and, eq, inArray, isNull, lt, lte, ne, or, sql } from 'drizzle-orm';
 import type { Config, Env } from '../config';
+import { getDb } from '../db/client';
+import { subscribers } from '../db/schema';
 import { verifyToken } from './tokens';
 
 /** At most one confirmation email per address per 15 minutes, whoever asks. */
@@ -20,19 +23,29 @@ export async function signUp(
 ): Promise<'confirmation_queued' | 'nothing_to_do'> {
   // New address: insert as pending. Known, not confirmed, no recent confirmation: claim this one.
   // Confirmed, or a confirmation sent in the last 15 minutes: the WHERE fails and nothing returns.
-  const row = await env.DB.prepare(
-    `INSERT INTO subscribers (email, name, status, created_at, confirmation_sent_at) VALUES (?1, ?2, 'pending', ?3, ?3)
-     ON CONFLICT(email) DO UPDATE SET confirmation_sent_at = ?3, name = coalesce(?2, name)
-      WHERE status != 'confirmed' AND (confirmation_sent_at IS NULL OR confirmation_sent_at <= ?4)
-     RETURNING id`,
-  )
-    .bind(email, name, now, now - CONFIRMATION_INTERVAL_MS)
-    .first<{ id: number }>();
+  // (In the DO UPDATE part, `subscribers.x` is the stored row: the WHERE judges what is already there.)
+  const db = getDb(env.DB);
+  const row = await db
+    .insert(subscribers)
+    .values({ email, name, status: 'pending', createdAt: now, confirmationSentAt: now })
+    .onConflictDoUpdate({
+      target: subscribers.email,
+      set: { confirmationSentAt: now, name: sql`coalesce(${name}, ${subscribers.name})` },
+      setWhere: and(
+        ne(subscribers.status, 'confirmed'),
+        or(isNull(subscribers.confirmationSentAt), lte(subscribers.confirmationSentAt, now - CONFIRMATION_INTERVAL_MS)),
+      ),
+    })
+    .returning({ id: subscribers.id })
+    .get();
   if (!row) return 'nothing_to_do';
   const enqueue = env.SEND_QUEUE.send({ type: 'confirmation', subscriberId: row.id, requestedAt: now }, { contentType: 'json' }).catch(async (error) => {
     // Nothing will be sent: let the reader ask again at once instead of waiting out the 15 minutes.
     console.error(`signup: could not queue the confirmation for subscriber ${row.id}: ${(error as Error).message}`);
-    await env.DB.prepare('UPDATE subscribers SET confirmation_sent_at = NULL WHERE id = ?1 AND confirmation_sent_at = ?2').bind(row.id, now).run();
+    await db
+      .update(subscribers)
+      .set({ confirmationSentAt: null })
+      .where(and(eq(subscribers.id, row.id), eq(subscribers.confirmationSentAt, now)));
   });
   if (defer) defer(enqueue);
   else await enqueue;
@@ -58,18 +71,25 @@ export async function confirm(env: Env, config: Config, token: unknown, now = Da
   if (!verified.ok) return { ok: false, message: tokenProblem(verified.reason) };
   const issuedAt = verified.issuedAt!;
   // A link issued before the reader left (unsubscribed, bounced, complained) cannot bring them back.
-  const row = await env.DB.prepare(
-    `UPDATE subscribers SET status = 'confirmed', confirmed_at = ?2
-      WHERE id = ?1 AND status != 'confirmed' AND (left_at IS NULL OR left_at < ?3)
-     RETURNING confirmed_at`,
-  )
-    .bind(verified.subscriberId, now, issuedAt + 999) // tokens carry whole seconds; the request came within that second
-    .first<{ confirmed_at: number }>();
+  const db = getDb(env.DB);
+  const leftBefore = issuedAt + 999; // tokens carry whole seconds; the request came within that second
+  const row = await db
+    .update(subscribers)
+    .set({ status: 'confirmed', confirmedAt: now })
+    .where(
+      and(
+        eq(subscribers.id, verified.subscriberId),
+        ne(subscribers.status, 'confirmed'),
+        or(isNull(subscribers.leftAt), lt(subscribers.leftAt, leftBefore)),
+      ),
+    )
+    .returning({ confirmedAt: subscribers.confirmedAt })
+    .get();
   if (row) {
-    await env.SEND_QUEUE.send({ type: 'welcome', subscriberId: verified.subscriberId, confirmedAt: row.confirmed_at }, { contentType: 'json' });
+    await env.SEND_QUEUE.send({ type: 'welcome', subscriberId: verified.subscriberId, confirmedAt: row.confirmedAt! }, { contentType: 'json' });
     return { ok: true, changed: true };
   }
-  const current = await env.DB.prepare('SELECT status FROM subscribers WHERE id = ?1').bind(verified.subscriberId).first<{ status: string }>();
+  const current = await db.select({ status: subscribers.status }).from(subscribers).where(eq(subscribers.id, verified.subscriberId)).get();
   if (current?.status === 'confirmed') return { ok: true, changed: false }; // idempotent
   if (!current) return { ok: false, message: 'This subscription no longer exists. Sign up again to subscribe.' };
   return { ok: false, message: 'This link is older than your unsubscribe. Sign up again to get a new confirmation link.' };
@@ -80,11 +100,12 @@ export async function unsubscribe(env: Env, config: Config, token: unknown, now 
   if (!verified.ok) return { ok: false, message: tokenProblem(verified.reason) };
   // Idempotent: a second click, or an erased subscriber, is still "you are unsubscribed".
   // A bounced or complained address keeps that stronger status.
-  const row = await env.DB.prepare(
-    `UPDATE subscribers SET status = 'unsubscribed', left_at = ?2 WHERE id = ?1 AND status IN ('confirmed', 'pending') RETURNING id`,
-  )
-    .bind(verified.subscriberId, now)
-    .first();
-  return { ok: true, changed: row !== null };
+  const row = await getDb(env.DB)
+    .update(subscribers)
+    .set({ status: 'unsubscribed', leftAt: now })
+    .where(and(eq(subscribers.id, verified.subscriberId), inArray(subscribers.status, ['confirmed', 'pending'])))
+    .returning({ id: subscribers.id })
+    .get();
+  return { ok: true, changed: row !== undefined };
 }
 

@@ -3,7 +3,9 @@
 // The cursor is opaque to clients: base64url of `v1:<last id>`. Paging by id (not offset) is stable
 // while the list changes: a row added or removed between pages neither repeats nor hides another.
 // Only cursors this code could have made are accepted; anything else is a 400.
-import { SUBSCRIBER_STATUSES, type SubscriberStatus } from '../db/schema';
+import { and, asc, eq, gt } from 'drizzle-orm';
+import type { Db } from '../db/client';
+import { SUBSCRIBER_STATUSES, type SubscriberStatus, subscribers } from '../db/schema';
 import { csvHeader, csvLines, type ExportRow } from './csv';
 
 export const DEFAULT_PAGE = 100;
@@ -69,23 +71,27 @@ export interface SubscriberView {
   confirmedAt: string | null;
 }
 
-type Row = ExportRow & { id: number };
+type Row = ExportRow & { id: number; status: SubscriberStatus };
 
-function pageQuery(db: D1Database, status: SubscriberStatus | null, afterId: number, limit: number): D1PreparedStatement {
-  const columns = 'id, email, name, status, created_at AS createdAt, confirmed_at AS confirmedAt';
-  return status
-    ? db.prepare(`SELECT ${columns} FROM subscribers WHERE status = ?1 AND id > ?2 ORDER BY id LIMIT ?3`).bind(status, afterId, limit)
-    : db.prepare(`SELECT ${columns} FROM subscribers WHERE id > ?1 ORDER BY id LIMIT ?2`).bind(afterId, limit);
+function pageQuery(db: Db, status: SubscriberStatus | null, afterId: number, limit: number): Promise<Row[]> {
+  const { id, email, name, createdAt, confirmedAt } = subscribers;
+  const after = gt(id, afterId);
+  return db
+    .select({ id, email, name, status: subscribers.status, createdAt, confirmedAt })
+    .from(subscribers)
+    .where(status ? and(eq(subscribers.status, status), after) : after)
+    .orderBy(asc(id))
+    .limit(limit);
 }
 
-export async function listSubscribers(db: D1Database, query: ListQuery): Promise<{ subscribers: SubscriberView[]; nextCursor: string | null }> {
-  const { results } = await pageQuery(db, query.status, query.afterId, query.limit + 1).all<Row>();
+export async function listSubscribers(db: Db, query: ListQuery): Promise<{ subscribers: SubscriberView[]; nextCursor: string | null }> {
+  const results = await pageQuery(db, query.status, query.afterId, query.limit + 1);
   const page = results.slice(0, query.limit);
   return {
     subscribers: page.map((r) => ({
       email: r.email,
       name: r.name,
-      status: r.status as SubscriberStatus,
+      status: r.status,
       createdAt: new Date(r.createdAt).toISOString(),
       confirmedAt: r.confirmedAt === null ? null : new Date(r.confirmedAt).toISOString(),
     })),
@@ -94,7 +100,7 @@ export async function listSubscribers(db: D1Database, query: ListQuery): Promise
 }
 
 /** The whole list (or one status) as CSV, read a page at a time as the client takes it. */
-export function exportCsv(db: D1Database, status: SubscriberStatus | null): ReadableStream<Uint8Array> {
+export function exportCsv(db: Db, status: SubscriberStatus | null): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
   let afterId = 0;
   let started = false;
@@ -105,7 +111,7 @@ export function exportCsv(db: D1Database, status: SubscriberStatus | null): Read
         controller.enqueue(encoder.encode(csvHeader()));
         return;
       }
-      const { results } = await pageQuery(db, status, afterId, EXPORT_PAGE).all<Row>();
+      const results = await pageQuery(db, status, afterId, EXPORT_PAGE);
       if (results.length > 0) {
         afterId = results[results.length - 1].id;
         controller.enqueue(encoder.encode(csvLines(results)));

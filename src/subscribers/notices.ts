@@ -1,25 +1,24 @@
 // The confirmation and welcome emails: rendered and sent by the queue consumer, paced like issues.
 // Each email's idempotency key names the request it answers, so a redelivered message sends nothing new.
+import { desc, eq } from 'drizzle-orm';
 import { type RenderedEmail, renderConfirmationEmail, renderWelcomeEmail } from '../../emails/render';
 import type { Config, Env } from '../config';
+import { type Db, getDb } from '../db/client';
+import { sends, subscribers } from '../db/schema';
 import { listHeaders, unsubscribeUrl } from '../mail/headers';
 import { takeSlot } from '../mail/pacer';
 import type { MailTransport, OutgoingEmail, SendResult } from '../mail/transport';
 import type { ConfirmationMessage, WelcomeMessage } from '../messages';
 import { signConfirmToken, signUnsubscribeToken } from './tokens';
 
-type Subscriber = { id: number; email: string; name: string | null; status: string; confirmationSentAt: number | null; confirmedAt: number | null };
-
-async function loadSubscriber(db: D1Database, id: number): Promise<Subscriber | null> {
-  return db
-    .prepare('SELECT id, email, name, status, confirmation_sent_at AS confirmationSentAt, confirmed_at AS confirmedAt FROM subscribers WHERE id = ?1')
-    .bind(id)
-    .first<Subscriber>();
+async function loadSubscriber(db: Db, id: number) {
+  const { email, name, status, confirmationSentAt, confirmedAt } = subscribers;
+  return db.select({ id: subscribers.id, email, name, status, confirmationSentAt, confirmedAt }).from(subscribers).where(eq(subscribers.id, id)).get();
 }
 
 /** null when there is nothing to send (confirmed meanwhile, erased, or superseded). */
 export async function sendConfirmation(env: Env, config: Config, transport: MailTransport, message: ConfirmationMessage): Promise<SendResult | null> {
-  const subscriber = await loadSubscriber(env.DB, message.subscriberId);
+  const subscriber = await loadSubscriber(getDb(env.DB), message.subscriberId);
   if (!subscriber || subscriber.status === 'confirmed' || subscriber.confirmationSentAt !== message.requestedAt) return null;
   // Signed with the request's time, so a retry builds the identical email (same key, same payload).
   const token = await signConfirmToken(config.tokenSecret, subscriber.id, message.requestedAt);
@@ -33,12 +32,10 @@ export async function sendConfirmation(env: Env, config: Config, transport: Mail
 }
 
 export async function sendWelcome(env: Env, config: Config, transport: MailTransport, message: WelcomeMessage): Promise<SendResult | null> {
-  const subscriber = await loadSubscriber(env.DB, message.subscriberId);
+  const db = getDb(env.DB);
+  const subscriber = await loadSubscriber(db, message.subscriberId);
   if (!subscriber || subscriber.status !== 'confirmed' || subscriber.confirmedAt !== message.confirmedAt) return null;
-  const latest = await env.DB.prepare(`SELECT slug, title FROM sends ORDER BY article_date DESC, started_at DESC LIMIT 1`).first<{
-    slug: string;
-    title: string;
-  }>();
+  const latest = await db.select({ slug: sends.slug, title: sends.title }).from(sends).orderBy(desc(sends.articleDate), desc(sends.startedAt)).limit(1).get();
   const unsubscribe = unsubscribeUrl(config, await signUnsubscribeToken(config.tokenSecret, subscriber.id));
   const rendered = await renderWelcomeEmail({
     newsletterName: config.newsletterName,

@@ -1,7 +1,10 @@
 // Reader-facing pages that are not part of the subscriber lifecycle: home, archive, feed, styles, health.
+import { desc, eq, sql } from 'drizzle-orm';
 import { Hono } from 'hono';
 import { marked } from 'marked';
 import { shiftHeadings } from '../../emails/components/ArticleMarkdown';
+import { type Db, getDb } from '../db/client';
+import { sends } from '../db/schema';
 import { page, site, fail } from '../http/respond';
 import type { AppEnv } from '../http/types';
 import type { Article } from '../issues/article';
@@ -13,19 +16,18 @@ export const webRoutes = new Hono<AppEnv>();
 
 type Published = Omit<Article, 'markdown'>;
 
+const published = { slug: sends.slug, title: sends.title, date: sends.articleDate, summary: sends.summary };
+
 /**
  * Issues whose send has started, newest first, as they were sent (stored with the send): the
  * "view in browser" link works from the first email on, whatever later happens to content/.
  */
-async function publishedIssues(db: D1Database): Promise<Published[]> {
-  const { results } = await db
-    .prepare('SELECT slug, title, article_date AS date, summary FROM sends ORDER BY article_date DESC, started_at DESC')
-    .all<Published>();
-  return results;
+async function publishedIssues(db: Db): Promise<Published[]> {
+  return db.select(published).from(sends).orderBy(desc(sends.articleDate), desc(sends.startedAt));
 }
 
 webRoutes.get('/', async (c) => {
-  const [latest] = await publishedIssues(c.env.DB);
+  const [latest] = await publishedIssues(getDb(c.env.DB));
   if (c.req.header('accept')?.includes('application/json') && !c.req.header('accept')?.includes('text/html')) {
     return c.json({ name: c.get('config').newsletterName, subscribe: { method: 'POST', url: '/subscribe', fields: ['email', 'name'] } });
   }
@@ -35,16 +37,16 @@ webRoutes.get('/', async (c) => {
 });
 
 webRoutes.get('/archive', async (c) => {
-  const issues = await publishedIssues(c.env.DB);
+  const issues = await publishedIssues(getDb(c.env.DB));
   if (c.req.header('accept')?.includes('application/json')) return c.json({ issues });
   return page(c, ArchivePage({ site: site(c), issues }));
 });
 
 webRoutes.get('/archive/:slug', async (c) => {
   const slug = c.req.param('slug');
-  const article = /^[a-z0-9-]{1,200}$/.test(slug)
-    ? await c.env.DB.prepare('SELECT slug, title, article_date AS date, summary, markdown FROM sends WHERE slug = ?1').bind(slug).first<Article>()
-    : null;
+  const article: Article | undefined = /^[a-z0-9-]{1,200}$/.test(slug)
+    ? await getDb(c.env.DB).select({ ...published, markdown: sends.markdown }).from(sends).where(eq(sends.slug, slug)).get()
+    : undefined;
   if (!article) return fail(c, 404, 'not_found', 'There is no published issue at this address. See the archive for every issue.', 'Not found');
   // Headings sit under the page's h1 as they do in the email (`# A` becomes an h2).
   const html = await marked.parse(shiftHeadings(article.markdown));
@@ -59,7 +61,7 @@ webRoutes.get('/archive/:slug', async (c) => {
 
 webRoutes.get('/feed.xml', async (c) => {
   const config = c.get('config');
-  const xml = rssFeed(config, await publishedIssues(c.env.DB));
+  const xml = rssFeed(config, await publishedIssues(getDb(c.env.DB)));
   return c.body(xml, 200, { 'Content-Type': 'application/rss+xml; charset=utf-8' });
 });
 
@@ -67,7 +69,7 @@ webRoutes.get('/styles.css', (c) => c.body(stylesheet, 200, { 'Content-Type': 't
 
 webRoutes.get('/health', async (c) => {
   try {
-    await c.env.DB.prepare('SELECT 1').first();
+    await getDb(c.env.DB).get(sql`SELECT 1`);
     return c.json({ ok: true });
   } catch (error) {
     console.error(`health: D1 did not answer: ${(error as Error).message}`);

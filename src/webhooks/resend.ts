@@ -12,8 +12,13 @@
 //  - any other event type: 200, ignored.
 // A replay is a no-op: every effect is guarded by "this svix-id was never seen" and the id is
 // remembered by the last statement of the same D1 batch, so the check and the effect are atomic.
+import { and, ne, notInArray, sql } from 'drizzle-orm';
+import type { BatchItem } from 'drizzle-orm/batch';
+import type { AnySQLiteColumn } from 'drizzle-orm/sqlite-core';
 import { Hono } from 'hono';
 import { Webhook, WebhookVerificationError } from 'standardwebhooks';
+import { type Db, getDb } from '../db/client';
+import { deliveries, subscribers, webhookEvents } from '../db/schema';
 import { fail } from '../http/respond';
 import type { AppEnv } from '../http/types';
 import { normalizeEmail } from '../subscribers/address';
@@ -29,6 +34,15 @@ const DELIVERY_EVENTS: Record<string, DeliveryColumn> = {
   'email.failed': 'failed_at',
   'email.delivery_delayed': 'delayed_at',
 };
+
+/** Each event column's key in the Drizzle schema. */
+const DELIVERY_KEYS = {
+  delivered_at: 'deliveredAt',
+  opened_at: 'openedAt',
+  clicked_at: 'clickedAt',
+  failed_at: 'failedAt',
+  delayed_at: 'delayedAt',
+} as const satisfies Record<DeliveryColumn, keyof typeof deliveries.$inferSelect>;
 
 interface Target {
   /** Resend's email id (`data.email_id`), as recorded in deliveries.resend_id. */
@@ -73,37 +87,43 @@ export function interpretEvent(payload: unknown, now: number): { ok: true; type:
 }
 
 /** The D1 batch of one event; `true` if it was new, `false` for a replay (nothing changed). */
-export async function applyEvent(db: D1Database, svixId: string, type: string, effect: WebhookEffect, now: number): Promise<boolean> {
-  const unseen = 'NOT EXISTS (SELECT 1 FROM webhook_events WHERE svix_id = ?1)';
-  const statements: D1PreparedStatement[] = [];
+export async function applyEvent(db: Db, svixId: string, type: string, effect: WebhookEffect, now: number): Promise<boolean> {
+  // Statements written with the query builder and `sql` fragments (a raw `db.run(sql)` cannot go
+  // into a D1 batch in drizzle-orm 0.45: drizzle-team/drizzle-orm#2277).
+  const unseen = sql`NOT EXISTS (SELECT 1 FROM ${webhookEvents} WHERE ${webhookEvents.svixId} = ${svixId})`;
+  const statements: BatchItem<'sqlite'>[] = [];
   if (effect.kind !== 'ignored') {
     const { emailId, address, at } = effect;
-    const subscriber = '(email = ?3 OR id IN (SELECT subscriber_id FROM deliveries WHERE resend_id = ?2))';
+    // A null id or address matches nothing (`= NULL` is never true), as in the event that lacks it.
+    const subscriber = sql`(${subscribers.email} = ${address} OR ${subscribers.id} IN (SELECT ${deliveries.subscriberId} FROM ${deliveries} WHERE ${deliveries.resendId} = ${emailId}))`;
+    const delivery = sql`${deliveries.resendId} = ${emailId}`;
+    const firstSeen = (column: AnySQLiteColumn) => sql`coalesce(${column}, ${at})`;
     if (effect.kind === 'delivery') {
-      const setError = effect.column === 'failed_at' ? ', error = coalesce(error, ?4)' : '';
+      const key = DELIVERY_KEYS[effect.column];
       statements.push(
-        db.prepare(`UPDATE deliveries SET ${effect.column} = coalesce(${effect.column}, ?3)${setError} WHERE resend_id = ?2 AND ${unseen}`)
-          .bind(svixId, emailId, at, ...(effect.column === 'failed_at' ? [effect.error] : [])),
+        db
+          .update(deliveries)
+          .set({ [key]: firstSeen(deliveries[key]), ...(effect.column === 'failed_at' ? { error: sql`coalesce(${deliveries.error}, ${effect.error})` } : {}) })
+          .where(and(delivery, unseen)),
       );
     } else if (effect.kind === 'bounce') {
       statements.push(
-        db.prepare(`UPDATE deliveries SET bounced_at = coalesce(bounced_at, ?3), bounce_type = ?4 WHERE resend_id = ?2 AND ${unseen}`).bind(svixId, emailId, at, effect.bounceType),
+        db.update(deliveries).set({ bouncedAt: firstSeen(deliveries.bouncedAt), bounceType: effect.bounceType }).where(and(delivery, unseen)),
         effect.permanent
-          ? db.prepare(`UPDATE subscribers SET status = 'bounced', left_at = ?4 WHERE ${subscriber} AND status NOT IN ('bounced', 'complained') AND ${unseen}`)
-              .bind(svixId, emailId, address, now)
-          : db.prepare(`UPDATE subscribers SET soft_bounces = soft_bounces + 1 WHERE ${subscriber} AND ${unseen}`).bind(svixId, emailId, address),
+          ? db.update(subscribers).set({ status: 'bounced', leftAt: now }).where(and(subscriber, notInArray(subscribers.status, ['bounced', 'complained']), unseen))
+          : db.update(subscribers).set({ softBounces: sql`${subscribers.softBounces} + 1` }).where(and(subscriber, unseen)),
       );
     } else {
       statements.push(
-        db.prepare(`UPDATE deliveries SET complained_at = coalesce(complained_at, ?3) WHERE resend_id = ?2 AND ${unseen}`).bind(svixId, emailId, at),
-        db.prepare(`UPDATE subscribers SET status = 'complained', left_at = ?4 WHERE ${subscriber} AND status != 'complained' AND ${unseen}`)
-          .bind(svixId, emailId, address, now),
+        db.update(deliveries).set({ complainedAt: firstSeen(deliveries.complainedAt) }).where(and(delivery, unseen)),
+        db.update(subscribers).set({ status: 'complained', leftAt: now }).where(and(subscriber, ne(subscribers.status, 'complained'), unseen)),
       );
     }
   }
-  statements.push(db.prepare('INSERT OR IGNORE INTO webhook_events (svix_id, type, received_at) VALUES (?1, ?2, ?3)').bind(svixId, type, now));
-  const results = await db.batch(statements);
-  return (results[results.length - 1].meta.changes ?? 0) > 0;
+  // Last: the guards above read webhook_events before this row exists; its `changes` says new or replay.
+  statements.push(db.insert(webhookEvents).values({ svixId, type, receivedAt: now }).onConflictDoNothing());
+  const results = await db.batch(statements as [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]]);
+  return ((results[results.length - 1] as D1Result).meta.changes ?? 0) > 0;
 }
 
 const verifiers = new Map<string, Webhook>();
@@ -156,7 +176,7 @@ webhookRoutes.post('/webhooks/resend', async (c) => {
   const now = Date.now();
   const event = interpretEvent(payload, now);
   if (!event.ok) return fail(c, 400, 'invalid_payload', event.message);
-  const fresh = await applyEvent(c.env.DB, svixId, event.type, event.effect, now);
+  const fresh = await applyEvent(getDb(c.env.DB), svixId, event.type, event.effect, now);
   return c.json({ status: !fresh ? 'duplicate' : event.effect.kind === 'ignored' ? 'ignored' : 'processed' });
 });
 
