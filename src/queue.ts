@@ -1,7 +1,10 @@
 // The queue consumers: SEND_QUEUE (issue chunks, confirmation and welcome emails) and its dead-letter queue.
 // A message is acked only once its outcome is recorded; a failure retries it with a delay; an
 // unexpected throw retries it too (the queue redelivers), which is safe because every handler is idempotent.
+import { and, eq } from 'drizzle-orm';
 import { ConfigError, type Env, getConfig } from './config';
+import { type Db, getDb } from './db/client';
+import { subscribers } from './db/schema';
 import { failChunk } from './issues/dead-letter';
 import { CHUNK_STALL_MS } from './issues/maintenance';
 import { deliverChunk } from './issues/deliver';
@@ -13,7 +16,8 @@ import { sendConfirmation, sendWelcome } from './subscribers/notices';
 const CONCURRENCY = 6;
 
 export async function handleQueue(batch: MessageBatch<QueueMessage>, env: Env): Promise<void> {
-  if (batch.queue.endsWith('-dlq')) return handleDeadLetters(batch, env);
+  const db = getDb(env.DB);
+  if (batch.queue.endsWith('-dlq')) return handleDeadLetters(batch, db);
   let config;
   try {
     config = getConfig(env);
@@ -32,7 +36,7 @@ export async function handleQueue(batch: MessageBatch<QueueMessage>, env: Env): 
   const transport = transportFor(env, config);
   await forEachConcurrently(batch.messages, CONCURRENCY, async (message) => {
     try {
-      await handleMessage(env, config, transport, message);
+      await handleMessage(env, db, config, transport, message);
     } catch (error) {
       console.error(`queue: ${describe(message.body)} attempt ${message.attempts} failed: ${(error as Error).stack ?? error}`);
       message.retry({ delaySeconds: retryDelaySeconds(null, message.attempts) });
@@ -40,10 +44,10 @@ export async function handleQueue(batch: MessageBatch<QueueMessage>, env: Env): 
   });
 }
 
-async function handleMessage(env: Env, config: ReturnType<typeof getConfig>, transport: MailTransport, message: Message<QueueMessage>): Promise<void> {
+async function handleMessage(env: Env, db: Db, config: ReturnType<typeof getConfig>, transport: MailTransport, message: Message<QueueMessage>): Promise<void> {
   const body = message.body;
   if (body.type === 'chunk') {
-    const result = await deliverChunk(env, config, transport, body);
+    const result = await deliverChunk(env, config, transport, body, {}, db);
     if (result.kind === 'halted') {
       // Loud, and without spending retries: housekeeping tries the chunk again later.
       console.error(`queue: ${describe(body)} halted, the provider refuses every batch: ${result.reason}. Fix the configuration; pending chunks are retried every ${CHUNK_STALL_MS / 60_000} minutes.`);
@@ -73,16 +77,17 @@ function settle(message: Message<QueueMessage>, result: SendResult | null): void
   message.ack();
 }
 
-async function handleDeadLetters(batch: MessageBatch<QueueMessage>, env: Env): Promise<void> {
+async function handleDeadLetters(batch: MessageBatch<QueueMessage>, db: Db): Promise<void> {
   for (const message of batch.messages) {
     const body = message.body;
     console.error(`dead letter: ${describe(body)} failed every retry`);
-    if (body.type === 'chunk') await failChunk(env.DB, body, 'failed after every retry');
+    if (body.type === 'chunk') await failChunk(db, body, 'failed after every retry');
     else if (body.type === 'confirmation') {
       // Let the reader ask again at once rather than wait out the 15-minute rule.
-      await env.DB.prepare('UPDATE subscribers SET confirmation_sent_at = NULL WHERE id = ?1 AND confirmation_sent_at = ?2')
-        .bind(body.subscriberId, body.requestedAt)
-        .run();
+      await db
+        .update(subscribers)
+        .set({ confirmationSentAt: null })
+        .where(and(eq(subscribers.id, body.subscriberId), eq(subscribers.confirmationSentAt, body.requestedAt)));
     }
     message.ack();
   }

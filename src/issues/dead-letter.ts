@@ -1,22 +1,32 @@
 // A chunk that failed every retry: its recipients are recorded as failed (so the stats add up and
 // the send can finish), never silently dropped and never sent later behind the reader's back.
+import { sql } from 'drizzle-orm';
+import type { Db } from '../db/client';
+import { selectList } from '../db/batch';
+import { deliveries, sendChunks, sends, subscribers } from '../db/schema';
 import type { ChunkMessage } from '../messages';
 import { finishChunkStatements } from './deliver';
 
-export async function failChunk(db: D1Database, message: ChunkMessage, reason: string): Promise<void> {
+export async function failChunk(db: Db, message: ChunkMessage, reason: string): Promise<void> {
   const { sendId, chunk } = message;
   const now = Date.now();
   await db.batch([
     // Its readers (the frozen list, or who would have been in it) get a failed record, unless the
     // chunk was finished meanwhile (a late success wins: the guard is in the same atomic batch).
-    db.prepare(
-      `INSERT OR IGNORE INTO deliveries (send_id, subscriber_id, status, error, created_at)
-       SELECT ?1, s.id, 'failed', ?3, ?4 FROM subscribers s, send_chunks c
-        WHERE c.send_id = ?1 AND c.chunk = ?2 AND c.status = 'pending' AND s.id BETWEEN c.from_id AND c.to_id
-          AND CASE WHEN c.recipients IS NOT NULL
-                   THEN s.id IN (SELECT value FROM json_each(c.recipients))
-                   ELSE s.status = 'confirmed' AND s.confirmed_at <= (SELECT started_at FROM sends WHERE id = ?1) END`,
-    ).bind(sendId, chunk, reason, now),
+    // A reader who already has a record keeps it (the primary key; ON CONFLICT DO NOTHING).
+    db
+      .insert(deliveries)
+      .select(
+        sql`SELECT ${selectList(deliveries, { sendId, subscriberId: subscribers.id, status: sql`'failed'`, error: reason, createdAt: now })}
+              FROM ${subscribers}, ${sendChunks}
+             WHERE ${sendChunks.sendId} = ${sendId} AND ${sendChunks.chunk} = ${chunk} AND ${sendChunks.status} = 'pending'
+               AND ${subscribers.id} BETWEEN ${sendChunks.fromId} AND ${sendChunks.toId}
+               AND CASE WHEN ${sendChunks.recipients} IS NOT NULL
+                        THEN ${subscribers.id} IN (SELECT value FROM json_each(${sendChunks.recipients}))
+                        ELSE ${subscribers.status} = 'confirmed'
+                             AND ${subscribers.confirmedAt} <= (SELECT ${sends.startedAt} FROM ${sends} WHERE ${sends.id} = ${sendId}) END`,
+      )
+      .onConflictDoNothing(),
     ...finishChunkStatements(db, message, [], 'failed'),
   ]);
 }

@@ -13,7 +13,12 @@
 //     D1 batch (atomic). The (send, subscriber) primary key makes a second delivery row impossible.
 // A whole-batch refusal that is not about this batch (a bad API key, an unverified domain) halts
 // the chunk without recording anything: it stays pending, and housekeeping retries it later.
+import { and, eq, exists, isNull, sql } from 'drizzle-orm';
+import type { BatchItem } from 'drizzle-orm/batch';
 import type { Config, Env } from '../config';
+import { type Db, getDb } from '../db/client';
+import { type BatchStatements, selectList } from '../db/batch';
+import { deliveries, sendChunks, sends, subscribers } from '../db/schema';
 import type { ChunkMessage } from '../messages';
 import { holdUntil, reserveSlot, sleepUntil } from '../mail/pacer';
 import type { MailTransport, SendResult } from '../mail/transport';
@@ -46,47 +51,62 @@ export function idempotencyKey(message: ChunkMessage): string {
   return `send-${message.sendId}-chunk-${message.chunk}`;
 }
 
-export async function deliverChunk(env: Env, config: Config, transport: MailTransport, message: ChunkMessage, options: DeliverOptions = {}): Promise<ChunkResult> {
+export async function deliverChunk(
+  env: Env,
+  config: Config,
+  transport: MailTransport,
+  message: ChunkMessage,
+  options: DeliverOptions = {},
+  db: Db = getDb(env.DB),
+): Promise<ChunkResult> {
   const { sendId, chunk } = message;
-  const db = env.DB;
+  const thisChunk = and(eq(sendChunks.sendId, sendId), eq(sendChunks.chunk, chunk));
 
   // Round trip 1: the send, the chunk's state and its frozen list (empty if not frozen yet).
   const [sendRows, chunkRows, frozenRows] = await db.batch([
-    db.prepare('SELECT subject, html, text FROM sends WHERE id = ?1').bind(sendId),
-    db.prepare('SELECT status, recipients IS NOT NULL AS frozen FROM send_chunks WHERE send_id = ?1 AND chunk = ?2').bind(sendId, chunk),
+    db.select({ subject: sends.subject, html: sends.html, text: sends.text }).from(sends).where(eq(sends.id, sendId)),
+    db.select({ status: sendChunks.status, frozen: sql<number>`${sendChunks.recipients} IS NOT NULL` }).from(sendChunks).where(thisChunk),
     frozenListQuery(db, sendId, chunk),
   ]);
-  const send = sendRows.results[0] as { subject: string; html: string; text: string } | undefined;
-  const chunkState = chunkRows.results[0] as { status: string; frozen: number } | undefined;
+  const send = sendRows[0];
+  const chunkState = chunkRows[0];
   if (!send || !chunkState) throw new Error(`chunk ${sendId}/${chunk} is not planned: the send or chunk row is missing`);
   if (chunkState.status !== 'pending') return { kind: 'already_done' };
   if (options.crashAt === 'after_read') throw new Error('injected crash after_read');
 
   // Round trip 2 (first attempt only): freeze the list in SQL, read it back, take a pace slot.
-  let frozen = frozenRows.results as unknown as Recipient[];
+  let frozen: Recipient[] = frozenRows;
   let slot: number | null = null;
   let rowsWritten = 0;
   if (!chunkState.frozen) {
     const now = Date.now();
-    const statements = [
-      // `recipients IS NULL`: if a concurrent attempt froze a list first, this changes nothing and
-      // the read below returns that list. The ranges come from the chunk row, never the message.
-      db.prepare(
-        `UPDATE send_chunks SET updated_at = ?3, recipients = (
-           SELECT json_group_array(id) FROM (
-             SELECT s.id FROM subscribers s, sends d
-              WHERE d.id = ?1 AND s.id BETWEEN send_chunks.from_id AND send_chunks.to_id
-                AND s.status = 'confirmed' AND s.confirmed_at <= d.started_at
-              ORDER BY s.id))
-          WHERE send_id = ?1 AND chunk = ?2 AND recipients IS NULL`,
-      ).bind(sendId, chunk, now),
-      frozenListQuery(db, sendId, chunk),
-    ];
-    if (transport.paced) statements.push(reserveSlot(db, config.sendRatePerSecond, now));
-    const results = await db.batch(statements);
-    rowsWritten += written(results);
-    frozen = results[1].results as unknown as Recipient[];
-    slot = transport.paced ? (results[2].results[0] as { slot: number }).slot : null;
+    // `recipients IS NULL`: if a concurrent attempt froze a list first, this changes nothing and
+    // the read below returns that list. The ranges come from the chunk row, never the message: the
+    // subquery has no send_chunks of its own, so "send_chunks"."from_id" is the row being updated.
+    const freeze = db
+      .update(sendChunks)
+      .set({
+        updatedAt: now,
+        recipients: sql`(
+          SELECT json_group_array(id) FROM (
+            SELECT ${subscribers.id} FROM ${subscribers}, ${sends}
+             WHERE ${sends.id} = ${sendId} AND ${subscribers.id} BETWEEN ${sendChunks.fromId} AND ${sendChunks.toId}
+               AND ${subscribers.status} = 'confirmed' AND ${subscribers.confirmedAt} <= ${sends.startedAt}
+             ORDER BY ${subscribers.id}))`,
+      })
+      .where(and(thisChunk, isNull(sendChunks.recipients)));
+    if (transport.paced) {
+      const [froze, list, slots] = await db.batch([freeze, frozenListQuery(db, sendId, chunk), reserveSlot(db, config.sendRatePerSecond, now)]);
+      // The pacer upsert writes exactly the one row it returns; Drizzle hands back a RETURNING
+      // statement's rows without D1's meta, so that write is counted from its result.
+      rowsWritten += written([froze]) + slots.length;
+      frozen = list;
+      slot = slots[0].slot;
+    } else {
+      const [froze, list] = await db.batch([freeze, frozenListQuery(db, sendId, chunk)]);
+      rowsWritten += written([froze]);
+      frozen = list;
+    }
   }
   if (options.crashAt === 'after_freeze') throw new Error('injected crash after_freeze');
 
@@ -109,7 +129,7 @@ export async function deliverChunk(env: Env, config: Config, transport: MailTran
   let result: SendResult | null = null;
   for (let attempt = 1; attempt <= attempts; attempt++) {
     if (transport.paced) {
-      if (slot === null) slot = (await reserveSlot(db, config.sendRatePerSecond, Date.now()).first<{ slot: number }>())!.slot;
+      if (slot === null) slot = (await reserveSlot(db, config.sendRatePerSecond, Date.now()).get())!.slot;
       await sleepUntil(slot);
       slot = null;
     }
@@ -134,7 +154,7 @@ export async function deliverChunk(env: Env, config: Config, transport: MailTran
   } else {
     // The provider refuses the batch as a whole (bad key, unverified domain, …): this is not about
     // these readers, so nothing is recorded and the chunk stays pending for housekeeping to retry.
-    await db.prepare('UPDATE send_chunks SET updated_at = ?3 WHERE send_id = ?1 AND chunk = ?2').bind(sendId, chunk, Date.now()).run();
+    await db.update(sendChunks).set({ updatedAt: Date.now() }).where(thisChunk);
     return { kind: 'halted', reason: final.message };
   }
 
@@ -146,13 +166,14 @@ export async function deliverChunk(env: Env, config: Config, transport: MailTran
 }
 
 /** The chunk's frozen list with each recipient's address and current status (an erased one drops out). */
-function frozenListQuery(db: D1Database, sendId: number, chunk: number): D1PreparedStatement {
+function frozenListQuery(db: Db, sendId: number, chunk: number) {
   return db
-    .prepare(
-      `SELECT s.id, s.email, s.status FROM send_chunks c, json_each(c.recipients) AS r JOIN subscribers s ON s.id = r.value
-        WHERE c.send_id = ?1 AND c.chunk = ?2 ORDER BY s.id`,
-    )
-    .bind(sendId, chunk);
+    .select({ id: subscribers.id, email: subscribers.email, status: subscribers.status })
+    .from(sendChunks)
+    .crossJoin(sql`json_each(${sendChunks.recipients}) AS r`)
+    .innerJoin(subscribers, sql`${subscribers.id} = r.value`)
+    .where(and(eq(sendChunks.sendId, sendId), eq(sendChunks.chunk, chunk)))
+    .orderBy(subscribers.id);
 }
 
 type Outcome = { s: number; status: 'sent' | 'failed'; id?: string; error?: string };
@@ -162,41 +183,55 @@ type Outcome = { s: number; status: 'sent' | 'failed'; id?: string; error?: stri
  * The counter moves only if this batch is the one that finishes the chunk, so a redelivered
  * message cannot count a chunk twice.
  */
-export function finishChunkStatements(db: D1Database, message: ChunkMessage, outcomes: Outcome[], chunkStatus: 'done' | 'failed' = 'done'): D1PreparedStatement[] {
+export function finishChunkStatements(db: Db, message: ChunkMessage, outcomes: Outcome[], chunkStatus: 'done' | 'failed' = 'done'): BatchStatements {
   const now = Date.now();
   const { sendId, chunk } = message;
-  const statements: D1PreparedStatement[] = [];
+  const thisChunk = and(eq(sendChunks.sendId, sendId), eq(sendChunks.chunk, chunk));
+  const stillPending = exists(db.select({ one: sql`1` }).from(sendChunks).where(and(thisChunk, eq(sendChunks.status, 'pending'))));
+  const finishes = sql`${sends.chunksFinished} + 1 >= ${sends.chunksTotal} AND ${sends.status} = 'sending'`;
+  const statements: BatchItem<'sqlite'>[] = [];
   if (outcomes.length > 0) {
     // Only the batch that finishes the chunk records (a redelivered message finds it done first),
-    // and never for someone erased meanwhile (GDPR: no record of them may remain).
+    // and never for someone erased meanwhile (GDPR: no record of them may remain). A reader who
+    // has a row already keeps it (the primary key; ON CONFLICT DO NOTHING).
     statements.push(
-      db.prepare(
-        `INSERT OR IGNORE INTO deliveries (send_id, subscriber_id, status, resend_id, error, created_at, sent_at)
-         SELECT ?1, o.value->>'s', o.value->>'status', o.value->>'id', o.value->>'error', ?2, ?2
-           FROM json_each(?3) AS o
-          WHERE EXISTS (SELECT 1 FROM send_chunks WHERE send_id = ?1 AND chunk = ?4 AND status = 'pending')
-            AND EXISTS (SELECT 1 FROM subscribers WHERE id = o.value->>'s')`,
-      ).bind(sendId, now, JSON.stringify(outcomes), chunk),
+      db
+        .insert(deliveries)
+        .select(
+          sql`SELECT ${selectList(deliveries, {
+            sendId,
+            subscriberId: sql`o.value->>'s'`,
+            status: sql`o.value->>'status'`,
+            resendId: sql`o.value->>'id'`,
+            error: sql`o.value->>'error'`,
+            createdAt: now,
+            sentAt: now,
+          })}
+                FROM json_each(${JSON.stringify(outcomes)}) AS o
+               WHERE ${stillPending}
+                 AND EXISTS (SELECT 1 FROM ${subscribers} WHERE ${subscribers.id} = o.value->>'s')`,
+        )
+        .onConflictDoNothing(),
     );
   }
   statements.push(
-    db.prepare(
-      `UPDATE sends SET chunks_finished = chunks_finished + 1,
-              status = CASE WHEN chunks_finished + 1 >= chunks_total AND status = 'sending' THEN 'sent' ELSE status END,
-              finished_at = CASE WHEN chunks_finished + 1 >= chunks_total AND status = 'sending' THEN ?3 ELSE finished_at END
-        WHERE id = ?1 AND EXISTS (SELECT 1 FROM send_chunks WHERE send_id = ?1 AND chunk = ?2 AND status = 'pending')`,
-    ).bind(sendId, chunk, now),
-    db.prepare(`UPDATE send_chunks SET status = ?3, attempts = attempts + 1, updated_at = ?4 WHERE send_id = ?1 AND chunk = ?2 AND status = 'pending'`).bind(
-      sendId,
-      chunk,
-      chunkStatus,
-      now,
-    ),
+    db
+      .update(sends)
+      .set({
+        chunksFinished: sql`${sends.chunksFinished} + 1`,
+        status: sql`CASE WHEN ${finishes} THEN 'sent' ELSE ${sends.status} END`,
+        finishedAt: sql`CASE WHEN ${finishes} THEN ${now} ELSE ${sends.finishedAt} END`,
+      })
+      .where(and(eq(sends.id, sendId), stillPending)),
+    db
+      .update(sendChunks)
+      .set({ status: chunkStatus, attempts: sql`${sendChunks.attempts} + 1`, updatedAt: now })
+      .where(and(thisChunk, eq(sendChunks.status, 'pending'))),
   );
-  return statements;
+  return statements as BatchStatements;
 }
 
 /** Rows a D1 batch wrote (tables and indexes), as D1 reports and bills them. */
-function written(results: D1Result[]): number {
-  return results.reduce((sum, r) => sum + (r.meta?.rows_written ?? 0), 0);
+function written(results: unknown[]): number {
+  return results.reduce<number>((sum, r) => sum + ((r as Partial<D1Result> | undefined)?.meta?.rows_written ?? 0), 0);
 }

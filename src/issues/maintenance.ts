@@ -1,6 +1,10 @@
 // Housekeeping that keeps sends moving whatever happened to an invocation or a message:
 // run by the frequent maintenance cron and by every weekly run.
+import { and, eq, isNull, lt, sql } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/sqlite-core';
 import type { Env } from '../config';
+import { type Db, getDb } from '../db/client';
+import { deliveries, sendChunks, sends, webhookEvents } from '../db/schema';
 import type { ChunkMessage } from '../messages';
 import { enqueueChunks, resumePlanning } from './plan';
 import { sendStats } from './stats';
@@ -19,27 +23,29 @@ export const CHUNK_STALL_MS = 30 * 60 * 1000;
 export const MAINTENANCE_CRON = '*/15 * * * *';
 const MAX_REQUEUE = 5000;
 
-export async function requeueStalledChunks(env: Env, now = Date.now()): Promise<number> {
-  const { results } = await env.DB.prepare(
-    `SELECT c.send_id AS sendId, c.chunk, c.from_id AS fromId, c.to_id AS toId
-       FROM send_chunks c JOIN sends s ON s.id = c.send_id
-      WHERE s.status = 'sending' AND c.status = 'pending'
-        AND coalesce((SELECT max(updated_at) FROM send_chunks WHERE send_id = s.id), s.started_at) < ?1
-      LIMIT ?2`,
-  )
-    .bind(now - CHUNK_STALL_MS, MAX_REQUEUE)
-    .all<Omit<ChunkMessage, 'type'>>();
-  if (results.length === 0) return 0;
+export async function requeueStalledChunks(env: Env, now = Date.now(), db: Db = getDb(env.DB)): Promise<number> {
+  // `c`: the chunks to re-enqueue; the unaliased send_chunks in the subquery are all of the send's.
+  const c = alias(sendChunks, 'c');
+  const stalled = await db.all<Omit<ChunkMessage, 'type'>>(sql`
+    SELECT ${c.sendId} AS sendId, ${c.chunk} AS chunk, ${c.fromId} AS fromId, ${c.toId} AS toId
+      FROM ${sendChunks} AS ${c} JOIN ${sends} ON ${sends.id} = ${c.sendId}
+     WHERE ${sends.status} = 'sending' AND ${c.status} = 'pending'
+       AND coalesce((SELECT max(${sendChunks.updatedAt}) FROM ${sendChunks} WHERE ${sendChunks.sendId} = ${sends.id}), ${sends.startedAt}) < ${now - CHUNK_STALL_MS}
+     LIMIT ${MAX_REQUEUE}`);
+  if (stalled.length === 0) return 0;
   // Stamp them first, so the next sweep gives these messages the full stall time again.
-  await env.DB.prepare(
-    `UPDATE send_chunks SET updated_at = ?1
-      WHERE (send_id, chunk) IN (SELECT value->>0, value->>1 FROM json_each(?2)) AND status = 'pending'`,
-  )
-    .bind(now, JSON.stringify(results.map((r) => [r.sendId, r.chunk])))
-    .run();
-  await enqueueChunks(env, results.map((r) => ({ type: 'chunk', ...r })));
-  console.warn(`maintenance: re-enqueued ${results.length} stalled chunk(s)`);
-  return results.length;
+  await db
+    .update(sendChunks)
+    .set({ updatedAt: now })
+    .where(
+      and(
+        sql`(${sendChunks.sendId}, ${sendChunks.chunk}) IN (SELECT value->>0, value->>1 FROM json_each(${JSON.stringify(stalled.map((r) => [r.sendId, r.chunk]))}))`,
+        eq(sendChunks.status, 'pending'),
+      ),
+    );
+  await enqueueChunks(env, stalled.map((r) => ({ type: 'chunk', ...r })));
+  console.warn(`maintenance: re-enqueued ${stalled.length} stalled chunk(s)`);
+  return stalled.length;
 }
 
 /**
@@ -53,29 +59,31 @@ export const WEBHOOK_ID_RETENTION_MS = 14 * 24 * 60 * 60 * 1000;
 const PRUNE_SLICE = 5000;
 const PRUNE_SLICES_PER_RUN = 20;
 
-export async function pruneOldRecords(env: Env, now = Date.now()): Promise<number> {
-  const db = env.DB;
-  const { results: due } = await db
-    .prepare(`SELECT id FROM sends WHERE status = 'sent' AND finished_at < ?1 AND final_stats IS NULL`)
-    .bind(now - DELIVERY_RETENTION_MS)
-    .all<{ id: number }>();
+export async function pruneOldRecords(env: Env, now = Date.now(), db: Db = getDb(env.DB)): Promise<number> {
+  const due = await db
+    .select({ id: sends.id })
+    .from(sends)
+    .where(and(eq(sends.status, 'sent'), lt(sends.finishedAt, now - DELIVERY_RETENTION_MS), isNull(sends.finalStats)));
   for (const { id } of due) {
     const stats = await sendStats(db, id);
-    await db.prepare('UPDATE sends SET final_stats = ?2 WHERE id = ?1 AND final_stats IS NULL').bind(id, JSON.stringify(stats)).run();
+    await db
+      .update(sends)
+      .set({ finalStats: JSON.stringify(stats) })
+      .where(and(eq(sends.id, id), isNull(sends.finalStats)));
   }
   let deleted = 0;
   for (let i = 0; i < PRUNE_SLICES_PER_RUN; i++) {
     const result = await db
-      .prepare(
-        `DELETE FROM deliveries WHERE rowid IN (
-           SELECT d.rowid FROM deliveries d JOIN sends s ON s.id = d.send_id WHERE s.final_stats IS NOT NULL LIMIT ?1)`,
-      )
-      .bind(PRUNE_SLICE)
-      .run();
+      .delete(deliveries)
+      .where(
+        sql`rowid IN (
+          SELECT ${deliveries}.rowid FROM ${deliveries} JOIN ${sends} ON ${sends.id} = ${deliveries.sendId}
+           WHERE ${sends.finalStats} IS NOT NULL LIMIT ${PRUNE_SLICE})`,
+      );
     deleted += result.meta.changes;
     if (result.meta.changes < PRUNE_SLICE) break;
   }
-  await db.prepare('DELETE FROM webhook_events WHERE received_at < ?1').bind(now - WEBHOOK_ID_RETENTION_MS).run();
+  await db.delete(webhookEvents).where(lt(webhookEvents.receivedAt, now - WEBHOOK_ID_RETENTION_MS));
   if (deleted > 0) console.log(`maintenance: pruned ${deleted} delivery record(s) older than 90 days`);
   return deleted;
 }
@@ -86,9 +94,9 @@ export interface MaintenanceResult {
   prunedDeliveries: number;
 }
 
-export async function runMaintenance(env: Env, now = Date.now()): Promise<MaintenanceResult> {
-  const resumedPlans = await resumePlanning(env, now);
-  const requeuedChunks = await requeueStalledChunks(env, now);
-  const prunedDeliveries = await pruneOldRecords(env, now);
+export async function runMaintenance(env: Env, now = Date.now(), db: Db = getDb(env.DB)): Promise<MaintenanceResult> {
+  const resumedPlans = await resumePlanning(env, now, db);
+  const requeuedChunks = await requeueStalledChunks(env, now, db);
+  const prunedDeliveries = await pruneOldRecords(env, now, db);
   return { resumedPlans, requeuedChunks, prunedDeliveries };
 }

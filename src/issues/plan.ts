@@ -3,7 +3,12 @@
 // Every step is idempotent, so a crash anywhere leaves a `planning` send that the next cron run
 // (or the next admin request) finishes with resumePlanning(); duplicate chunk messages are harmless
 // because delivering a chunk is idempotent too (see deliver.ts).
+import { and, eq, lt, sql } from 'drizzle-orm';
+import type { BatchItem } from 'drizzle-orm/batch';
 import type { Config, Env } from '../config';
+import { type Db, getDb } from '../db/client';
+import { type BatchStatements, selectList } from '../db/batch';
+import { sendChunks, sends, subscribers } from '../db/schema';
 import type { ChunkMessage } from '../messages';
 import type { Article } from './article';
 import { renderIssueTemplate } from './template';
@@ -17,21 +22,34 @@ export const PLANNING_STALE_MS = 2 * 60 * 1000;
 export type StartResult = { started: true; sendId: number; recipients: number; chunks: number } | { started: false; reason: 'already_claimed' };
 
 /** Claims the article for sending and plans it; `already_claimed` if it is (or was) sent before. */
-export async function startSend(env: Env, config: Config, article: Article, now = Date.now()): Promise<StartResult> {
+export async function startSend(env: Env, config: Config, article: Article, now = Date.now(), db: Db = getDb(env.DB)): Promise<StartResult> {
   const template = await renderIssueTemplate(config, article);
   // The claim: the unique slug makes this succeed once per article, whatever fires it how often.
   // Who gets the issue is fixed here: confirmed at this instant, ids up to the highest such id.
-  const claimed = await env.DB.prepare(
-    `INSERT INTO sends (slug, status, started_at, max_subscriber_id, recipients, subject, html, text, title, article_date, summary, markdown)
-     SELECT ?1, 'planning', ?2, coalesce(max(id), 0), count(*), ?3, ?4, ?5, ?6, ?7, ?8, ?9
-       FROM subscribers WHERE status = 'confirmed' AND confirmed_at <= ?2
-     ON CONFLICT(slug) DO NOTHING
-     RETURNING id, recipients`,
-  )
-    .bind(article.slug, now, template.subject, template.html, template.text, article.title, article.date, article.summary, article.markdown)
-    .first<{ id: number; recipients: number }>();
+  const claimed = await db
+    .insert(sends)
+    .select(
+      sql`SELECT ${selectList(sends, {
+        slug: article.slug,
+        status: sql`'planning'`,
+        startedAt: now,
+        maxSubscriberId: sql`coalesce(max(${subscribers.id}), 0)`,
+        recipients: sql`count(*)`,
+        subject: template.subject,
+        html: template.html,
+        text: template.text,
+        title: article.title,
+        articleDate: article.date,
+        summary: article.summary,
+        markdown: article.markdown,
+      })}
+            FROM ${subscribers} WHERE ${subscribers.status} = 'confirmed' AND ${subscribers.confirmedAt} <= ${now}`,
+    )
+    .onConflictDoNothing({ target: sends.slug })
+    .returning({ id: sends.id, recipients: sends.recipients })
+    .get();
   if (!claimed) return { started: false, reason: 'already_claimed' };
-  const chunks = await planChunks(env, claimed.id);
+  const chunks = await planChunks(env, db, claimed.id);
   return { started: true, sendId: claimed.id, recipients: claimed.recipients, chunks };
 }
 
@@ -42,12 +60,13 @@ export async function enqueueChunks(env: Env, messages: ChunkMessage[]): Promise
 }
 
 /** Finishes sends whose planning was cut short (a crash between claim and enqueue). */
-export async function resumePlanning(env: Env, now = Date.now()): Promise<number> {
-  const { results } = await env.DB.prepare(`SELECT id FROM sends WHERE status = 'planning' AND started_at < ?1`)
-    .bind(now - PLANNING_STALE_MS)
-    .all<{ id: number }>();
-  for (const { id } of results) await planChunks(env, id);
-  return results.length;
+export async function resumePlanning(env: Env, now = Date.now(), db: Db = getDb(env.DB)): Promise<number> {
+  const stale = await db
+    .select({ id: sends.id })
+    .from(sends)
+    .where(and(eq(sends.status, 'planning'), lt(sends.startedAt, now - PLANNING_STALE_MS)));
+  for (const { id } of stale) await planChunks(env, db, id);
+  return stale.length;
 }
 
 /**
@@ -56,55 +75,64 @@ export async function resumePlanning(env: Env, now = Date.now()): Promise<number
  * if empty). The ranges are fixed once: a resumed plan enqueues the stored ranges again and never
  * recomputes them (readers who left meanwhile would shift every boundary after theirs).
  */
-async function planChunks(env: Env, sendId: number): Promise<number> {
-  const db = env.DB;
-  const send = await db.prepare('SELECT max_subscriber_id AS maxId, chunks_total AS total FROM sends WHERE id = ?1').bind(sendId).first<{ maxId: number; total: number }>();
+async function planChunks(env: Env, db: Db, sendId: number): Promise<number> {
+  const send = await db.select({ maxId: sends.maxSubscriberId, total: sends.chunksTotal }).from(sends).where(eq(sends.id, sendId)).get();
   if (!send) throw new Error(`send ${sendId} does not exist`);
   if (send.total === 0) {
     // Every CHUNK_SIZE-th confirmed id starts a chunk: one indexed scan, no per-subscriber rows out.
-    const { results: starts } = await db
-      .prepare(
-        `SELECT id FROM (
-           SELECT s.id, row_number() OVER (ORDER BY s.id) AS n
-             FROM subscribers s, sends d
-            WHERE d.id = ?1 AND s.status = 'confirmed' AND s.id <= d.max_subscriber_id AND s.confirmed_at <= d.started_at)
-         WHERE (n - 1) % ?2 = 0 ORDER BY id`,
-      )
-      .bind(sendId, CHUNK_SIZE)
-      .all<{ id: number }>();
-    const ranges = starts.map((s, i) => [i, s.id, i + 1 < starts.length ? starts[i + 1].id - 1 : send.maxId]);
+    const starts = await db.all<{ id: number }>(sql`
+      SELECT id FROM (
+        SELECT ${subscribers.id}, row_number() OVER (ORDER BY ${subscribers.id}) AS n
+          FROM ${subscribers}, ${sends}
+         WHERE ${sends.id} = ${sendId} AND ${subscribers.status} = 'confirmed' AND ${subscribers.id} <= ${sends.maxSubscriberId}
+           AND ${subscribers.confirmedAt} <= ${sends.startedAt})
+      WHERE (n - 1) % ${CHUNK_SIZE} = 0 ORDER BY id`);
+    const ranges = starts.map((r, i) => [i, r.id, i + 1 < starts.length ? starts[i + 1].id - 1 : send.maxId]);
     // One atomic batch, guarded by `chunks_total = 0`: a concurrent planner that got here first wins
-    // and this one inserts nothing.
-    const unplanned = '(SELECT chunks_total FROM sends WHERE id = ?1) = 0';
-    const statements: D1PreparedStatement[] = [];
+    // and this one inserts nothing. (Builder statements, because a raw `sql` one cannot be a batch
+    // item: see src/db/batch.ts.)
+    const unplanned = sql`(SELECT ${sends.chunksTotal} FROM ${sends} WHERE ${sends.id} = ${sendId}) = 0`;
+    const statements: BatchItem<'sqlite'>[] = [];
     for (let i = 0; i < ranges.length; i += CHUNK_ROWS_PER_STATEMENT) {
+      const slice = JSON.stringify(ranges.slice(i, i + CHUNK_ROWS_PER_STATEMENT));
       statements.push(
         db
-          .prepare(
-            `INSERT OR IGNORE INTO send_chunks (send_id, chunk, from_id, to_id, status, attempts)
-             SELECT ?1, value->>0, value->>1, value->>2, 'pending', 0 FROM json_each(?2) WHERE ${unplanned}`,
+          .insert(sendChunks)
+          .select(
+            sql`SELECT ${selectList(sendChunks, {
+              sendId,
+              chunk: sql`value->>0`,
+              fromId: sql`value->>1`,
+              toId: sql`value->>2`,
+              status: sql`'pending'`,
+              attempts: sql`0`,
+            })}
+                  FROM json_each(${slice}) WHERE ${unplanned}`,
           )
-          .bind(sendId, JSON.stringify(ranges.slice(i, i + CHUNK_ROWS_PER_STATEMENT))),
+          .onConflictDoNothing(),
       );
     }
-    statements.push(db.prepare(`UPDATE sends SET chunks_total = ?2 WHERE id = ?1 AND ${unplanned}`).bind(sendId, ranges.length));
-    await db.batch(statements);
+    statements.push(db.update(sends).set({ chunksTotal: ranges.length }).where(and(eq(sends.id, sendId), unplanned)));
+    await db.batch(statements as BatchStatements);
   }
 
   // Enqueue what the stored plan says is unfinished (a resumed plan may find some chunks done).
-  const { results: open } = await db
-    .prepare(`SELECT chunk, from_id AS fromId, to_id AS toId FROM send_chunks WHERE send_id = ?1 AND status = 'pending' ORDER BY chunk`)
-    .bind(sendId)
-    .all<{ chunk: number; fromId: number; toId: number }>();
+  const open = await db
+    .select({ chunk: sendChunks.chunk, fromId: sendChunks.fromId, toId: sendChunks.toId })
+    .from(sendChunks)
+    .where(and(eq(sendChunks.sendId, sendId), eq(sendChunks.status, 'pending')))
+    .orderBy(sendChunks.chunk);
   await enqueueChunks(env, open.map((r) => ({ type: 'chunk', sendId, ...r })));
 
+  const allFinished = sql`${sends.chunksFinished} >= ${sends.chunksTotal}`;
   const done = await db
-    .prepare(
-      `UPDATE sends SET status = CASE WHEN chunks_finished >= chunks_total THEN 'sent' ELSE 'sending' END,
-                        finished_at = CASE WHEN chunks_finished >= chunks_total THEN ?2 ELSE finished_at END
-        WHERE id = ?1 AND status = 'planning' RETURNING chunks_total AS total`,
-    )
-    .bind(sendId, Date.now())
-    .first<{ total: number }>();
+    .update(sends)
+    .set({
+      status: sql`CASE WHEN ${allFinished} THEN 'sent' ELSE 'sending' END`,
+      finishedAt: sql`CASE WHEN ${allFinished} THEN ${Date.now()} ELSE ${sends.finishedAt} END`,
+    })
+    .where(and(eq(sends.id, sendId), eq(sends.status, 'planning')))
+    .returning({ total: sends.chunksTotal })
+    .get();
   return done?.total ?? open.length;
 }

@@ -1,6 +1,9 @@
 // Progress and outcome of one send, from the delivery records (and the provider's events on them).
 // `failed` counts both what the provider refused at once and what it reported failing later
 // (`email.failed` webhook, `failed_at`); such a recipient no longer counts as `sent`.
+import { and, eq, isNotNull, sql } from 'drizzle-orm';
+import { type Db, getDb } from '../db/client';
+import { deliveries, sends } from '../db/schema';
 
 export interface IssueStats {
   recipients: number;
@@ -14,22 +17,24 @@ export interface IssueStats {
   clicked: number;
 }
 
-export async function sendStats(db: D1Database, sendId: number): Promise<IssueStats | null> {
+/** Takes the handler's Drizzle client, or the D1 binding (and then makes a client of its own). */
+export async function sendStats(db: Db | D1Database, sendId: number): Promise<IssueStats | null> {
+  if ('prepare' in db) db = getDb(db);
   // Sends whose delivery records were pruned keep their final numbers (src/issues/maintenance.ts).
-  const archived = await db.prepare('SELECT final_stats AS stats FROM sends WHERE id = ?1 AND final_stats IS NOT NULL').bind(sendId).first<{ stats: string }>();
-  if (archived) return JSON.parse(archived.stats) as IssueStats;
-  const row = await db
-    .prepare(
-      `SELECT s.recipients, s.status,
-              count(CASE WHEN d.status = 'sent' AND d.failed_at IS NULL THEN 1 END) AS sent,
-              count(CASE WHEN d.status = 'failed' OR d.failed_at IS NOT NULL THEN 1 END) AS failed,
-              count(d.delivered_at) AS delivered, count(d.bounced_at) AS bounced,
-              count(d.complained_at) AS complained, count(d.opened_at) AS opened, count(d.clicked_at) AS clicked
-         FROM sends s LEFT JOIN deliveries d ON d.send_id = s.id
-        WHERE s.id = ?1 GROUP BY s.id`,
-    )
-    .bind(sendId)
-    .first<Omit<IssueStats, 'pending'> & { status: string }>();
+  const archived = await db
+    .select({ stats: sends.finalStats })
+    .from(sends)
+    .where(and(eq(sends.id, sendId), isNotNull(sends.finalStats)))
+    .get();
+  if (archived) return JSON.parse(archived.stats!) as IssueStats;
+  const row = await db.get<(Omit<IssueStats, 'pending'> & { status: string }) | undefined>(sql`
+    SELECT ${sends.recipients} AS recipients, ${sends.status} AS status,
+           count(CASE WHEN ${deliveries.status} = 'sent' AND ${deliveries.failedAt} IS NULL THEN 1 END) AS sent,
+           count(CASE WHEN ${deliveries.status} = 'failed' OR ${deliveries.failedAt} IS NOT NULL THEN 1 END) AS failed,
+           count(${deliveries.deliveredAt}) AS delivered, count(${deliveries.bouncedAt}) AS bounced,
+           count(${deliveries.complainedAt}) AS complained, count(${deliveries.openedAt}) AS opened, count(${deliveries.clickedAt}) AS clicked
+      FROM ${sends} LEFT JOIN ${deliveries} ON ${deliveries.sendId} = ${sends.id}
+     WHERE ${sends.id} = ${sendId} GROUP BY ${sends.id}`);
   if (!row) return null;
   const { status, ...counts } = row;
   // Those who left during the send are skipped, so once it is done nothing is pending.

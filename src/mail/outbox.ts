@@ -1,13 +1,17 @@
 // The `outbox` transport: mail is stored in D1 and shown at /dev/outbox, never sent.
 // Ids derive from the idempotency key, so a retried batch overwrites nothing and adds nothing.
 import { desc, sql } from 'drizzle-orm';
-import { getDb } from '../db/client';
+import { type Db, getDb } from '../db/client';
+import { selectList } from '../db/batch';
 import { outbox } from '../db/schema';
 import type { MailTransport, OutgoingEmail, SendResult } from './transport';
 
 export class OutboxTransport implements MailTransport {
   readonly paced = false;
-  constructor(private readonly d1: D1Database) {}
+  private readonly db: Db;
+  constructor(d1: D1Database) {
+    this.db = getDb(d1);
+  }
 
   async sendBatch(emails: OutgoingEmail[], idempotencyKey: string): Promise<SendResult> {
     const now = Date.now();
@@ -21,15 +25,24 @@ export class OutboxTransport implements MailTransport {
       headers: JSON.stringify({ ...e.headers, ...(e.replyTo ? { 'Reply-To': e.replyTo } : {}) }),
       createdAt: now,
     }));
-    // One statement for the whole batch: the rows travel as one JSON parameter (D1 allows 100 bound parameters).
-    await this.d1
-      .prepare(
-        `INSERT OR IGNORE INTO outbox (id, "to", "from", subject, html, text, headers, created_at)
-         SELECT value->>'id', value->>'to', value->>'from', value->>'subject', value->>'html', value->>'text', value->>'headers', value->>'createdAt'
-         FROM json_each(?1)`,
+    // One statement for the whole batch: the rows travel as one JSON parameter (D1 allows 100 bound
+    // parameters). A retried batch adds nothing: its ids are taken (ON CONFLICT DO NOTHING).
+    // `WHERE true`: see src/db/batch.ts.
+    await this.db
+      .insert(outbox)
+      .select(
+        sql`SELECT ${selectList(outbox, {
+          id: sql`value->>'id'`,
+          to: sql`value->>'to'`,
+          from: sql`value->>'from'`,
+          subject: sql`value->>'subject'`,
+          html: sql`value->>'html'`,
+          text: sql`value->>'text'`,
+          headers: sql`value->>'headers'`,
+          createdAt: sql`value->>'createdAt'`,
+        })} FROM json_each(${JSON.stringify(rows)}) WHERE true`,
       )
-      .bind(JSON.stringify(rows))
-      .run();
+      .onConflictDoNothing();
     return { ok: true, outcomes: rows.map((r) => ({ id: r.id })) };
   }
 }

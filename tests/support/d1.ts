@@ -21,6 +21,8 @@ export async function seedConfirmed(db: D1Database, prefix: string, count: numbe
 /**
  * A D1Database that counts round trips: each `batch()` and each `first/run/all/raw` on a statement
  * is one trip to the database. Statements handed to `batch()` are unwrapped to the real ones.
+ * Drizzle over it (`getDb(counted.db)`) goes through exactly these calls: its D1 session runs
+ * `prepare().bind()` then `run/all/raw`, and a `db.batch([...])` is one `batch()`.
  */
 export function countingD1(db: D1Database): { db: D1Database; trips: () => number } {
   let trips = 0;
