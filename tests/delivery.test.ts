@@ -138,7 +138,7 @@ describe('housekeeping', () => {
     const counts = recipientsAtFake(await fakeState());
     expect(counts.size).toBe(250);
     expect([...counts.values()].every((n) => n === 1)).toBe(true);
-    expect(await sendStats(env.DB, sendId)).toMatchObject({ sent: 250, pending: 0 });
+    expect(await sendStats(getDb(env.DB), sendId)).toMatchObject({ sent: 250, pending: 0 });
   });
 });
 
@@ -146,12 +146,12 @@ describe('pruning', () => {
   it('prunes delivery records 90 days after a send, keeping its final stats', async () => {
     const { renv, config, transport, chunks, sendId } = await planSend(150);
     for (const c of chunks) await deliverChunk(renv, config, transport, c);
-    const stats = await sendStats(env.DB, sendId);
+    const stats = await sendStats(getDb(env.DB), sendId);
     expect(stats).toMatchObject({ sent: 150, pending: 0 });
     expect(await pruneOldRecords(renv, Date.now() + DELIVERY_RETENTION_MS - 60_000)).toBe(0);
     expect(await pruneOldRecords(renv, Date.now() + DELIVERY_RETENTION_MS + 60_000)).toBe(150);
     expect(await env.DB.prepare('SELECT count(*) AS n FROM deliveries WHERE send_id = ?1').bind(sendId).first()).toEqual({ n: 0 });
-    expect(await sendStats(env.DB, sendId)).toEqual(stats);
+    expect(await sendStats(getDb(env.DB), sendId)).toEqual(stats);
   });
 });
 
@@ -169,7 +169,7 @@ describe('delivering a chunk', () => {
     expect(rows.every((r) => r.status === 'sent' && r.resendId)).toBe(true);
     expect(new Set(rows.map((r) => r.resendId))).toEqual(new Set(state.emails.map((e) => e.id)));
     expect(rows.map((r) => r.id)).toEqual(ids);
-    expect(await sendStats(env.DB, sendId)).toMatchObject({ recipients: 250, sent: 250, failed: 0, pending: 0 });
+    expect(await sendStats(getDb(env.DB), sendId)).toMatchObject({ recipients: 250, sent: 250, failed: 0, pending: 0 });
     const send = await env.DB.prepare('SELECT status FROM sends WHERE id = ?1').bind(sendId).first<{ status: string }>();
     expect(send!.status).toBe('sent');
     // Every email carries the list headers with the reader's own unsubscribe link.
@@ -252,7 +252,7 @@ describe('delivering a chunk', () => {
     expect(first).toMatchObject({ kind: 'retry', retryAfterMs: null });
     expect([1, 2, 3, 4, 20].map((attempt) => retryDelaySeconds(null, attempt))).toEqual([2, 4, 8, 16, 900]);
     expect((await fakeState()).emails).toHaveLength(0);
-    expect(await sendStats(env.DB, sendId)).toMatchObject({ sent: 0, pending: 30 });
+    expect(await sendStats(getDb(env.DB), sendId)).toMatchObject({ sent: 0, pending: 30 });
     expect(await deliverChunk(renv, config, transport, chunks[0])).toMatchObject({ kind: 'done', sent: 30 });
     expect((await fakeState()).emails).toHaveLength(30);
   });
@@ -276,7 +276,7 @@ describe('delivering a chunk', () => {
     const state = await fakeState();
     expect(state.emails).toHaveLength(30); // the one accepted batch, nothing more
     expect([...recipientsAtFake(state).values()].every((n) => n === 1)).toBe(true);
-    expect(await sendStats(env.DB, sendId)).toMatchObject({ sent: 30, failed: 0, pending: 0 });
+    expect(await sendStats(getDb(env.DB), sendId)).toMatchObject({ sent: 30, failed: 0, pending: 0 });
   });
 
   it('keeps no record of a reader erased between an accepted batch and its retry', async () => {
@@ -298,7 +298,7 @@ describe('delivering a chunk', () => {
     const halted = await deliverChunk(renv, config, wrongKey, chunks[0]);
     expect(halted).toMatchObject({ kind: 'halted', reason: expect.stringMatching(/invalid_api_key/) });
     expect(await deliveryRows(sendId)).toHaveLength(0);
-    expect(await sendStats(env.DB, sendId)).toMatchObject({ sent: 0, failed: 0, pending: 100 });
+    expect(await sendStats(getDb(env.DB), sendId)).toMatchObject({ sent: 0, failed: 0, pending: 100 });
     // The key is fixed; housekeeping (or a redelivery) tries again.
     expect(await deliverChunk(renv, config, new ResendTransport(API_KEY, FAKE), chunks[0])).toMatchObject({ kind: 'done', sent: 100 });
   });
@@ -311,7 +311,7 @@ describe('delivering a chunk', () => {
     const rows = await deliveryRows(sendId);
     expect(rows.find((r) => r.id === ids[3])).toMatchObject({ status: 'failed', resendId: null });
     expect(rows.filter((r) => r.status === 'sent')).toHaveLength(9);
-    expect(await sendStats(env.DB, sendId)).toMatchObject({ sent: 9, failed: 1, pending: 0 });
+    expect(await sendStats(getDb(env.DB), sendId)).toMatchObject({ sent: 9, failed: 1, pending: 0 });
   });
 
   it('honours an unsubscribe, bounce or complaint during the send for every chunk not yet sent', async () => {
@@ -326,7 +326,7 @@ describe('delivering a chunk', () => {
     expect(sentTo.has(leaver) || sentTo.has(bounced) || sentTo.has(complained)).toBe(false);
     expect(sentTo.size).toBe(297);
     expect((await fakeState()).emails).toHaveLength(297);
-    expect(await sendStats(env.DB, sendId)).toMatchObject({ sent: 297, pending: 0 });
+    expect(await sendStats(getDb(env.DB), sendId)).toMatchObject({ sent: 297, pending: 0 });
   });
 
   it('sends one copy when two consumers get the same chunk at once', async () => {
@@ -366,7 +366,7 @@ describe('the queue consumer', () => {
     const dead = batchOf('newsletter-send-dlq', [chunks[0]]);
     await handleQueue(dead, renv);
     expect((await getQueueResult(dead, ctx)).explicitAcks).toEqual(['chunk-0']);
-    expect(await sendStats(env.DB, sendId)).toMatchObject({ recipients: 150, sent: 50, failed: 100, pending: 0 });
+    expect(await sendStats(getDb(env.DB), sendId)).toMatchObject({ recipients: 150, sent: 50, failed: 100, pending: 0 });
     const send = await env.DB.prepare('SELECT status FROM sends WHERE id = ?1').bind(sendId).first<{ status: string }>();
     expect(send!.status).toBe('sent');
     expect((await fakeState()).emails).toHaveLength(50);
@@ -386,7 +386,7 @@ describe('a misconfigured consumer', () => {
     expect(result.explicitAcks).toEqual(['chunk']);
     expect(result.retryMessages.map((m) => m.msgId)).toEqual(['confirm']);
     expect((await fakeState()).emails).toHaveLength(0);
-    expect(await sendStats(env.DB, sendId)).toMatchObject({ sent: 0, failed: 0, pending: 50 });
+    expect(await sendStats(getDb(env.DB), sendId)).toMatchObject({ sent: 0, failed: 0, pending: 50 });
   });
 });
 

@@ -89,7 +89,8 @@ const ZERO: IssueStats = { recipients: 0, sent: 0, failed: 0, pending: 0, delive
 
 adminIssueRoutes.get('/api/issues/:slug/stats', async (c) => {
   const slug = c.req.param('slug');
-  const send = SLUG.test(slug) ? await sendFor(getDb(c.env.DB), slug) : null;
+  const db = getDb(c.env.DB);
+  const send = SLUG.test(slug) ? await sendFor(db, slug) : null;
   if (!send) return article(slug) ? c.json(ZERO) : fail(c, 404, 'not_found', unknown(slug));
-  return c.json((await sendStats(c.env.DB, send.id)) ?? ZERO);
+  return c.json((await sendStats(db, send.id)) ?? ZERO);
 });

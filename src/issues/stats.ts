@@ -2,7 +2,7 @@
 // `failed` counts both what the provider refused at once and what it reported failing later
 // (`email.failed` webhook, `failed_at`); such a recipient no longer counts as `sent`.
 import { and, eq, isNotNull, sql } from 'drizzle-orm';
-import { type Db, getDb } from '../db/client';
+import type { Db } from '../db/client';
 import { deliveries, sends } from '../db/schema';
 
 export interface IssueStats {
@@ -17,9 +17,7 @@ export interface IssueStats {
   clicked: number;
 }
 
-/** Takes the handler's Drizzle client, or the D1 binding (and then makes a client of its own). */
-export async function sendStats(db: Db | D1Database, sendId: number): Promise<IssueStats | null> {
-  if ('prepare' in db) db = getDb(db);
+export async function sendStats(db: Db, sendId: number): Promise<IssueStats | null> {
   // Sends whose delivery records were pruned keep their final numbers (src/issues/maintenance.ts).
   const archived = await db
     .select({ stats: sends.finalStats })

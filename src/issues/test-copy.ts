@@ -7,6 +7,7 @@ import { takeSlot } from '../mail/pacer';
 import { type SendResult, transportFor } from '../mail/transport';
 import { signUnsubscribeToken } from '../subscribers/tokens';
 import type { Article } from './article';
+import { getDb } from '../db/client';
 import { personalize, renderIssueTemplate } from './template';
 
 export const TEST_SUBJECT_PREFIX = '[TEST] ';
@@ -16,7 +17,7 @@ export async function sendTestCopy(env: Env, config: Config, article: Article, t
   const template = await renderIssueTemplate(config, article);
   const email = personalize(config, { ...template, subject: `${TEST_SUBJECT_PREFIX}${template.subject}` }, to, await signUnsubscribeToken(config.tokenSecret, NOBODY));
   const transport = transportFor(env, config);
-  if (transport.paced) await takeSlot(env.DB, config.sendRatePerSecond);
+  if (transport.paced) await takeSlot(getDb(env.DB), config.sendRatePerSecond);
   // A fresh key each time: asking for another test copy sends another one.
   return transport.sendBatch([email], `test-${article.slug}-${crypto.randomUUID()}`);
 }

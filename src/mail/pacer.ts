@@ -2,7 +2,7 @@
 // One D1 row holds the next free slot; each request reserves one atomically and sleeps until it.
 // Slots are spaced 1000/rate ms apart, so no window of one second ever holds more than `rate` requests.
 import { eq, sql } from 'drizzle-orm';
-import { type Db, getDb } from '../db/client';
+import type { Db } from '../db/client';
 import { pacer } from '../db/schema';
 
 /** A statement (for a D1 batch) that reserves the next slot; its one row has `slot` (ms since epoch). */
@@ -15,9 +15,8 @@ export function reserveSlot(db: Db, ratePerSecond: number, now: number) {
     .returning({ slot: sql<number>`${pacer.nextSlotAt} - ${interval}` });
 }
 
-/** Takes the handler's Drizzle client, or the D1 binding (and then makes a client of its own). */
-export async function takeSlot(db: Db | D1Database, ratePerSecond: number): Promise<void> {
-  const row = await reserveSlot('prepare' in db ? getDb(db) : db, ratePerSecond, Date.now()).get();
+export async function takeSlot(db: Db, ratePerSecond: number): Promise<void> {
+  const row = await reserveSlot(db, ratePerSecond, Date.now()).get();
   await sleepUntil(row!.slot);
 }
 

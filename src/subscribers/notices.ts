@@ -18,7 +18,8 @@ async function loadSubscriber(db: Db, id: number) {
 
 /** null when there is nothing to send (confirmed meanwhile, erased, or superseded). */
 export async function sendConfirmation(env: Env, config: Config, transport: MailTransport, message: ConfirmationMessage): Promise<SendResult | null> {
-  const subscriber = await loadSubscriber(getDb(env.DB), message.subscriberId);
+  const db = getDb(env.DB);
+  const subscriber = await loadSubscriber(db, message.subscriberId);
   if (!subscriber || subscriber.status === 'confirmed' || subscriber.confirmationSentAt !== message.requestedAt) return null;
   // Signed with the request's time, so a retry builds the identical email (same key, same payload).
   const token = await signConfirmToken(config.tokenSecret, subscriber.id, message.requestedAt);
@@ -28,7 +29,7 @@ export async function sendConfirmation(env: Env, config: Config, transport: Mail
     confirmUrl: `${config.publicUrl}/confirm?token=${encodeURIComponent(token)}`,
     name: subscriber.name,
   });
-  return send(env, config, transport, `confirm-${subscriber.id}-${message.requestedAt}`, subscriber.email, rendered, {});
+  return send(db, config, transport, `confirm-${subscriber.id}-${message.requestedAt}`, subscriber.email, rendered, {});
 }
 
 export async function sendWelcome(env: Env, config: Config, transport: MailTransport, message: WelcomeMessage): Promise<SendResult | null> {
@@ -45,11 +46,11 @@ export async function sendWelcome(env: Env, config: Config, transport: MailTrans
     unsubscribeUrl: unsubscribe,
     name: subscriber.name,
   });
-  return send(env, config, transport, `welcome-${subscriber.id}-${message.confirmedAt}`, subscriber.email, rendered, listHeaders(config, unsubscribe));
+  return send(db, config, transport, `welcome-${subscriber.id}-${message.confirmedAt}`, subscriber.email, rendered, listHeaders(config, unsubscribe));
 }
 
-async function send(env: Env, config: Config, transport: MailTransport, key: string, to: string, rendered: RenderedEmail, headers: Record<string, string>): Promise<SendResult> {
+async function send(db: Db, config: Config, transport: MailTransport, key: string, to: string, rendered: RenderedEmail, headers: Record<string, string>): Promise<SendResult> {
   const email: OutgoingEmail = { to, from: config.fromEmail, replyTo: config.replyTo, subject: rendered.subject, html: rendered.html, text: rendered.text, headers };
-  if (transport.paced) await takeSlot(env.DB, config.sendRatePerSecond);
+  if (transport.paced) await takeSlot(db, config.sendRatePerSecond);
   return transport.sendBatch([email], key);
 }
