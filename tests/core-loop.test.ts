@@ -330,6 +330,20 @@ describe('pages and feeds', () => {
     const page = await call('/dev/outbox');
     expect(page.status).toBe(200);
     expect(await page.text()).toMatch(/outbox/i);
+    const json = await call('/dev/outbox', { headers: { accept: 'application/json' } });
+    expect(json.headers.get('content-type')).toMatch(/json/);
+    expect(await json.json()).toEqual(await outbox());
+  });
+
+  it('answers JSON on the reader routes when the request asks for it', async () => {
+    const asJson = (path: string) => call(path, { headers: { accept: 'application/json' } });
+    expect(await (await asJson('/')).json()).toMatchObject({ subscribe: { method: 'POST', url: '/subscribe' } });
+    const { issues } = (await (await asJson('/archive')).json()) as { issues: { slug: string; date: string }[] };
+    expect(issues.length).toBeGreaterThan(0);
+    expect(issues.map((i) => i.date)).toEqual([...issues.map((i) => i.date)].sort().reverse()); // newest first
+    expect(await (await asJson(`/archive/${issues[0].slug}`)).json()).toMatchObject({ slug: issues[0].slug, html: expect.stringContaining('<') });
+    // A browser's Accept lists both: it gets the page.
+    expect((await call('/archive', { headers: { accept: 'text/html,application/json;q=0.9' } })).headers.get('content-type')).toMatch(/html/);
   });
 });
 

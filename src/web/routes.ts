@@ -5,7 +5,7 @@ import { marked } from 'marked';
 import { shiftHeadings } from '../../emails/components/ArticleMarkdown';
 import { type Db, getDb } from '../db/client';
 import { sends } from '../db/schema';
-import { page, site, fail } from '../http/respond';
+import { fail, page, site, wantsJson } from '../http/respond';
 import type { AppEnv } from '../http/types';
 import type { Article } from '../issues/article';
 import { ArchivePage, ArticlePage, SubscribePage } from './pages';
@@ -22,15 +22,16 @@ const published = { slug: sends.slug, title: sends.title, date: sends.articleDat
  * Issues whose send has started, newest first, as they were sent (stored with the send): the
  * "view in browser" link works from the first email on, whatever later happens to content/.
  */
-async function publishedIssues(db: Db): Promise<Published[]> {
-  return db.select(published).from(sends).orderBy(desc(sends.articleDate), desc(sends.startedAt));
+async function publishedIssues(db: Db, limit?: number): Promise<Published[]> {
+  const newestFirst = db.select(published).from(sends).orderBy(desc(sends.articleDate), desc(sends.startedAt));
+  return limit === undefined ? newestFirst : newestFirst.limit(limit);
 }
 
 webRoutes.get('/', async (c) => {
-  const [latest] = await publishedIssues(getDb(c.env.DB));
-  if (c.req.header('accept')?.includes('application/json') && !c.req.header('accept')?.includes('text/html')) {
+  if (wantsJson(c)) {
     return c.json({ name: c.get('config').newsletterName, subscribe: { method: 'POST', url: '/subscribe', fields: ['email', 'name'] } });
   }
+  const [latest] = await publishedIssues(getDb(c.env.DB), 1);
   const turnstileSiteKey = c.get('config').turnstile?.siteKey ?? null;
   const nonce = c.get('secureHeadersNonce') ?? null;
   return page(c, SubscribePage({ site: site(c), turnstileSiteKey, nonce, latest: latest ? { title: latest.title, url: `/archive/${latest.slug}`, date: latest.date } : null }));
@@ -38,7 +39,7 @@ webRoutes.get('/', async (c) => {
 
 webRoutes.get('/archive', async (c) => {
   const issues = await publishedIssues(getDb(c.env.DB));
-  if (c.req.header('accept')?.includes('application/json')) return c.json({ issues });
+  if (wantsJson(c)) return c.json({ issues });
   return page(c, ArchivePage({ site: site(c), issues }));
 });
 
@@ -50,7 +51,7 @@ webRoutes.get('/archive/:slug', async (c) => {
   if (!article) return fail(c, 404, 'not_found', 'There is no published issue at this address. See the archive for every issue.', 'Not found');
   // Headings sit under the page's h1 as they do in the email (`# A` becomes an h2).
   const html = await marked.parse(shiftHeadings(article.markdown));
-  if (c.req.header('accept')?.includes('application/json')) {
+  if (wantsJson(c)) {
     return c.json({ slug, title: article.title, date: article.date, summary: article.summary, html });
   }
   // The subscribe box at the end of the article needs Turnstile too when it is on.
