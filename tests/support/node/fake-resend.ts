@@ -284,20 +284,10 @@ function bareAddress(s: string): string | null {
 }
 
 /** An email after validation, before an id is assigned. */
-interface ValidEmail {
-  from: string;
-  to: string[];
-  cc: string[];
-  bcc: string[];
+type ValidEmail = Pick<StoredEmail, 'from' | 'to' | 'cc' | 'bcc' | 'subject' | 'html' | 'text' | 'headers' | 'replyTo' | 'tags'> & {
   /** Bare lower-cased addresses of to + cc + bcc (for the recipients summary). */
   recipientKeys: string[];
-  subject: string;
-  html: string | null;
-  text: string | null;
-  headers: Record<string, string>;
-  replyTo: string[];
-  tags: EmailTag[];
-}
+};
 
 type Validation = { ok: true; email: ValidEmail } | { ok: false; message: string };
 
