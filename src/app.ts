@@ -2,6 +2,7 @@
 import { Hono } from 'hono';
 import { adminRoutes } from './admin/routes';
 import { handleError, limitPublicBodies, notFound, refuseCrossSitePosts, securityHeaders, withConfig } from './http/middleware';
+import { getDb } from './db/client';
 import type { AppEnv } from './http/types';
 import { outboxRoutes } from './mail/routes';
 import { subscriberRoutes } from './subscribers/routes';
@@ -13,6 +14,11 @@ export const app = new Hono<AppEnv>();
 // Order matters: headers wrap everything (errors and 404s included); then the configuration; then
 // bodies are capped and cross-site form posts refused before any handler reads a byte.
 app.use('*', securityHeaders);
+// One Drizzle client per request, made here and passed down from each handler.
+app.use('*', async (c, next) => {
+  c.set('db', getDb(c.env.DB));
+  await next();
+});
 // /health answers even when a secret is missing; every other route needs a valid configuration.
 app.use('*', async (c, next) => (c.req.path === '/health' ? next() : withConfig(c, next)));
 app.use('*', limitPublicBodies);

@@ -24,6 +24,10 @@ export interface Env {
   TURNSTILE_SITE_KEY?: string;
   TURNSTILE_SECRET_KEY?: string;
   TURNSTILE_VERIFY_URL?: string;
+  CANARY_PERCENT?: string;
+  CANARY_WAIT_MINUTES?: string;
+  MAX_BOUNCE_RATE?: string;
+  MAX_COMPLAINT_RATE?: string;
 }
 
 export type Transport = 'outbox' | 'resend';
@@ -38,6 +42,13 @@ export interface Config {
   resendApiKey: string | null;
   resendBaseUrl: string | null;
   sendRatePerSecond: number;
+  /** Share of a send's readers (percent) that goes first, spread across the list; 0: no canary. */
+  canaryPercent: number;
+  /** How long the rest of a send waits after its canary, while bounces and complaints come in. */
+  canaryWaitMs: number;
+  /** Past these shares of the readers sent so far (hard bounces, complaints), a send pauses. */
+  maxBounceRate: number;
+  maxComplaintRate: number;
   /** Signs new links. */
   tokenSecret: string;
   /** Verify links: the current secret first, then the previous ones (rotation keeps old links working). */
@@ -104,6 +115,11 @@ export function readConfig(env: Env): Config {
     throw new ConfigError(`SEND_RATE_PER_SECOND must be a number between 0 and 1000, got "${env.SEND_RATE_PER_SECOND}".`);
   }
 
+  const canaryPercent = readNumber('CANARY_PERCENT', env.CANARY_PERCENT, 2, 0, 100);
+  const canaryWaitMinutes = readNumber('CANARY_WAIT_MINUTES', env.CANARY_WAIT_MINUTES, 30, 0, 12 * 60);
+  const maxBounceRate = readNumber('MAX_BOUNCE_RATE', env.MAX_BOUNCE_RATE, 0.02, 0, 1);
+  const maxComplaintRate = readNumber('MAX_COMPLAINT_RATE', env.MAX_COMPLAINT_RATE, 0.001, 0, 1);
+
   const fromEmail = nonEmpty(env.FROM_EMAIL) ?? 'Newsletter <newsletter@example.com>';
   for (const [name, value] of [['FROM_EMAIL', fromEmail], ['REPLY_TO', env.REPLY_TO ?? '']] as const) {
     if (/[\r\n]/.test(value)) throw new ConfigError(`${name} must be on one line.`);
@@ -122,6 +138,10 @@ export function readConfig(env: Env): Config {
     resendApiKey,
     resendBaseUrl: nonEmpty(env.RESEND_BASE_URL),
     sendRatePerSecond: rate,
+    canaryPercent,
+    canaryWaitMs: Math.round(canaryWaitMinutes * 60_000),
+    maxBounceRate,
+    maxComplaintRate,
     tokenSecret,
     tokenSecrets: [tokenSecret, ...readPreviousTokenSecrets(env.TOKEN_SECRET_PREVIOUS, isLocalDev)],
     usesDevTokenSecret: tokenSecret === DEV_TOKEN_SECRET,
@@ -130,6 +150,17 @@ export function readConfig(env: Env): Config {
     turnstile: siteKey && secretKey ? { siteKey, secretKey, verifyUrl: nonEmpty(env.TURNSTILE_VERIFY_URL) ?? TURNSTILE_VERIFY_URL } : null,
     isLocalDev,
   };
+}
+
+/** A number setting within [min, max] (fractions allowed), or its default when unset. */
+function readNumber(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
+  const text = nonEmpty(raw);
+  if (text === null) return fallback;
+  const value = Number(text);
+  if (!Number.isFinite(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be a number from ${min} to ${max}, got "${raw}" (unset it for the default, ${fallback}).`);
+  }
+  return value;
 }
 
 /** Previous secrets verify old links, so they must be as strong as the current one. */

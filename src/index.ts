@@ -1,17 +1,22 @@
-// The Worker entry: HTTP (Hono), the weekly cron, and the queue consumers.
+// The Worker entry: HTTP (Hono), the crons and the queue consumers, dispatched on the names in
+// src/triggers.ts. One Drizzle client per invocation, passed down.
 import { app } from './app';
-import type { Env } from './config';
+import { type Env, getConfig } from './config';
+import { getDb } from './db/client';
 import { runWeekly } from './issues/cron';
-import { MAINTENANCE_CRON, runMaintenance } from './issues/maintenance';
+import { runMaintenance } from './issues/maintenance';
 import type { QueueMessage } from './messages';
 import { handleQueue } from './queue';
+import { CRONS } from './triggers';
 
 export default {
   fetch: app.fetch,
   async scheduled(controller, env) {
-    // wrangler.toml has two crons: the weekly send, and a frequent one for housekeeping only.
-    if (controller.cron === MAINTENANCE_CRON) await runMaintenance(env);
-    else await runWeekly(env);
+    const db = getDb(env.DB);
+    const config = getConfig(env); // throws on a missing secret: nothing is sent
+    if (controller.cron === CRONS.weekly) await runWeekly(db, env, config);
+    else if (controller.cron === CRONS.maintenance) await runMaintenance(db, env, config);
+    else throw new Error(`unknown cron "${controller.cron}": src/triggers.ts names the crons of wrangler.toml`);
   },
   queue: handleQueue,
 } satisfies ExportedHandler<Env, QueueMessage>;

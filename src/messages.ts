@@ -1,12 +1,14 @@
 // What travels on SEND_QUEUE. Every consumer of a message is idempotent: delivery is at-least-once.
 
-/** One keyset range of subscriber ids within one send: at most 100 recipients, one Resend batch call. */
+/** One chunk of one send: at most 100 readers, one provider batch call. Its range and readers live in its row. */
 export interface ChunkMessage {
   type: 'chunk';
   sendId: number;
   chunk: number;
-  fromId: number;
-  toId: number;
+  /** Provider failures so far (sets the backoff; the retry budget itself is time-based, in the chunk row). */
+  retries?: number;
+  /** Housekeeping's try of a halted send: the one chunk that may call the provider while it is halted. */
+  probe?: boolean;
 }
 
 /** A confirmation email for a sign-up (paced like everything else that reaches the provider). */

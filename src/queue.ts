@@ -1,31 +1,31 @@
-// The queue consumers: SEND_QUEUE (issue chunks, confirmation and welcome emails) and its dead-letter queue.
-// A message is acked only once its outcome is recorded; a failure retries it with a delay; an
-// unexpected throw retries it too (the queue redelivers), which is safe because every handler is idempotent.
+// The queue consumers: SEND_QUEUE (issue chunks, confirmation and welcome emails) and its dead-letter
+// queue. A message is acked only once its outcome is recorded. A provider failure of a chunk goes back
+// as a fresh message with a delay (src/mail/retry.ts), so it never spends the queue's max_retries; an
+// unexpected throw retries the message (the queue redelivers), which is safe because every handler is
+// idempotent, and after max_retries it reaches the dead-letter queue.
 import { and, eq } from 'drizzle-orm';
-import { ConfigError, type Env, getConfig } from './config';
+import { type Config, ConfigError, type Env, getConfig } from './config';
 import { type Db, getDb } from './db/client';
 import { subscribers } from './db/schema';
-import { failChunk } from './issues/dead-letter';
-import { CHUNK_STALL_MS } from './issues/maintenance';
-import { deliverChunk } from './issues/deliver';
-import { type MailTransport, type SendResult, transportFor } from './mail/transport';
-import type { QueueMessage } from './messages';
+import { deliverChunk, failChunk } from './issues/deliver';
+import { enqueueChunks, enqueueOpenChunks } from './issues/plan';
+import { retryDelaySeconds } from './mail/retry';
+import { type MailTransport, type SendOutcome, transportFor } from './mail/transport';
+import type { ChunkMessage, QueueMessage } from './messages';
 import { sendConfirmation, sendWelcome } from './subscribers/notices';
-
-/** Messages of one batch handled at once; the pacer keeps their provider calls apart. */
-const CONCURRENCY = 6;
+import { QUEUES } from './triggers';
 
 export async function handleQueue(batch: MessageBatch<QueueMessage>, env: Env): Promise<void> {
   const db = getDb(env.DB);
-  if (batch.queue.endsWith('-dlq')) return handleDeadLetters(batch, db);
-  let config;
+  if (batch.queue === QUEUES.deadLetters) return handleDeadLetters(batch, db, env);
+  if (batch.queue !== QUEUES.send) throw new Error(`unknown queue "${batch.queue}": src/triggers.ts names the queues of wrangler.toml`);
+  let config: Config;
   try {
     config = getConfig(env);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     // Misconfigured: send nothing. Chunks stay pending in D1 and housekeeping re-enqueues them once
-    // no chunk of their send has moved for a while, so acking them spends none of their retries
-    // (which would end in the dead-letter queue and fail their readers). Other mail waits and retries.
+    // their send has not moved for a while, so acking them spends nothing. Other mail waits and retries.
     console.error(`queue: not sending anything: ${error.message}`);
     for (const message of batch.messages) {
       if (message.body.type === 'chunk') message.ack();
@@ -33,55 +33,74 @@ export async function handleQueue(batch: MessageBatch<QueueMessage>, env: Env): 
     }
     return;
   }
-  const transport = transportFor(env, config);
-  await forEachConcurrently(batch.messages, CONCURRENCY, async (message) => {
-    try {
-      await handleMessage(env, db, config, transport, message);
-    } catch (error) {
-      console.error(`queue: ${describe(message.body)} attempt ${message.attempts} failed: ${(error as Error).stack ?? error}`);
-      message.retry({ delaySeconds: retryDelaySeconds(null, message.attempts) });
-    }
-  });
+  const transport = transportFor(env, config, db);
+  // All at once: each waits for its own pace slot, so the pacer, not this loop, sets the rate.
+  await Promise.all(
+    batch.messages.map(async (message) => {
+      try {
+        await handleMessage(db, env, config, transport, message);
+      } catch (error) {
+        console.error(`queue: ${describe(message.body)} attempt ${message.attempts} failed: ${(error as Error).stack ?? error}`);
+        message.retry({ delaySeconds: retryDelaySeconds(null, message.attempts) });
+      }
+    }),
+  );
 }
 
-async function handleMessage(env: Env, db: Db, config: ReturnType<typeof getConfig>, transport: MailTransport, message: Message<QueueMessage>): Promise<void> {
+async function handleMessage(db: Db, env: Env, config: Config, transport: MailTransport, message: Message<QueueMessage>): Promise<void> {
   const body = message.body;
-  if (body.type === 'chunk') {
-    const result = await deliverChunk(env, config, transport, body, {}, db);
-    if (result.kind === 'halted') {
-      // Loud, and without spending retries: housekeeping tries the chunk again later.
-      console.error(`queue: ${describe(body)} halted, the provider refuses every batch: ${result.reason}. Fix the configuration; pending chunks are retried every ${CHUNK_STALL_MS / 60_000} minutes.`);
-      message.ack();
-    } else if (result.kind === 'retry') {
-      const delaySeconds = retryDelaySeconds(result.retryAfterMs, message.attempts);
-      console.warn(`queue: ${describe(body)} will retry in ${delaySeconds}s: ${result.reason}`);
-      message.retry({ delaySeconds });
-    } else {
-      if (result.kind === 'done') console.log(`queue: ${describe(body)} sent ${result.sent}, failed ${result.failed} (d1 rows written ${result.rowsWritten})`);
-      message.ack();
+  if (body.type !== 'chunk') {
+    const outcome = body.type === 'confirmation' ? await sendConfirmation(db, config, transport, body) : await sendWelcome(db, config, transport, body);
+    return settleNotice(message, outcome);
+  }
+  const result = await deliverChunk(db, config, transport, body);
+  switch (result.kind) {
+    case 'done':
+      console.log(`queue: ${describe(body)} sent ${result.sent}, failed ${result.failed}, unknown ${result.unknown} (d1 rows written ${result.rowsWritten})`);
+      // The canary is done: the rest goes after the wait. A halted send accepted again: the rest goes now.
+      if (result.mainAt !== null || result.resumed) await enqueueOpenChunks(db, env, body.sendId, Date.now());
+      break;
+    case 'waiting':
+      if (result.afterMs !== null) await requeue(env, body, result.afterMs, body.retries ?? 0);
+      break;
+    case 'retry': {
+      const retries = (body.retries ?? 0) + (result.rateLimited ? 0 : 1);
+      console.warn(`queue: ${describe(body)} will retry: ${result.reason}`);
+      await requeue(env, body, result.afterMs, retries);
+      break;
     }
-    return;
+    case 'halted':
+      console.error(`queue: ${describe(body)}: the provider refuses every batch (${result.reason}). The send is halted; fix the configuration, and housekeeping resumes it within 15 minutes.`);
+      break;
+    case 'already_done':
+      break;
   }
-  const result = body.type === 'confirmation' ? await sendConfirmation(env, config, transport, body) : await sendWelcome(env, config, transport, body);
-  settle(message, result);
-}
-
-/** Transactional mail: retry what may work later, log and drop what never will. */
-function settle(message: Message<QueueMessage>, result: SendResult | null): void {
-  if (result && !result.ok && result.retryable) {
-    message.retry({ delaySeconds: retryDelaySeconds(result.retryAfterMs, message.attempts) });
-    return;
-  }
-  if (result && !result.ok) console.error(`queue: ${describe(message.body)} refused: ${result.message}`);
-  else if (result?.ok && 'error' in result.outcomes[0]) console.error(`queue: ${describe(message.body)} refused: ${result.outcomes[0].error}`);
   message.ack();
 }
 
-async function handleDeadLetters(batch: MessageBatch<QueueMessage>, db: Db): Promise<void> {
+/** A fresh message (its own max_retries), enqueued before the old one is acked: a crash between duplicates, never loses. */
+async function requeue(env: Env, body: ChunkMessage, afterMs: number | null, retries: number): Promise<void> {
+  const delaySeconds = retryDelaySeconds(afterMs, retries);
+  await enqueueChunks(env, [{ type: 'chunk', sendId: body.sendId, chunk: body.chunk, retries }], delaySeconds);
+}
+
+/** Transactional mail: retry what may work later; a refused address is logged and dropped. */
+function settleNotice(message: Message<QueueMessage>, outcome: SendOutcome | null): void {
+  if (outcome?.kind === 'retry') return message.retry({ delaySeconds: retryDelaySeconds(outcome.afterMs, message.attempts) });
+  // Refused as a whole (a bad key, an unverified domain): try again later; max_retries bounds it.
+  if (outcome?.kind === 'refused') {
+    console.error(`queue: ${describe(message.body)} refused: ${outcome.message}`);
+    return message.retry({ delaySeconds: 300 });
+  }
+  if (outcome?.kind === 'accepted' && 'error' in outcome.outcomes[0]) console.error(`queue: ${describe(message.body)} refused: ${outcome.outcomes[0].error}`);
+  message.ack();
+}
+
+async function handleDeadLetters(batch: MessageBatch<QueueMessage>, db: Db, env: Env): Promise<void> {
   for (const message of batch.messages) {
     const body = message.body;
     console.error(`dead letter: ${describe(body)} failed every retry`);
-    if (body.type === 'chunk') await failChunk(db, body, 'failed after every retry');
+    if (body.type === 'chunk') await failChunk(db, getConfig(env), body, 'failed after every retry');
     else if (body.type === 'confirmation') {
       // Let the reader ask again at once rather than wait out the 15-minute rule.
       await db
@@ -93,24 +112,6 @@ async function handleDeadLetters(batch: MessageBatch<QueueMessage>, db: Db): Pro
   }
 }
 
-/**
- * The provider's `retry-after` when it gave one, else exponential backoff: 2 s, 4 s, 8 s … at most
- * 15 minutes, so the 15 retries of wrangler.toml ride out about 1.8 hours of provider outage before a
- * chunk is dead-lettered (and its readers recorded as failed).
- */
-export function retryDelaySeconds(retryAfterMs: number | null, attempts: number): number {
-  if (retryAfterMs !== null) return Math.max(1, Math.ceil(retryAfterMs / 1000));
-  return Math.min(900, 2 ** Math.max(1, attempts));
-}
-
 function describe(body: QueueMessage): string {
   return body.type === 'chunk' ? `chunk ${body.sendId}/${body.chunk}` : `${body.type} for subscriber ${body.subscriberId}`;
-}
-
-async function forEachConcurrently<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await fn(items[next++]);
-  });
-  await Promise.all(workers);
 }

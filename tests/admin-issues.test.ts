@@ -27,7 +27,7 @@ describe('the issue list', () => {
     const { issues } = await adminJson<{ issues: Issue[] }>('/api/issues');
     expect(issues).toHaveLength(allArticles().length);
     for (const article of allArticles()) {
-      expect(issues).toContainEqual({ slug: article.slug, title: article.title, date: article.date, status: isReady(article, Date.now()) ? 'ready' : 'draft' });
+      expect(issues).toContainEqual({ slug: article.slug, title: article.title, date: article.date, status: isReady(article, Date.now()) ? 'ready' : 'draft', reason: null });
     }
   });
 });
@@ -49,7 +49,22 @@ describe('a test copy', () => {
     expect((await env.DB.prepare('SELECT count(*) AS n FROM sends').first<{ n: number }>())!.n).toBe(0);
     expect((await env.DB.prepare('SELECT count(*) AS n FROM deliveries').first<{ n: number }>())!.n).toBe(0);
     expect(await statusOf(bundled.slug)).toBe(before);
-    expect(await adminJson(`/api/issues/${bundled.slug}/stats`)).toEqual({ recipients: 0, sent: 0, failed: 0, pending: 0, delivered: 0, bounced: 0, complained: 0, opened: 0, clicked: 0 });
+    expect(await adminJson(`/api/issues/${bundled.slug}/stats`)).toEqual({
+      status: before,
+      reason: null,
+      recipients: 0,
+      sent: 0,
+      failed: 0,
+      unknown: 0,
+      skipped: 0,
+      paused: 0,
+      pending: 0,
+      delivered: 0,
+      bounced: 0,
+      complained: 0,
+      opened: 0,
+      clicked: 0,
+    });
 
     // Its unsubscribe link works as a preview and unsubscribes nobody.
     const unsubscribed = await call(linkIn(copy, '/unsubscribe?token='), { method: 'POST', headers: { accept: 'application/json' } });
@@ -117,9 +132,14 @@ describe('send now', () => {
     expect((await mailsTo('pending-only@issues.example')).some((m) => m.subject === bundled.title)).toBe(false);
     // The test copies before it did not count, and were not a send.
     expect(await adminJson(`/api/issues/${bundled.slug}/stats`)).toEqual({
+      status: 'sent',
+      reason: null,
       recipients: 2,
       sent: 2,
       failed: 0,
+      unknown: 0,
+      skipped: 0,
+      paused: 0,
       pending: 0,
       delivered: 0,
       bounced: 0,

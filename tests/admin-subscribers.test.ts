@@ -5,12 +5,11 @@ import fc from 'fast-check';
 import Papa from 'papaparse';
 import { describe, expect, it } from 'vitest';
 import type { Article } from '../src/issues/article';
-import { runWeekly } from '../src/issues/cron';
 import { neutralizeCell, parseSubscriberCsv, restoreCell } from '../src/subscribers/csv';
 import { planImport } from '../src/subscribers/import';
 import { emailHash } from '../src/subscribers/erase';
 import { ADMIN_TOKEN, admin, adminJson, callWithEnv, importCsv } from './support/admin';
-import { call, linkIn, mailsTo, postJson, subscribeAndConfirm, subscriberStatus, waitFor, waitForMail } from './support/helpers';
+import { call, linkIn, mailsTo, postJson, subscribeAndConfirm, subscriberStatus, waitFor, waitForMail, weekly } from './support/helpers';
 
 type Page = { subscribers: { email: string; name: string | null; status: string; createdAt: string; confirmedAt: string | null }[]; nextCursor: string | null };
 
@@ -447,7 +446,7 @@ describe('erasing a person', () => {
 
   it('erases the row, name, address and delivery records, keeping only the hash', async () => {
     await subscribeAndConfirm('forget.me+news@erase.example', 'Forget Me');
-    const started = await runWeekly(env, Date.now(), [issue]);
+    const started = await weekly(Date.now(), [issue]);
     expect(started.started?.started).toBe(true);
     await waitFor(async () => (await env.DB.prepare(`SELECT status FROM sends WHERE slug = 'erase-fixture'`).first<{ status: string }>())?.status === 'sent', 'the fixture send');
     const id = (await env.DB.prepare(`SELECT id FROM subscribers WHERE email = 'forget.me+news@erase.example'`).first<{ id: number }>())!.id;

@@ -3,8 +3,7 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import type { Article } from '../src/issues/article';
-import { runWeekly } from '../src/issues/cron';
-import { call, linkIn, mailsTo, outbox, postForm, postJson, subscribeAndConfirm, subscriberStatus, tokenOf, waitFor, waitForMail } from './support/helpers';
+import { call, linkIn, mailsTo, outbox, postForm, postJson, subscribeAndConfirm, subscriberStatus, tokenOf, waitFor, waitForMail, weekly as runWeekly } from './support/helpers';
 
 const DAY = 24 * 60 * 60 * 1000;
 const today = () => new Date().toISOString().slice(0, 10);
@@ -26,7 +25,7 @@ async function sendStatus(slug: string): Promise<string | null> {
 
 /** Fires the weekly run with these articles and waits until the send it started is finished. */
 async function weekly(articles: Article[], now = Date.now()) {
-  const result = await runWeekly(env, now, articles);
+  const result = await runWeekly(now, articles);
   if (result.started?.started) await waitFor(async () => (await sendStatus(result.started!.slug)) === 'sent', `send of ${result.started.slug} to finish`);
   return result;
 }
@@ -121,7 +120,7 @@ describe('the reader loop', () => {
     expect(first.started?.started).toBe(true);
     const again = await weekly([once]);
     expect(again.started).toBeNull();
-    await Promise.all([runWeekly(env, Date.now(), [once]), runWeekly(env, Date.now(), [once])]);
+    await Promise.all([runWeekly(Date.now(), [once]), runWeekly(Date.now(), [once])]);
     await new Promise((r) => setTimeout(r, 1500)); // give any wrongly queued chunk time to land
     expect((await mailsTo('twice@example.com')).filter((m) => m.subject === 'Only Once')).toHaveLength(1);
     const rows = await env.DB.prepare(`SELECT count(*) AS n FROM sends WHERE slug = 'only-once'`).first<{ n: number }>();

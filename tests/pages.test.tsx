@@ -5,7 +5,6 @@ import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { readConfig } from '../src/config';
 import type { Article } from '../src/issues/article';
-import { runWeekly } from '../src/issues/cron';
 import { rssFeed } from '../src/web/feed';
 import {
   ArchivePage,
@@ -26,7 +25,7 @@ import { renderPage } from '../src/web/render';
 import { stylesheet } from '../src/web/styles';
 import { checkRss } from './e2e/feed-check';
 import { seedConfirmed } from './support/d1';
-import { BASE, call, waitFor } from './support/helpers';
+import { BASE, call, waitFor, weekly } from './support/helpers';
 
 const XSS = `<script>alert("x")</script>`;
 const site = { name: 'The Weekly Clarity', tagline: 'Evidence-based notes on skin, gut and sleep.' };
@@ -396,7 +395,7 @@ describe('archive, article and feed through the Worker', async () => {
   async function sendAll() {
     await seedConfirmed(env.DB, 'pages-reader', 2);
     for (let i = 0; i < ARTICLES.length; i++) {
-      const { started } = await runWeekly(env, Date.now(), ARTICLES);
+      const { started } = await weekly(Date.now(), ARTICLES);
       expect(started?.started, `send ${i + 1} started`).toBe(true);
       await waitFor(async () => {
         const row = await env.DB.prepare('SELECT status FROM sends WHERE slug = ?1').bind(started!.slug).first<{ status: string }>();

@@ -1,8 +1,6 @@
 // Every table of the service. Times are Unix milliseconds (integers), so SQL can compare them.
 // Migrations are generated from this file by `npm run db:generate` (drizzle-kit) into migrations/.
-
-import { sql } from 'drizzle-orm';
-import { index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { index, integer, primaryKey, real, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 
 export const SUBSCRIBER_STATUSES = ['pending', 'confirmed', 'unsubscribed', 'bounced', 'complained'] as const;
 export type SubscriberStatus = (typeof SUBSCRIBER_STATUSES)[number];
@@ -34,7 +32,13 @@ export const suppressions = sqliteTable('suppressions', {
   createdAt: integer('created_at').notNull(),
 });
 
-export const SEND_STATUSES = ['planning', 'sending', 'sent'] as const;
+/**
+ * A send's life: `planning` (claimed, chunks being written) → `sending` → `sent`. On the way it may be
+ * `halted` (the provider refuses every batch: a bad key, an unverified domain, a quota; it resumes by
+ * itself once the provider accepts again), `paused` (the circuit breaker: too many bounces or
+ * complaints; only the operator resumes or cancels it), or `cancelled` (by the operator while paused).
+ */
+export const SEND_STATUSES = ['planning', 'sending', 'halted', 'paused', 'cancelled', 'sent'] as const;
 export type SendStatus = (typeof SEND_STATUSES)[number];
 
 /** One row per article ever sent: the unique slug is what makes "never twice" hold for cron firings. */
@@ -42,13 +46,52 @@ export const sends = sqliteTable('sends', {
   id: integer('id').primaryKey({ autoIncrement: true }),
   slug: text('slug').notNull().unique(),
   status: text('status', { enum: SEND_STATUSES }).notNull().default('planning'),
+  /** Why the send is halted, paused or was cancelled, for the operator; null otherwise. */
+  reason: text('reason'),
+  /**
+   * A random value of this send, part of every idempotency key it uses: keys never repeat across
+   * databases or environments that share one Resend account (a re-created D1 starts at send 1 again).
+   */
+  keyNonce: text('key_nonce').notNull(),
   startedAt: integer('started_at').notNull(),
   finishedAt: integer('finished_at'),
+  /** Last time a chunk of this send moved (frozen or finished): housekeeping's "is it stalled?". */
+  touchedAt: integer('touched_at'),
   /** Highest subscriber id confirmed when the send started: later sign-ups wait for the next issue. */
   maxSubscriberId: integer('max_subscriber_id').notNull(),
+  /** Readers confirmed when the send started: its audience. */
   recipients: integer('recipients').notNull().default(0),
   chunksTotal: integer('chunks_total').notNull().default(0),
   chunksFinished: integer('chunks_finished').notNull().default(0),
+  /**
+   * The canary: readers whose id is a multiple of this go first (0: no canary). They are the
+   * `canary_chunks` first chunks; the rest go at `main_at` (set when the canary is done, plus the wait).
+   */
+  canaryModulus: integer('canary_modulus').notNull().default(0),
+  canaryChunks: integer('canary_chunks').notNull().default(0),
+  mainAt: integer('main_at'),
+  /** The circuit breaker watches this send (an operator's resume switches it off for the send). */
+  breakerArmed: integer('breaker_armed', { mode: 'boolean' }).notNull().default(true),
+  /** Retry rounds started by `retry-failed`: part of the idempotency keys of their chunks. */
+  retryRounds: integer('retry_rounds').notNull().default(0),
+  /**
+   * Counters kept in step with the delivery records, in the same D1 batch as every write that moves
+   * them (src/issues/send-store.ts): the stats are read, never counted. `skipped`: readers of the
+   * audience who left before their chunk went, or whose chunk was cancelled; `paused`: readers who
+   * had paused their subscription.
+   */
+  sent: integer('sent').notNull().default(0),
+  failed: integer('failed').notNull().default(0),
+  unknown: integer('unknown').notNull().default(0),
+  skipped: integer('skipped').notNull().default(0),
+  paused: integer('paused').notNull().default(0),
+  delivered: integer('delivered').notNull().default(0),
+  bounced: integer('bounced').notNull().default(0),
+  /** Permanent bounces only: what the circuit breaker counts. */
+  hardBounced: integer('hard_bounced').notNull().default(0),
+  complained: integer('complained').notNull().default(0),
+  opened: integer('opened').notNull().default(0),
+  clicked: integer('clicked').notNull().default(0),
   /** The article as it was sent: the archive serves this, whatever later happens to content/. */
   title: text('title').notNull(),
   articleDate: text('article_date').notNull(),
@@ -58,37 +101,59 @@ export const sends = sqliteTable('sends', {
   subject: text('subject').notNull(),
   html: text('html').notNull(),
   text: text('text').notNull(),
-  /** The final stats, kept when old delivery records are pruned (see src/issues/maintenance.ts). */
-  finalStats: text('final_stats'),
 });
 
-export const CHUNK_STATUSES = ['pending', 'done', 'failed'] as const;
+export const CHUNK_STATUSES = ['pending', 'done', 'failed', 'cancelled'] as const;
+/** 0: canary (goes first), 1: the rest, 2: a retry round of readers recorded failed. */
+export const CHUNK_PHASES = { canary: 0, main: 1, retry: 2 } as const;
 
-/** The keyset ranges a send is split into; each is one queue message and one Resend batch call. */
+/**
+ * What a send is split into; each chunk is one queue message and one provider batch call of at most
+ * 100 readers. Canary and main chunks are id ranges (their members are decided when they are frozen);
+ * a retry chunk is created frozen, with the readers it retries.
+ */
 export const sendChunks = sqliteTable(
   'send_chunks',
   {
     sendId: integer('send_id').notNull(),
     chunk: integer('chunk').notNull(),
+    phase: integer('phase').notNull().default(1),
     fromId: integer('from_id').notNull(),
     toId: integer('to_id').notNull(),
+    /** Readers of the audience planned into this chunk (0 for retry chunks, already counted). */
+    size: integer('size').notNull().default(0),
     status: text('status', { enum: CHUNK_STATUSES }).notNull().default('pending'),
-    attempts: integer('attempts').notNull().default(0),
+    /** Part of the idempotency key: a retry round of a chunk whose batch was accepted needs a new key. */
+    round: integer('round').notNull().default(0),
     updatedAt: integer('updated_at'),
     /**
      * The chunk's recipients (JSON array of subscriber ids), frozen before the provider is first
-     * called: every retry sends exactly this list again, under the same Idempotency-Key.
+     * called: every retry sends this list again (less whoever left since), under the same key.
      */
     recipients: text('recipients'),
+    /** Readers in the payload of every attempt so far (JSON ids): they got it if any attempt was accepted. */
+    sureIds: text('sure_ids'),
+    /** Readers of the range left out at the freeze because they had paused their subscription. */
+    pausedCount: integer('paused_count').notNull().default(0),
+    /** When an attempt that the provider may have accepted started (null: none may have). */
+    uncertainSince: integer('uncertain_since'),
+    /** First provider failure that spends the retry budget (5xx, network); 429s never do. */
+    failingSince: integer('failing_since'),
   },
   (t) => [primaryKey({ columns: [t.sendId, t.chunk] })],
 );
 
-export const DELIVERY_STATUSES = ['sent', 'failed'] as const;
+/**
+ * `sent`: in a batch the provider accepted; `failed`: refused (that address, or the chunk after its
+ * retry budget, or reported failed later); `unknown`: whether they got it cannot be known (an attempt
+ * the provider may have accepted, past its 24-hour idempotency window): never re-sent blindly.
+ */
+export const DELIVERY_STATUSES = ['sent', 'failed', 'unknown'] as const;
 
 /**
  * One row per (send, subscriber), written with the provider's answer: the per-recipient record
- * that makes "nobody twice" provable (the primary key allows no second row).
+ * that makes "nobody twice" provable (the primary key allows no second row). WITHOUT ROWID and no
+ * other index: one row written per reader. Webhooks find a row by the email's tags (send, reader).
  */
 export const deliveries = sqliteTable(
   'deliveries',
@@ -98,8 +163,7 @@ export const deliveries = sqliteTable(
     status: text('status', { enum: DELIVERY_STATUSES }).notNull(),
     resendId: text('resend_id'),
     error: text('error'),
-    createdAt: integer('created_at').notNull(),
-    sentAt: integer('sent_at'),
+    sentAt: integer('sent_at').notNull(),
     deliveredAt: integer('delivered_at'),
     openedAt: integer('opened_at'),
     clickedAt: integer('clicked_at'),
@@ -111,20 +175,8 @@ export const deliveries = sqliteTable(
     failedAt: integer('failed_at'),
     delayedAt: integer('delayed_at'),
   },
-  (t) => [
-    primaryKey({ columns: [t.sendId, t.subscriberId] }),
-    // Partial: failed rows have no provider id and cost no index write.
-    index('deliveries_resend_id').on(t.resendId).where(sql`${t.resendId} IS NOT NULL`),
-    index('deliveries_subscriber').on(t.subscriberId),
-  ],
+  (t) => [primaryKey({ columns: [t.sendId, t.subscriberId] })],
 );
-
-/** Svix ids of webhook deliveries already handled: a replay is a no-op. */
-export const webhookEvents = sqliteTable('webhook_events', {
-  svixId: text('svix_id').primaryKey(),
-  type: text('type').notNull(),
-  receivedAt: integer('received_at').notNull(),
-});
 
 /** Mail captured by the `outbox` transport (local dev and tests): stored, never sent. */
 export const outbox = sqliteTable(
@@ -137,17 +189,32 @@ export const outbox = sqliteTable(
     html: text('html').notNull(),
     text: text('text').notNull(),
     headers: text('headers').notNull().default('{}'),
+    /** Resend-style tags (JSON object), as the provider would report them in its webhooks. */
+    tags: text('tags').notNull().default('{}'),
     createdAt: integer('created_at').notNull(),
   },
   (t) => [index('outbox_created').on(t.createdAt)],
 );
 
 /**
- * The shared pace of Resend requests across every consumer: one row whose next free slot each
- * request reserves atomically (`UPDATE … RETURNING`), so N consumers together never exceed the rate.
+ * The shared pace of provider requests across every consumer (src/mail/pacer.ts): one row whose next
+ * free slot each request reserves atomically, and what the provider's answers taught about its limit.
  */
 export const pacer = sqliteTable('pacer', {
   id: integer('id').primaryKey(),
   nextSlotAt: integer('next_slot_at').notNull().default(0),
+  /** The spacing of the slot last taken (ms). */
+  intervalMs: integer('interval_ms').notNull().default(0),
+  /** SEND_RATE_PER_SECOND when this row's learning started: a new setting starts afresh. */
+  configuredRate: real('configured_rate').notNull().default(0),
+  /** The limit the provider announces (`ratelimit-limit` per second), when lower than configured. */
+  providerRate: real('provider_rate'),
+  /** Extra spacing (a fraction) while the provider's window is tight; grows after each over-rate 429. */
+  margin: real('margin').notNull().default(0),
+  /** Until then the provider's window was seen nearly full: requests keep the margin. */
+  tightUntil: integer('tight_until').notNull().default(0),
+  /** Nobody calls the provider before this (it said so with a 429). */
+  holdUntil: integer('hold_until').notNull().default(0),
+  /** Last over-rate 429: the margin relaxes after a quiet while. */
+  last429At: integer('last_429_at').notNull().default(0),
 });
-

@@ -1,7 +1,9 @@
 import type { Config, Env } from '../config';
+import type { Db } from '../db/client';
 
 /** Hono's environment for this app: the bindings, and what middleware puts on the context. */
 export type AppEnv = {
   Bindings: Env;
-  Variables: { config: Config; secureHeadersNonce?: string; requestId: string };
+  /** `db`: the request's one Drizzle client (src/app.ts makes it), passed down from the handler. */
+  Variables: { config: Config; db: Db; secureHeadersNonce?: string; requestId: string };
 };

@@ -1,8 +1,10 @@
 // The bundled articles (content/*.md, validated at build time) and what state each is in.
 import { articles } from '../generated/articles';
+import type { SendStatus } from '../db/schema';
 import { type Article, isReady } from './article';
+import { apiStatus, type IssueSendStatus } from './stats';
 
-export type IssueStatus = 'draft' | 'ready' | 'sending' | 'sent';
+export type IssueStatus = 'draft' | 'ready' | IssueSendStatus;
 
 export function allArticles(): readonly Article[] {
   return articles;
@@ -17,8 +19,7 @@ export function nextArticleToSend(candidates: readonly Article[], sentSlugs: Rea
   return candidates.find((a) => isReady(a, now) && !sentSlugs.has(a.slug));
 }
 
-export function issueStatus(article: Article, sendStatus: string | undefined, now: number): IssueStatus {
-  if (sendStatus === 'sent') return 'sent';
-  if (sendStatus) return 'sending';
+export function issueStatus(article: Article, sendStatus: SendStatus | undefined, now: number): IssueStatus {
+  if (sendStatus) return apiStatus(sendStatus);
   return isReady(article, now) ? 'ready' : 'draft';
 }

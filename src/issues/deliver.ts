@@ -1,234 +1,231 @@
-// Delivering one chunk: at most 100 recipients, one provider batch call, at most 3 D1 round trips.
+// Delivering one chunk: at most 100 readers, one provider batch call (the transport paces and retries
+// what is worth retrying at once), three D1 round trips on the first attempt.
 //
 // Why a crash at any line loses and duplicates nobody, and nobody who left gets the issue:
-//  1. freeze: before the provider is first called, the chunk's recipients (confirmed now, within
-//     its id range, confirmed before the send started) are written into the chunk row by one SQL
-//     statement, unless an earlier attempt froze them already.
-//  2. send: the frozen list, less whoever has left since (unsubscribed, bounced, complained,
-//     erased), goes out in one batch call under the chunk's Idempotency-Key. A retry of an accepted
-//     batch is answered with the original ids instead of being sent again; if the list shrank in
-//     between, the provider refuses the changed payload (409 invalid_idempotent_request), which
-//     proves an earlier attempt was accepted, and the frozen list is recorded as sent.
-//  3. record: one delivery row per recipient with its outcome, and the chunk's completion, in one
-//     D1 batch (atomic). The (send, subscriber) primary key makes a second delivery row impossible.
-// A whole-batch refusal that is not about this batch (a bad API key, an unverified domain) halts
-// the chunk without recording anything: it stays pending, and housekeeping retries it later.
-import { and, eq, exists, isNull, sql } from 'drizzle-orm';
-import type { BatchItem } from 'drizzle-orm/batch';
-import type { Config, Env } from '../config';
-import { type Db, getDb } from '../db/client';
-import { type BatchStatements, selectList } from '../db/batch';
-import { deliveries, sendChunks, sends, subscribers } from '../db/schema';
+//  1. freeze: before the provider is first called, the chunk's recipients (send-store.ts's one rule:
+//     in the audience, in the chunk's range and phase, not paused) are written into the chunk row by
+//     one statement, with `uncertain_since`: from now on an attempt may be accepted.
+//  2. send: the frozen list, less whoever left since, goes out in one batch call under the chunk's
+//     idempotency key (random per send, so no other database can collide with it). A retry of an
+//     accepted batch is answered with the original ids instead of being sent again; if the list shrank
+//     in between, the provider refuses the changed payload (409 invalid_idempotent_request), which
+//     proves an earlier attempt was accepted: the readers in every attempt's payload (`sure_ids`) got
+//     it, the others are `unknown`.
+//  3. record: one delivery row per reader with its outcome, the counters, and the chunk's completion
+//     in one atomic D1 batch (send-store.ts's finishChunk). The primary key allows no second row.
+// Records tell the truth: `sent` only for readers in a batch the provider accepted; a chunk whose
+// possibly-accepted attempt is older than the provider's memory (23 h) is never called again: its
+// readers are `unknown`. A whole-batch refusal (bad key, unverified domain) halts the send with the
+// provider's reason; it records nothing, and housekeeping probes until the provider accepts again.
+import type { Config } from '../config';
+import type { Db } from '../db/client';
+import { CHUNK_PHASES } from '../db/schema';
+import type { MailTransport, SendOutcome } from '../mail/transport';
+import { BLIND_AFTER_MS, RETRY_BUDGET_MS } from '../mail/retry';
 import type { ChunkMessage } from '../messages';
-import { holdUntil, reserveSlot, sleepUntil } from '../mail/pacer';
-import type { MailTransport, SendResult } from '../mail/transport';
 import { signUnsubscribeToken } from '../subscribers/tokens';
+import {
+  afterFailedAttempt,
+  finishChunk,
+  freezeChunk,
+  frozenList,
+  haltSend,
+  markAttempt,
+  type Outcome,
+  readChunk,
+  readSend,
+  touchSend,
+} from './send-store';
 import { personalize } from './template';
 
 export type ChunkResult =
-  | { kind: 'done'; sent: number; failed: number; rowsWritten: number }
+  | {
+      kind: 'done';
+      sent: number;
+      failed: number;
+      unknown: number;
+      rowsWritten: number;
+      /** This chunk completed the canary: the rest of the send may go from this time. */
+      mainAt: number | null;
+      /** A halted send moved again with this chunk: its other chunks should be enqueued. */
+      resumed: boolean;
+    }
   | { kind: 'already_done' }
-  /** Hand the message back to the queue: after `retryAfterMs` when the provider said so, else with backoff. */
-  | { kind: 'retry'; retryAfterMs: number | null; reason: string }
-  /** The provider refuses every batch (configuration): nothing recorded, the chunk stays pending. */
+  /** Not this chunk's turn (paused, halted, or the canary wait): nothing happened; `afterMs` when it should come back by itself. */
+  | { kind: 'waiting'; reason: string; afterMs: number | null }
+  /** Hand the message back: after `afterMs` when the provider said so, else with backoff. */
+  | { kind: 'retry'; afterMs: number | null; rateLimited: boolean; reason: string }
+  /** The provider refuses every batch (configuration): nothing recorded, the send is halted. */
   | { kind: 'halted'; reason: string };
 
 /** Test seam: throws at a named step, to prove a crash there loses and duplicates nobody. */
 export type FaultPoint = 'after_read' | 'after_freeze' | 'after_provider' | 'after_record';
 export interface DeliverOptions {
   crashAt?: FaultPoint;
-  /** Provider calls within this invocation (on 5xx or network errors) before handing the message back. */
-  inlineAttempts?: number;
+  /** The clock (tests move it to prove the time-based rules). */
+  now?: number;
 }
 
-interface Recipient {
-  id: number;
-  email: string;
-  status: string;
+/** Unique across databases and environments (the send's random nonce); a retry round gets its own. */
+export function idempotencyKey(keyNonce: string, sendId: number, chunk: number, round: number): string {
+  // Sends claimed before nonces existed keep their keys, so an upgrade mid-send re-sends nobody.
+  if (keyNonce === '') return `send-${sendId}-chunk-${chunk}`;
+  return `nl-${keyNonce}-${sendId}-${chunk}${round > 0 ? `-r${round}` : ''}`;
 }
 
-export function idempotencyKey(message: ChunkMessage): string {
-  return `send-${message.sendId}-chunk-${message.chunk}`;
-}
-
-export async function deliverChunk(
-  env: Env,
-  config: Config,
-  transport: MailTransport,
-  message: ChunkMessage,
-  options: DeliverOptions = {},
-  db: Db = getDb(env.DB),
-): Promise<ChunkResult> {
+export async function deliverChunk(db: Db, config: Config, transport: MailTransport, message: ChunkMessage, options: DeliverOptions = {}): Promise<ChunkResult> {
   const { sendId, chunk } = message;
-  const thisChunk = and(eq(sendChunks.sendId, sendId), eq(sendChunks.chunk, chunk));
+  const now = options.now ?? Date.now();
 
   // Round trip 1: the send, the chunk's state and its frozen list (empty if not frozen yet).
-  const [sendRows, chunkRows, frozenRows] = await db.batch([
-    db.select({ subject: sends.subject, html: sends.html, text: sends.text }).from(sends).where(eq(sends.id, sendId)),
-    db.select({ status: sendChunks.status, frozen: sql<number>`${sendChunks.recipients} IS NOT NULL` }).from(sendChunks).where(thisChunk),
-    frozenListQuery(db, sendId, chunk),
-  ]);
+  const [sendRows, chunkRows, listed] = await db.batch([readSend(db, sendId), readChunk(db, sendId, chunk), frozenList(db, sendId, chunk, now)]);
   const send = sendRows[0];
-  const chunkState = chunkRows[0];
-  if (!send || !chunkState) throw new Error(`chunk ${sendId}/${chunk} is not planned: the send or chunk row is missing`);
-  if (chunkState.status !== 'pending') return { kind: 'already_done' };
+  const state = chunkRows[0];
+  if (!send || !state) throw new Error(`chunk ${sendId}/${chunk} is not planned: the send or chunk row is missing`);
+  if (state.status !== 'pending') return { kind: 'already_done' };
   if (options.crashAt === 'after_read') throw new Error('injected crash after_read');
 
-  // Round trip 2 (first attempt only): freeze the list in SQL, read it back, take a pace slot.
-  let frozen: Recipient[] = frozenRows;
-  let slot: number | null = null;
-  let rowsWritten = 0;
-  if (!chunkState.frozen) {
-    const now = Date.now();
-    // `recipients IS NULL`: if a concurrent attempt froze a list first, this changes nothing and
-    // the read below returns that list. The ranges come from the chunk row, never the message: the
-    // subquery has no send_chunks of its own, so "send_chunks"."from_id" is the row being updated.
-    const freeze = db
-      .update(sendChunks)
-      .set({
-        updatedAt: now,
-        recipients: sql`(
-          SELECT json_group_array(id) FROM (
-            SELECT ${subscribers.id} FROM ${subscribers}, ${sends}
-             WHERE ${sends.id} = ${sendId} AND ${subscribers.id} BETWEEN ${sendChunks.fromId} AND ${sendChunks.toId}
-               AND ${subscribers.status} = 'confirmed' AND ${subscribers.confirmedAt} <= ${sends.startedAt}
-             ORDER BY ${subscribers.id}))`,
-      })
-      .where(and(thisChunk, isNull(sendChunks.recipients)));
-    if (transport.paced) {
-      const [froze, list, slots] = await db.batch([freeze, frozenListQuery(db, sendId, chunk), reserveSlot(db, config.sendRatePerSecond, now)]);
-      // The pacer upsert writes exactly the one row it returns; Drizzle hands back a RETURNING
-      // statement's rows without D1's meta, so that write is counted from its result.
-      rowsWritten += written([froze]) + slots.length;
-      frozen = list;
-      slot = slots[0].slot;
-    } else {
-      const [froze, list] = await db.batch([freeze, frozenListQuery(db, sendId, chunk)]);
-      rowsWritten += written([froze]);
-      frozen = list;
+  const underWay = state.uncertainSince !== null;
+  const finishWith = (outcomes: Outcome[], extra: Partial<Parameters<typeof record>[3]> = {}) =>
+    record(db, message, state, { outcomes, now, accepted: false, chunkStatus: 'done', canaryWaitMs: config.canaryWaitMs, priorStatus: send.status, ...extra });
+
+  // Chunks not under way obey the send: a paused or cancelled send sends nothing new, a halted one
+  // only its probe, and the rest of a send waits for its canary.
+  if (!underWay) {
+    if (send.status === 'paused' || send.status === 'cancelled') return { kind: 'waiting', reason: `the send is ${send.status}`, afterMs: null };
+    if (send.status === 'halted' && !message.probe) return { kind: 'waiting', reason: 'the send is halted; housekeeping probes it', afterMs: null };
+    if (state.phase === CHUNK_PHASES.main && (send.mainAt === null || send.mainAt > now)) {
+      return { kind: 'waiting', reason: 'the canary goes first', afterMs: send.mainAt === null ? null : send.mainAt - now };
     }
+  } else {
+    // A chunk the provider may have accepted: never blind, and never after a cancel.
+    const ids = listed.map((r) => r.id);
+    if (send.status === 'cancelled') return finishWith(ids.map((s) => ({ s, status: 'unknown', error: 'send cancelled while this chunk was under way' })));
+    if (now - state.uncertainSince! > BLIND_AFTER_MS) {
+      return finishWith(ids.map((s) => ({ s, status: 'unknown', error: 'an attempt the provider may have accepted is past its 24-hour idempotency window' })));
+    }
+  }
+  if (state.failingSince !== null && now - state.failingSince > RETRY_BUDGET_MS) {
+    return finishWith(listed.map((r) => ({ s: r.id, status: 'failed', error: 'the provider failed every retry for 12 hours' })), { chunkStatus: 'failed' });
+  }
+
+  // Round trip 2 (first attempt only): freeze the list in SQL and read it back.
+  let frozen = listed;
+  let mine: number | null = null; // the `uncertain_since` this invocation set, if it did
+  let rowsWritten = 0;
+  if (!state.frozen) {
+    const allowed = message.probe ? ['sending', 'halted'] : ['sending'];
+    const [froze, list] = await db.batch([freezeChunk(db, sendId, chunk, now, allowed), frozenList(db, sendId, chunk, now), touchSend(db, sendId, now)]);
+    rowsWritten += written([froze]);
+    if (list.length === 0 && froze.meta.changes === 0) return { kind: 'waiting', reason: 'the send stopped before this chunk was frozen', afterMs: null };
+    frozen = list;
+    if (froze.meta.changes > 0) mine = now;
   }
   if (options.crashAt === 'after_freeze') throw new Error('injected crash after_freeze');
 
-  // Whoever left since the freeze is not sent to (the provider has not accepted this list, or
-  // accepted it already, in which case the changed payload is refused: see the 409 below).
-  const recipients = frozen.filter((r) => r.status === 'confirmed');
-  if (recipients.length === 0) {
-    return { kind: 'done', sent: 0, failed: 0, rowsWritten: rowsWritten + written(await db.batch(finishChunkStatements(db, message, []))) };
+  // Whoever left or paused since the freeze is not sent to. (If the provider accepted this list
+  // already, the changed payload is refused: the 409 below.)
+  const payload = frozen.filter((r) => r.receives && r.recorded !== 'sent' && r.recorded !== 'unknown');
+  const priorSure = new Set<number>(JSON.parse(state.sureIds ?? '[]') as number[]);
+  if (payload.length === 0) {
+    // Everybody left. If an earlier attempt may have been accepted, those in it may have the issue.
+    const maybe = state.frozen && underWay ? frozen.filter((r) => r.recorded === null || r.recorded === 'failed') : [];
+    return finishWith(maybe.map((r) => ({ s: r.id, status: 'unknown', error: 'left after an attempt the provider may have accepted' })), { rowsWritten });
+  }
+  if (state.frozen) {
+    // A later attempt: it may be accepted from now on, and the sure readers narrow to this payload.
+    const inPayload = new Set(payload.map((r) => r.id));
+    const narrowed = [...priorSure].filter((id) => inPayload.has(id));
+    const marked = await markAttempt(db, sendId, chunk, now, narrowed.length !== priorSure.size ? narrowed : null);
+    if (!marked) return { kind: 'already_done' };
+    if (marked.uncertainSince === now && !underWay) mine = now;
   }
 
-  const emails = await Promise.all(recipients.map(async (r) => personalize(config, send, r.email, await signUnsubscribeToken(config.tokenSecret, r.id))));
-  const key = idempotencyKey(message);
-
-  // The provider call. A 5xx or network error is retried once more at the next pace slot (often a
-  // blip, or an answer lost after the batch was accepted); after that, and after any 429, the message
-  // goes back to the queue with a delay rather than sleeping here, so one slow chunk never holds up
-  // the rest of its batch. A 429 that emptied the provider's window (`ratelimit-remaining: 0`) also
-  // holds every consumer back until `retry-after`.
-  const attempts = options.inlineAttempts ?? 2;
-  let result: SendResult | null = null;
-  for (let attempt = 1; attempt <= attempts; attempt++) {
-    if (transport.paced) {
-      if (slot === null) slot = (await reserveSlot(db, config.sendRatePerSecond, Date.now()).get())!.slot;
-      await sleepUntil(slot);
-      slot = null;
-    }
-    result = await transport.sendBatch(emails, key);
-    if (result.ok || !result.retryable) break;
-    if (result.windowExhausted) await holdUntil(db, Date.now() + (result.retryAfterMs ?? 1000));
-    if (result.retryAfterMs !== null) break;
-  }
-  const final = result!;
-  if (!final.ok && final.retryable) return { kind: 'retry', retryAfterMs: final.retryAfterMs, reason: final.message };
+  const tags = (id: number) => ({ kind: 'issue', issue: send.slug, send: String(sendId), reader: String(id) });
+  const emails = await Promise.all(payload.map(async (r) => personalize(config, send, r.email, await signUnsubscribeToken(config.tokenSecret, r.id), tags(r.id))));
+  const result: SendOutcome = await transport.send(emails, idempotencyKey(send.keyNonce, sendId, chunk, state.round));
   if (options.crashAt === 'after_provider') throw new Error('injected crash after_provider');
 
+  if (result.kind === 'retry') {
+    await afterFailedAttempt(db, sendId, chunk, now, result.uncertain ? null : mine, !result.rateLimited);
+    return { kind: 'retry', afterMs: result.afterMs, rateLimited: result.rateLimited, reason: result.message };
+  }
+  if (result.kind === 'refused') {
+    // Not about these readers: nothing is recorded; the send shows the provider's reason.
+    await db.batch([afterFailedAttempt(db, sendId, chunk, now, result.uncertain ? null : mine, false), haltSend(db, sendId, result.message)]);
+    return { kind: 'halted', reason: result.message };
+  }
   let outcomes: Outcome[];
-  if (final.ok) {
-    outcomes = recipients.map((r, i) => {
-      const o = final.outcomes[i];
+  if (result.kind === 'accepted') {
+    outcomes = payload.map((r, i) => {
+      const o = result.outcomes[i];
       return 'id' in o ? { s: r.id, status: 'sent', id: o.id } : { s: r.id, status: 'failed', error: o.error };
     });
-  } else if (final.code === 'invalid_idempotent_request') {
-    // An earlier attempt's batch was accepted under this key (its answer was lost): the frozen list got it.
-    outcomes = frozen.map((r) => ({ s: r.id, status: 'sent', error: 'accepted by an earlier attempt; provider id unknown' }));
   } else {
-    // The provider refuses the batch as a whole (bad key, unverified domain, …): this is not about
-    // these readers, so nothing is recorded and the chunk stays pending for housekeeping to retry.
-    await db.update(sendChunks).set({ updatedAt: Date.now() }).where(thisChunk);
-    return { kind: 'halted', reason: final.message };
+    // 409: an earlier attempt under this key was accepted (its answer was lost). Who was in every
+    // earlier payload got it; who was in only some may have.
+    outcomes = frozen
+      .filter((r) => r.recorded === null || r.recorded === 'failed')
+      .map((r) =>
+        priorSure.has(r.id)
+          ? { s: r.id, status: 'sent', error: 'accepted by an earlier attempt; provider id unknown' }
+          : { s: r.id, status: 'unknown', error: 'in some earlier attempts only, one of which the provider accepted' },
+      );
   }
-
-  // Round trip 3: record each outcome and finish the chunk, atomically.
-  rowsWritten += written(await db.batch(finishChunkStatements(db, message, outcomes)));
+  const done = await finishWith(outcomes, { accepted: true, rowsWritten });
   if (options.crashAt === 'after_record') throw new Error('injected crash after_record');
-  const failed = outcomes.filter((o) => o.status === 'failed').length;
-  return { kind: 'done', sent: outcomes.length - failed, failed, rowsWritten };
+  return done;
 }
-
-/** The chunk's frozen list with each recipient's address and current status (an erased one drops out). */
-function frozenListQuery(db: Db, sendId: number, chunk: number) {
-  return db
-    .select({ id: subscribers.id, email: subscribers.email, status: subscribers.status })
-    .from(sendChunks)
-    .crossJoin(sql`json_each(${sendChunks.recipients}) AS r`)
-    .innerJoin(subscribers, sql`${subscribers.id} = r.value`)
-    .where(and(eq(sendChunks.sendId, sendId), eq(sendChunks.chunk, chunk)))
-    .orderBy(subscribers.id);
-}
-
-type Outcome = { s: number; status: 'sent' | 'failed'; id?: string; error?: string };
 
 /**
- * Records outcomes and marks the chunk finished; the send becomes `sent` with its last chunk.
- * The counter moves only if this batch is the one that finishes the chunk, so a redelivered
- * message cannot count a chunk twice.
+ * A chunk that failed every retry of an unexpected error (the dead-letter queue): its readers (the
+ * frozen list, or who would be in it) are recorded failed, so the stats add up and the send can
+ * finish; `retry-failed` can send to them later. Never silently dropped, never sent behind their back.
  */
-export function finishChunkStatements(db: Db, message: ChunkMessage, outcomes: Outcome[], chunkStatus: 'done' | 'failed' = 'done'): BatchStatements {
-  const now = Date.now();
+export async function failChunk(db: Db, config: Config, message: ChunkMessage, reason: string, now = Date.now()): Promise<void> {
   const { sendId, chunk } = message;
-  const thisChunk = and(eq(sendChunks.sendId, sendId), eq(sendChunks.chunk, chunk));
-  const stillPending = exists(db.select({ one: sql`1` }).from(sendChunks).where(and(thisChunk, eq(sendChunks.status, 'pending'))));
-  const finishes = sql`${sends.chunksFinished} + 1 >= ${sends.chunksTotal} AND ${sends.status} = 'sending'`;
-  const statements: BatchItem<'sqlite'>[] = [];
-  if (outcomes.length > 0) {
-    // Only the batch that finishes the chunk records (a redelivered message finds it done first),
-    // and never for someone erased meanwhile (GDPR: no record of them may remain). A reader who
-    // has a row already keeps it (the primary key; ON CONFLICT DO NOTHING).
-    statements.push(
-      db
-        .insert(deliveries)
-        .select(
-          sql`SELECT ${selectList(deliveries, {
-            sendId,
-            subscriberId: sql`o.value->>'s'`,
-            status: sql`o.value->>'status'`,
-            resendId: sql`o.value->>'id'`,
-            error: sql`o.value->>'error'`,
-            createdAt: now,
-            sentAt: now,
-          })}
-                FROM json_each(${JSON.stringify(outcomes)}) AS o
-               WHERE ${stillPending}
-                 AND EXISTS (SELECT 1 FROM ${subscribers} WHERE ${subscribers.id} = o.value->>'s')`,
-        )
-        .onConflictDoNothing(),
-    );
-  }
-  statements.push(
-    db
-      .update(sends)
-      .set({
-        chunksFinished: sql`${sends.chunksFinished} + 1`,
-        status: sql`CASE WHEN ${finishes} THEN 'sent' ELSE ${sends.status} END`,
-        finishedAt: sql`CASE WHEN ${finishes} THEN ${now} ELSE ${sends.finishedAt} END`,
-      })
-      .where(and(eq(sends.id, sendId), stillPending)),
-    db
-      .update(sendChunks)
-      .set({ status: chunkStatus, attempts: sql`${sendChunks.attempts} + 1`, updatedAt: now })
-      .where(and(thisChunk, eq(sendChunks.status, 'pending'))),
-  );
-  return statements as BatchStatements;
+  const [sendRows, chunkRows] = await db.batch([readSend(db, sendId), readChunk(db, sendId, chunk)]);
+  const state = chunkRows[0];
+  if (!sendRows[0] || !state || state.status !== 'pending') return;
+  if (!state.frozen) await freezeChunk(db, sendId, chunk, now, ['planning', 'sending', 'halted', 'paused', 'cancelled', 'sent']);
+  const listed = await frozenList(db, sendId, chunk, now);
+  const outcomes: Outcome[] = listed.filter((r) => r.recorded === null || r.recorded === 'failed').map((r) => ({ s: r.id, status: 'failed', error: reason }));
+  const fresh = state.frozen ? state : { ...state, ...(await readChunk(db, sendId, chunk).get()) };
+  await record(db, message, fresh, { outcomes, now, accepted: false, chunkStatus: 'failed', canaryWaitMs: config.canaryWaitMs, priorStatus: sendRows[0].status });
+}
+
+type ChunkState = { phase: number; round: number; size: number; pausedCount: number };
+
+async function record(
+  db: Db,
+  message: ChunkMessage,
+  state: ChunkState,
+  o: { outcomes: Outcome[]; now: number; accepted: boolean; chunkStatus: 'done' | 'failed'; canaryWaitMs: number; priorStatus: string; rowsWritten?: number },
+): Promise<ChunkResult> {
+  const fresh = state.phase !== CHUNK_PHASES.retry && state.size > 0;
+  const { statements, sendIndex } = finishChunk(db, message.sendId, message.chunk, o.outcomes, o.now, {
+    // A retry round, or a chunk reopened by retry-failed (size 0), rewrites records it made before.
+    priorRecords: !fresh,
+    accountSkipped: fresh,
+    size: state.size,
+    pausedCount: state.pausedCount,
+    accepted: o.accepted,
+    chunkStatus: o.chunkStatus,
+    canaryWaitMs: o.canaryWaitMs,
+  });
+  const results = await db.batch(statements);
+  const sendRow = (results[sendIndex] as { status: string; chunksFinished: number; canaryChunks: number; mainAt: number | null }[])[0];
+  const count = (status: string) => o.outcomes.filter((x) => x.status === status).length;
+  const completesCanary = state.phase === CHUNK_PHASES.canary && sendRow !== undefined && sendRow.chunksFinished === sendRow.canaryChunks;
+  return {
+    kind: 'done',
+    sent: count('sent'),
+    failed: count('failed'),
+    unknown: count('unknown'),
+    rowsWritten: (o.rowsWritten ?? 0) + written(results) + (sendRow ? 1 : 0),
+    mainAt: completesCanary ? sendRow.mainAt : null,
+    resumed: o.accepted && o.priorStatus === 'halted',
+  };
 }
 
 /** Rows a D1 batch wrote (tables and indexes), as D1 reports and bills them. */

@@ -1,138 +1,97 @@
 // Starting a send: claim the article (once, ever), fix who gets it, split them into chunks, enqueue.
 //
-// Every step is idempotent, so a crash anywhere leaves a `planning` send that the next cron run
-// (or the next admin request) finishes with resumePlanning(); duplicate chunk messages are harmless
-// because delivering a chunk is idempotent too (see deliver.ts).
-import { and, eq, lt, sql } from 'drizzle-orm';
-import type { BatchItem } from 'drizzle-orm/batch';
+// Every step is idempotent, so a crash anywhere leaves a `planning` send that the next housekeeping
+// run finishes with resumePlanning(); duplicate chunk messages are harmless because delivering a chunk
+// is idempotent too (see deliver.ts). With a canary (more than CANARY_MIN_LIST readers and
+// CANARY_PERCENT above 0), only the canary's chunks are enqueued here: the consumer that finishes the
+// canary enqueues the rest, to go after CANARY_WAIT_MINUTES.
 import type { Config, Env } from '../config';
-import { type Db, getDb } from '../db/client';
-import { type BatchStatements, selectList } from '../db/batch';
-import { sendChunks, sends, subscribers } from '../db/schema';
+import type { Db } from '../db/client';
+import { CHUNK_PHASES } from '../db/schema';
+import { MAX_QUEUE_DELAY_SECONDS } from '../mail/retry';
 import type { ChunkMessage } from '../messages';
 import type { Article } from './article';
+import { claimSend, countCanary, loadSendForPlanning, markPlanned, openChunks, planPhase, recordPlan, stalePlans } from './send-store';
 import { renderIssueTemplate } from './template';
 
-export const CHUNK_SIZE = 100; // Resend's batch limit
-const CHUNK_ROWS_PER_STATEMENT = 2000; // keeps each INSERT well under D1's 100 KB statement limit
 const QUEUE_BATCH = 100; // Queues' sendBatch limit
 /** A `planning` send older than this is taken to be abandoned by a crashed invocation. */
 export const PLANNING_STALE_MS = 2 * 60 * 1000;
+/** Lists of at most this many readers get no canary: a handful of bounces would say nothing. */
+export const CANARY_MIN_LIST = 1000;
+/** A canary has at least this many readers. */
+export const CANARY_MIN_READERS = 100;
 
 export type StartResult = { started: true; sendId: number; recipients: number; chunks: number } | { started: false; reason: 'already_claimed' };
 
 /** Claims the article for sending and plans it; `already_claimed` if it is (or was) sent before. */
-export async function startSend(env: Env, config: Config, article: Article, now = Date.now(), db: Db = getDb(env.DB)): Promise<StartResult> {
+export async function startSend(db: Db, env: Env, config: Config, article: Article, now = Date.now()): Promise<StartResult> {
   const template = await renderIssueTemplate(config, article);
-  // The claim: the unique slug makes this succeed once per article, whatever fires it how often.
-  // Who gets the issue is fixed here: confirmed at this instant, ids up to the highest such id.
-  const claimed = await db
-    .insert(sends)
-    .select(
-      sql`SELECT ${selectList(sends, {
-        slug: article.slug,
-        status: sql`'planning'`,
-        startedAt: now,
-        maxSubscriberId: sql`coalesce(max(${subscribers.id}), 0)`,
-        recipients: sql`count(*)`,
-        subject: template.subject,
-        html: template.html,
-        text: template.text,
-        title: article.title,
-        articleDate: article.date,
-        summary: article.summary,
-        markdown: article.markdown,
-      })}
-            FROM ${subscribers} WHERE ${subscribers.status} = 'confirmed' AND ${subscribers.confirmedAt} <= ${now}`,
-    )
-    .onConflictDoNothing({ target: sends.slug })
-    .returning({ id: sends.id, recipients: sends.recipients })
-    .get();
+  const claimed = await claimSend(db, { ...article, ...template }, now);
   if (!claimed) return { started: false, reason: 'already_claimed' };
-  const chunks = await planChunks(env, db, claimed.id);
+  const chunks = await planChunks(db, env, config, claimed.id, now);
   return { started: true, sendId: claimed.id, recipients: claimed.recipients, chunks };
 }
 
-export async function enqueueChunks(env: Env, messages: ChunkMessage[]): Promise<void> {
-  for (let i = 0; i < messages.length; i += QUEUE_BATCH) {
-    await env.SEND_QUEUE.sendBatch(messages.slice(i, i + QUEUE_BATCH).map((body) => ({ body, contentType: 'json' as const })));
-  }
+/**
+ * The canary's modulus: readers whose id is a multiple of it go first, so the canary is spread across
+ * the whole list (old and new sign-ups, every import), not its first ids. About CANARY_PERCENT of the
+ * list, at least CANARY_MIN_READERS; 0 (no canary) for small lists or CANARY_PERCENT=0.
+ */
+export function canaryModulusFor(recipients: number, percent: number): number {
+  if (percent <= 0 || recipients <= CANARY_MIN_LIST) return 0;
+  const target = Math.max(CANARY_MIN_READERS, Math.ceil((recipients * percent) / 100));
+  const modulus = Math.floor(recipients / target);
+  return modulus >= 2 ? modulus : 0;
 }
 
 /** Finishes sends whose planning was cut short (a crash between claim and enqueue). */
-export async function resumePlanning(env: Env, now = Date.now(), db: Db = getDb(env.DB)): Promise<number> {
-  const stale = await db
-    .select({ id: sends.id })
-    .from(sends)
-    .where(and(eq(sends.status, 'planning'), lt(sends.startedAt, now - PLANNING_STALE_MS)));
-  for (const { id } of stale) await planChunks(env, db, id);
+export async function resumePlanning(db: Db, env: Env, config: Config, now = Date.now()): Promise<number> {
+  const stale = await stalePlans(db, now - PLANNING_STALE_MS);
+  for (const { id } of stale) await planChunks(db, env, config, id, now);
   return stale.length;
 }
 
 /**
- * Splits the send's recipients into keyset ranges of at most CHUNK_SIZE confirmed subscribers,
- * records them, enqueues one message per unfinished chunk, then marks the send `sending` (or `sent`
- * if empty). The ranges are fixed once: a resumed plan enqueues the stored ranges again and never
- * recomputes them (readers who left meanwhile would shift every boundary after theirs).
+ * Splits the audience into chunks (the canary's first), records them once, enqueues what may go now,
+ * then marks the send `sending` (or `sent` if empty). The plan is fixed once: a resumed plan enqueues
+ * the stored chunks again and never recomputes them (readers who left meanwhile would shift every
+ * boundary after theirs).
  */
-async function planChunks(env: Env, db: Db, sendId: number): Promise<number> {
-  const send = await db.select({ maxId: sends.maxSubscriberId, total: sends.chunksTotal }).from(sends).where(eq(sends.id, sendId)).get();
+async function planChunks(db: Db, env: Env, config: Config, sendId: number, now: number): Promise<number> {
+  const send = await loadSendForPlanning(db, sendId);
   if (!send) throw new Error(`send ${sendId} does not exist`);
   if (send.total === 0) {
-    // Every CHUNK_SIZE-th confirmed id starts a chunk: one indexed scan, no per-subscriber rows out.
-    const starts = await db.all<{ id: number }>(sql`
-      SELECT id FROM (
-        SELECT ${subscribers.id}, row_number() OVER (ORDER BY ${subscribers.id}) AS n
-          FROM ${subscribers}, ${sends}
-         WHERE ${sends.id} = ${sendId} AND ${subscribers.status} = 'confirmed' AND ${subscribers.id} <= ${sends.maxSubscriberId}
-           AND ${subscribers.confirmedAt} <= ${sends.startedAt})
-      WHERE (n - 1) % ${CHUNK_SIZE} = 0 ORDER BY id`);
-    const ranges = starts.map((r, i) => [i, r.id, i + 1 < starts.length ? starts[i + 1].id - 1 : send.maxId]);
-    // One atomic batch, guarded by `chunks_total = 0`: a concurrent planner that got here first wins
-    // and this one inserts nothing. (Builder statements, because a raw `sql` one cannot be a batch
-    // item: see src/db/batch.ts.)
-    const unplanned = sql`(SELECT ${sends.chunksTotal} FROM ${sends} WHERE ${sends.id} = ${sendId}) = 0`;
-    const statements: BatchItem<'sqlite'>[] = [];
-    for (let i = 0; i < ranges.length; i += CHUNK_ROWS_PER_STATEMENT) {
-      const slice = JSON.stringify(ranges.slice(i, i + CHUNK_ROWS_PER_STATEMENT));
-      statements.push(
-        db
-          .insert(sendChunks)
-          .select(
-            sql`SELECT ${selectList(sendChunks, {
-              sendId,
-              chunk: sql`value->>0`,
-              fromId: sql`value->>1`,
-              toId: sql`value->>2`,
-              status: sql`'pending'`,
-              attempts: sql`0`,
-            })}
-                  FROM json_each(${slice}) WHERE ${unplanned}`,
-          )
-          .onConflictDoNothing(),
-      );
-    }
-    statements.push(db.update(sends).set({ chunksTotal: ranges.length }).where(and(eq(sends.id, sendId), unplanned)));
-    await db.batch(statements as BatchStatements);
+    let modulus = canaryModulusFor(send.recipients, config.canaryPercent);
+    // Ids have gaps (readers who left): make sure the canary really has its minimum.
+    while (modulus >= 2 && (await countCanary(db, sendId, modulus)) < CANARY_MIN_READERS) modulus--;
+    if (modulus < 2) modulus = 0;
+    const canary = modulus ? await planPhase(db, sendId, CHUNK_PHASES.canary, modulus, send.maxId) : [];
+    const rest = await planPhase(db, sendId, CHUNK_PHASES.main, modulus, send.maxId);
+    await recordPlan(db, sendId, [...canary, ...rest], modulus);
   }
+  await enqueueOpenChunks(db, env, sendId, now);
+  const done = await markPlanned(db, sendId, now);
+  return done?.total ?? 0;
+}
 
-  // Enqueue what the stored plan says is unfinished (a resumed plan may find some chunks done).
-  const open = await db
-    .select({ chunk: sendChunks.chunk, fromId: sendChunks.fromId, toId: sendChunks.toId })
-    .from(sendChunks)
-    .where(and(eq(sendChunks.sendId, sendId), eq(sendChunks.status, 'pending')))
-    .orderBy(sendChunks.chunk);
-  await enqueueChunks(env, open.map((r) => ({ type: 'chunk', sendId, ...r })));
+/** Enqueues the send's pending chunks that may go: the rest of a send only once its canary is done. */
+export async function enqueueOpenChunks(db: Db, env: Env, sendId: number, now: number): Promise<number> {
+  const open = await openChunks(db, sendId);
+  const main = open.filter((c) => c.phase === CHUNK_PHASES.main);
+  const other = open.filter((c) => c.phase !== CHUNK_PHASES.main);
+  await enqueueChunks(env, other.map((c) => ({ type: 'chunk', sendId, chunk: c.chunk })));
+  if (main.length > 0) {
+    const delaySeconds = Math.min(MAX_QUEUE_DELAY_SECONDS, Math.max(0, Math.ceil((main[0].mainAt! - now) / 1000)));
+    await enqueueChunks(env, main.map((c) => ({ type: 'chunk', sendId, chunk: c.chunk })), delaySeconds);
+  }
+  return open.length;
+}
 
-  const allFinished = sql`${sends.chunksFinished} >= ${sends.chunksTotal}`;
-  const done = await db
-    .update(sends)
-    .set({
-      status: sql`CASE WHEN ${allFinished} THEN 'sent' ELSE 'sending' END`,
-      finishedAt: sql`CASE WHEN ${allFinished} THEN ${Date.now()} ELSE ${sends.finishedAt} END`,
-    })
-    .where(and(eq(sends.id, sendId), eq(sends.status, 'planning')))
-    .returning({ total: sends.chunksTotal })
-    .get();
-  return done?.total ?? open.length;
+export async function enqueueChunks(env: Env, messages: ChunkMessage[], delaySeconds = 0): Promise<void> {
+  for (let i = 0; i < messages.length; i += QUEUE_BATCH) {
+    await env.SEND_QUEUE.sendBatch(
+      messages.slice(i, i + QUEUE_BATCH).map((body) => ({ body, contentType: 'json' as const, ...(delaySeconds > 0 ? { delaySeconds } : {}) })),
+    );
+  }
 }

@@ -1,14 +1,24 @@
-// Progress and outcome of one send, from the delivery records (and the provider's events on them).
-// `failed` counts both what the provider refused at once and what it reported failing later
-// (`email.failed` webhook, `failed_at`); such a recipient no longer counts as `sent`.
-import { and, eq, isNotNull, sql } from 'drizzle-orm';
+// Progress and outcome of one send: its counters (kept in step with every delivery record, see
+// send-store.ts), read in one row whatever the size of the list. `pending` is what is left of the
+// audience; it is 0 once the send is done.
+import { eq } from 'drizzle-orm';
 import type { Db } from '../db/client';
-import { deliveries, sends } from '../db/schema';
+import { sends, type SendStatus } from '../db/schema';
+
+/** What the admin API and the dashboard call a send's state. */
+export type IssueSendStatus = 'sending' | 'halted' | 'paused' | 'sent';
 
 export interface IssueStats {
+  status: IssueSendStatus | 'draft' | 'ready';
+  /** Why a send is halted or paused (or how it was cancelled), else null. */
+  reason: string | null;
   recipients: number;
   sent: number;
   failed: number;
+  unknown: number;
+  skipped: number;
+  /** Readers who had paused their subscription when their chunk went (not counted as skipped). */
+  paused: number;
   pending: number;
   delivered: number;
   bounced: number;
@@ -17,25 +27,31 @@ export interface IssueStats {
   clicked: number;
 }
 
+export function apiStatus(status: SendStatus): IssueSendStatus {
+  if (status === 'planning') return 'sending';
+  if (status === 'cancelled') return 'sent';
+  return status;
+}
+
 export async function sendStats(db: Db, sendId: number): Promise<IssueStats | null> {
-  // Sends whose delivery records were pruned keep their final numbers (src/issues/maintenance.ts).
-  const archived = await db
-    .select({ stats: sends.finalStats })
-    .from(sends)
-    .where(and(eq(sends.id, sendId), isNotNull(sends.finalStats)))
-    .get();
-  if (archived) return JSON.parse(archived.stats!) as IssueStats;
-  const row = await db.get<(Omit<IssueStats, 'pending'> & { status: string }) | undefined>(sql`
-    SELECT ${sends.recipients} AS recipients, ${sends.status} AS status,
-           count(CASE WHEN ${deliveries.status} = 'sent' AND ${deliveries.failedAt} IS NULL THEN 1 END) AS sent,
-           count(CASE WHEN ${deliveries.status} = 'failed' OR ${deliveries.failedAt} IS NOT NULL THEN 1 END) AS failed,
-           count(${deliveries.deliveredAt}) AS delivered, count(${deliveries.bouncedAt}) AS bounced,
-           count(${deliveries.complainedAt}) AS complained, count(${deliveries.openedAt}) AS opened, count(${deliveries.clickedAt}) AS clicked
-      FROM ${sends} LEFT JOIN ${deliveries} ON ${deliveries.sendId} = ${sends.id}
-     WHERE ${sends.id} = ${sendId} GROUP BY ${sends.id}`);
-  if (!row) return null;
-  const { status, ...counts } = row;
-  // Those who left during the send are skipped, so once it is done nothing is pending.
-  const pending = status === 'sent' ? 0 : Math.max(0, counts.recipients - counts.sent - counts.failed);
-  return { ...counts, pending };
+  const s = await db.select().from(sends).where(eq(sends.id, sendId)).get();
+  if (!s) return null;
+  const done = s.sent + s.failed + s.unknown + s.skipped + s.paused;
+  const finished = s.status === 'sent' || (s.status === 'cancelled' && s.finishedAt !== null);
+  return {
+    status: apiStatus(s.status),
+    reason: s.reason,
+    recipients: s.recipients,
+    sent: s.sent,
+    failed: s.failed,
+    unknown: s.unknown,
+    skipped: s.skipped,
+    paused: s.paused,
+    pending: finished ? 0 : Math.max(0, s.recipients - done),
+    delivered: s.delivered,
+    bounced: s.bounced,
+    complained: s.complained,
+    opened: s.opened,
+    clicked: s.clicked,
+  };
 }

@@ -29,8 +29,8 @@ export async function renderIssueTemplate(config: Config, article: Article): Pro
   return { subject: article.title, html: rendered.html, text: rendered.text };
 }
 
-/** One recipient's copy of a rendered issue. */
-export function personalize(config: Config, template: IssueTemplate, to: string, unsubscribeToken: string): OutgoingEmail {
+/** One recipient's copy of a rendered issue; `tags` come back in the provider's webhooks. */
+export function personalize(config: Config, template: IssueTemplate, to: string, unsubscribeToken: string, tags: Record<string, string>): OutgoingEmail {
   const fill = (s: string) => s.replaceAll(TOKEN_PLACEHOLDER, encodeURIComponent(unsubscribeToken));
   return {
     to,
@@ -40,5 +40,6 @@ export function personalize(config: Config, template: IssueTemplate, to: string,
     html: fill(template.html),
     text: fill(template.text),
     headers: listHeaders(config, unsubscribeUrl(config, unsubscribeToken)),
+    tags,
   };
 }

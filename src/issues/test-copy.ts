@@ -3,21 +3,19 @@
 // Its subject starts with "[TEST] ". Its unsubscribe link carries a valid token for subscriber id 0,
 // which no row has: the link works as a preview of the flow and unsubscribes nobody.
 import type { Config, Env } from '../config';
-import { takeSlot } from '../mail/pacer';
-import { type SendResult, transportFor } from '../mail/transport';
+import type { Db } from '../db/client';
+import { type SendOutcome, transportFor } from '../mail/transport';
 import { signUnsubscribeToken } from '../subscribers/tokens';
 import type { Article } from './article';
-import { getDb } from '../db/client';
 import { personalize, renderIssueTemplate } from './template';
 
 export const TEST_SUBJECT_PREFIX = '[TEST] ';
 const NOBODY = 0;
 
-export async function sendTestCopy(env: Env, config: Config, article: Article, to: string): Promise<SendResult> {
+export async function sendTestCopy(db: Db, env: Env, config: Config, article: Article, to: string): Promise<SendOutcome> {
   const template = await renderIssueTemplate(config, article);
-  const email = personalize(config, { ...template, subject: `${TEST_SUBJECT_PREFIX}${template.subject}` }, to, await signUnsubscribeToken(config.tokenSecret, NOBODY));
-  const transport = transportFor(env, config);
-  if (transport.paced) await takeSlot(getDb(env.DB), config.sendRatePerSecond);
+  const subject = `${TEST_SUBJECT_PREFIX}${template.subject}`;
+  const email = personalize(config, { ...template, subject }, to, await signUnsubscribeToken(config.tokenSecret, NOBODY), { kind: 'test', issue: article.slug });
   // A fresh key each time: asking for another test copy sends another one.
-  return transport.sendBatch([email], `test-${article.slug}-${crypto.randomUUID()}`);
+  return transportFor(env, config, db).send([email], `test-${article.slug}-${crypto.randomUUID()}`);
 }

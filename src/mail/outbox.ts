@@ -1,19 +1,16 @@
-// The `outbox` transport: mail is stored in D1 and shown at /dev/outbox, never sent.
+// The `outbox` transport: mail is stored in D1 and shown at /dev/outbox, never sent (and never paced).
 // Ids derive from the idempotency key, so a retried batch overwrites nothing and adds nothing.
 import { desc, sql } from 'drizzle-orm';
-import { type Db, getDb } from '../db/client';
+import type { Db } from '../db/client';
 import { selectList } from '../db/batch';
 import { outbox } from '../db/schema';
-import type { MailTransport, OutgoingEmail, SendResult } from './transport';
+import { checkBatchSize, type MailTransport, type OutgoingEmail, type SendOutcome } from './transport';
 
 export class OutboxTransport implements MailTransport {
-  readonly paced = false;
-  private readonly db: Db;
-  constructor(d1: D1Database) {
-    this.db = getDb(d1);
-  }
+  constructor(private readonly db: Db) {}
 
-  async sendBatch(emails: OutgoingEmail[], idempotencyKey: string): Promise<SendResult> {
+  async send(emails: OutgoingEmail[], idempotencyKey: string): Promise<SendOutcome> {
+    checkBatchSize(emails);
     const now = Date.now();
     const rows = emails.map((e, i) => ({
       id: `${idempotencyKey}:${i}`,
@@ -23,6 +20,7 @@ export class OutboxTransport implements MailTransport {
       html: e.html,
       text: e.text,
       headers: JSON.stringify({ ...e.headers, ...(e.replyTo ? { 'Reply-To': e.replyTo } : {}) }),
+      tags: JSON.stringify(e.tags),
       createdAt: now,
     }));
     // One statement for the whole batch: the rows travel as one JSON parameter (D1 allows 100 bound
@@ -39,11 +37,12 @@ export class OutboxTransport implements MailTransport {
           html: sql`value->>'html'`,
           text: sql`value->>'text'`,
           headers: sql`value->>'headers'`,
+          tags: sql`value->>'tags'`,
           createdAt: sql`value->>'createdAt'`,
         })} FROM json_each(${JSON.stringify(rows)}) WHERE true`,
       )
       .onConflictDoNothing();
-    return { ok: true, outcomes: rows.map((r) => ({ id: r.id })) };
+    return { kind: 'accepted', outcomes: rows.map((r) => ({ id: r.id })) };
   }
 }
 
@@ -55,11 +54,17 @@ export interface OutboxMail {
   html: string;
   text: string;
   headers: Record<string, string>;
+  tags: Record<string, string>;
   createdAt: string;
 }
 
 /** Captured mail, newest first. */
-export async function listOutbox(d1: D1Database, limit = 200): Promise<OutboxMail[]> {
-  const rows = await getDb(d1).select().from(outbox).orderBy(desc(outbox.createdAt), desc(sql`rowid`)).limit(limit);
-  return rows.map((r) => ({ ...r, headers: JSON.parse(r.headers) as Record<string, string>, createdAt: new Date(r.createdAt).toISOString() }));
+export async function listOutbox(db: Db, limit = 200): Promise<OutboxMail[]> {
+  const rows = await db.select().from(outbox).orderBy(desc(outbox.createdAt), desc(sql`rowid`)).limit(limit);
+  return rows.map((r) => ({
+    ...r,
+    headers: JSON.parse(r.headers) as Record<string, string>,
+    tags: JSON.parse(r.tags) as Record<string, string>,
+    createdAt: new Date(r.createdAt).toISOString(),
+  }));
 }

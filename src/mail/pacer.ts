@@ -1,31 +1,166 @@
-// The shared pace of provider requests: at most SEND_RATE_PER_SECOND across every consumer together.
-// One D1 row holds the next free slot; each request reserves one atomically and sleeps until it.
-// Slots are spaced 1000/rate ms apart, so no window of one second ever holds more than `rate` requests.
+// The shared pace of provider requests: at most the provider's rate across every consumer together,
+// whatever limiter the provider runs. One D1 row holds the next free slot; each request reserves one
+// atomically (`UPDATE … RETURNING`), sleeps until it, and checks nobody was told to hold meanwhile.
+//
+// Why the spacing is not simply 1000/rate ms: Resend promises "N requests per second", not an
+// algorithm. A token bucket forgives a request that arrives a little early; a sliding one-second window
+// or a fixed window aligned to whole seconds does not, and timer and network jitter then push an
+// N+1st request into some window. So the pacer learns from every answer's headers:
+//  - `ratelimit-limit` below SEND_RATE_PER_SECOND: the account's real limit; the pace follows it
+//    (and the log says to lower the setting);
+//  - `ratelimit-remaining` of 0 or 1: the window is tight (not a bucket with room to spare), so for the
+//    next while slots get a margin against jitter; with room to spare they go at the full rate;
+//  - a 429 that says the window is spent: nobody calls before `retry-after` (to the millisecond the
+//    header allows, never rounded up to a second), and the margin grows; it relaxes after a quiet while.
 import { eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { pacer } from '../db/schema';
 
-/** A statement (for a D1 batch) that reserves the next slot; its one row has `slot` (ms since epoch). */
-export function reserveSlot(db: Db, ratePerSecond: number, now: number) {
-  const interval = Math.ceil(1000 / ratePerSecond);
+/** Spacing added while the provider's window is tight: covers tens of ms of jitter per second. */
+export const BASE_MARGIN = 0.05;
+const MAX_MARGIN = 0.5;
+/** Each over-rate 429 adds this much margin. */
+const MARGIN_STEP = 0.05;
+/** How long a "remaining ≤ 1" answer keeps the margin on. */
+const TIGHT_FOR_MS = 10_000;
+/** After this long without an over-rate 429, extra margin halves. */
+const RELAX_AFTER_MS = 10 * 60_000;
+
+/** What one provider answer says about its rate limit (headers, lower-cased names). */
+export interface RateSignal {
+  status: number | null;
+  headers: Record<string, string> | null;
+}
+
+export interface Pacer {
+  /** Waits for this request's slot. */
+  wait(): Promise<void>;
+  /** Learns from an answer; returns ms to hold everyone when it was an over-rate 429, else null. */
+  observe(signal: RateSignal): Promise<number | null>;
+}
+
+interface Reserved {
+  slot: number;
+  holdUntil: number;
+  tightUntil: number;
+  providerRate: number | null;
+  margin: number;
+}
+
+export function createPacer(db: Db, configuredRate: number): Pacer {
+  let last: Reserved | null = null;
+  return {
+    async wait() {
+      for (;;) {
+        const reserved = await reserveSlot(db, configuredRate, Date.now()).get();
+        last = reserved!;
+        await sleepUntil(last.slot);
+        // A slot can be reserved seconds ahead; if a 429 told everyone to hold meanwhile, take a new one.
+        const hold = await db.select({ holdUntil: pacer.holdUntil }).from(pacer).where(eq(pacer.id, 1)).get();
+        if (!hold || hold.holdUntil <= Date.now()) return;
+      }
+    },
+    async observe({ status, headers }) {
+      const now = Date.now();
+      const limit = perSecondLimit(headers);
+      const remaining = headerNumber(headers, 'ratelimit-remaining');
+      const overRate = status === 429 && (remaining === null || remaining === 0);
+      const updates: Partial<typeof pacer.$inferInsert> = {};
+      const known = last?.providerRate ?? null;
+      if (limit !== null && limit < configuredRate && limit !== known) {
+        updates.providerRate = limit;
+        console.warn(
+          `pacer: the provider allows ${limit} requests/s but SEND_RATE_PER_SECOND is ${configuredRate}; pacing at ${limit}/s. Set SEND_RATE_PER_SECOND=${limit} to match your plan.`,
+        );
+      } else if (limit !== null && limit >= configuredRate && known !== null) {
+        updates.providerRate = null;
+      }
+      let holdMs: number | null = null;
+      if (overRate) {
+        holdMs = retryAfterMs(headers) ?? 1000;
+        await db
+          .update(pacer)
+          .set({
+            ...updates,
+            holdUntil: sql`max(${pacer.holdUntil}, ${now + holdMs})`,
+            margin: sql`min(${MAX_MARGIN}, max(${pacer.margin}, ${BASE_MARGIN}) + ${MARGIN_STEP})`,
+            tightUntil: now + TIGHT_FOR_MS,
+            last429At: now,
+          })
+          .where(eq(pacer.id, 1));
+        return holdMs;
+      }
+      // Only write when something changed: most answers teach nothing new.
+      if (remaining !== null && remaining <= 1 && (last?.tightUntil ?? 0) < now + TIGHT_FOR_MS / 2) updates.tightUntil = now + TIGHT_FOR_MS;
+      if (Object.keys(updates).length > 0) {
+        await db.update(pacer).set(updates).where(eq(pacer.id, 1));
+        if (last && 'tightUntil' in updates) last.tightUntil = updates.tightUntil!;
+        if (last && 'providerRate' in updates) last.providerRate = updates.providerRate ?? null;
+      }
+      return null;
+    },
+  };
+}
+
+/**
+ * The statement that reserves the next slot. The spacing comes from the row: the lower of the
+ * configured and the provider's rate, plus the margin while the window is tight. A changed
+ * SEND_RATE_PER_SECOND starts the learning afresh.
+ */
+export function reserveSlot(db: Db, configuredRate: number, now: number) {
+  const fresh = sql`${pacer.configuredRate} <> ${configuredRate}`;
+  const rate = sql`(CASE WHEN ${fresh} OR ${pacer.providerRate} IS NULL THEN ${configuredRate} ELSE min(${configuredRate}, ${pacer.providerRate}) END)`;
+  const margin = sql`(CASE WHEN ${fresh} THEN ${BASE_MARGIN} WHEN ${pacer.last429At} < ${now - RELAX_AFTER_MS} THEN max(${BASE_MARGIN}, ${pacer.margin} / 2) ELSE max(${BASE_MARGIN}, ${pacer.margin}) END)`;
+  const tight = sql`(NOT ${fresh} AND ${pacer.tightUntil} > ${now})`;
+  const interval = sql`CAST(ceil(1000.0 / ${rate} * (1 + CASE WHEN ${tight} THEN ${margin} ELSE 0 END)) AS INTEGER)`;
+  const start = sql`max(${pacer.nextSlotAt}, ${pacer.holdUntil}, ${now})`;
   return db
     .insert(pacer)
-    .values({ id: 1, nextSlotAt: sql`${now} + ${interval}` })
-    .onConflictDoUpdate({ target: pacer.id, set: { nextSlotAt: sql`max(${pacer.nextSlotAt}, ${now}) + ${interval}` } })
-    .returning({ slot: sql<number>`${pacer.nextSlotAt} - ${interval}` });
+    .values({ id: 1, nextSlotAt: now + Math.ceil(1000 / configuredRate), intervalMs: Math.ceil(1000 / configuredRate), configuredRate, margin: BASE_MARGIN })
+    .onConflictDoUpdate({
+      target: pacer.id,
+      set: {
+        nextSlotAt: sql`${start} + ${interval}`,
+        intervalMs: interval,
+        configuredRate,
+        providerRate: sql`CASE WHEN ${fresh} THEN NULL ELSE ${pacer.providerRate} END`,
+        margin,
+        tightUntil: sql`CASE WHEN ${fresh} THEN 0 ELSE ${pacer.tightUntil} END`,
+      },
+    })
+    .returning({
+      // RETURNING sees the row as updated: the slot just taken is the new next slot less its spacing.
+      slot: sql<number>`${pacer.nextSlotAt} - ${pacer.intervalMs}`,
+      holdUntil: pacer.holdUntil,
+      tightUntil: pacer.tightUntil,
+      providerRate: pacer.providerRate,
+      margin: pacer.margin,
+    });
 }
 
-export async function takeSlot(db: Db, ratePerSecond: number): Promise<void> {
-  const row = await reserveSlot(db, ratePerSecond, Date.now()).get();
-  await sleepUntil(row!.slot);
+/** `ratelimit-limit` as requests per second (a `ratelimit-policy` window `w=` other than 1 s divides it). */
+export function perSecondLimit(headers: Record<string, string> | null): number | null {
+  const limit = headerNumber(headers, 'ratelimit-limit');
+  if (limit === null || limit <= 0) return null;
+  const window = /(?:^|[;,\s])w=(\d+(?:\.\d+)?)/.exec(headers?.['ratelimit-policy'] ?? '');
+  const seconds = window ? Number(window[1]) : 1;
+  return seconds > 0 ? limit / seconds : limit;
 }
 
-/** After a 429 the provider said when to come back: nobody gets a slot before then. */
-export async function holdUntil(db: Db, until: number): Promise<void> {
-  await db
-    .update(pacer)
-    .set({ nextSlotAt: sql`max(${pacer.nextSlotAt}, ${until})` })
-    .where(eq(pacer.id, 1));
+/** `retry-after` (seconds, fractions honoured), else `ratelimit-reset`; null when neither says. */
+export function retryAfterMs(headers: Record<string, string> | null): number | null {
+  for (const name of ['retry-after', 'ratelimit-reset']) {
+    const seconds = headerNumber(headers, name);
+    if (seconds !== null && seconds >= 0) return Math.round(seconds * 1000);
+  }
+  return null;
+}
+
+function headerNumber(headers: Record<string, string> | null, name: string): number | null {
+  const value = headers?.[name];
+  if (value === undefined || value.trim() === '') return null;
+  const n = Number(value);
+  return Number.isFinite(n) ? n : null;
 }
 
 export async function sleepUntil(at: number): Promise<void> {

@@ -1,17 +1,38 @@
 // The `resend` transport: Resend's batch endpoint through the official SDK (RESEND_BASE_URL honoured).
 // Batches are sent in permissive mode, so one permanently invalid address fails only itself.
+//
+// Every call is paced (src/mail/pacer.ts), and what each answer means is decided here, once:
+//  - 200: accepted (per-email refusals in permissive mode are that reader's outcome);
+//  - 429: retried at once (a new pace slot) while the waits stay short, never counted as a failure;
+//    an over-rate 429 also holds every consumer for as long as the headers say;
+//  - 5xx, no answer: tried once more at the next slot, then handed back; the batch may have been
+//    accepted (a lost answer), which the caller must remember (`uncertain`);
+//  - 409 invalid_idempotent_request: an earlier attempt under this key was accepted (`conflict`);
+//  - 409 concurrent_idempotent_requests: another attempt is in flight; hand back and try later;
+//  - anything else (401, 403, 422 on the whole request, quotas): `refused`, not about these readers.
 import { Resend } from 'resend';
-import type { MailTransport, OutgoingEmail, SendResult } from './transport';
+import type { Config } from '../config';
+import type { Db } from '../db/client';
+import { createPacer, type Pacer, retryAfterMs } from './pacer';
+import { checkBatchSize, type EmailOutcome, type MailTransport, type OutgoingEmail, type SendOutcome } from './transport';
+
+/** 429s are retried within one call while the time spent waiting on them stays under this. */
+const RATE_LIMIT_INLINE_MS = 5_000;
+/** Provider calls per send() on 5xx or no answer before handing back. */
+const SERVER_ERROR_ATTEMPTS = 2;
 
 export class ResendTransport implements MailTransport {
-  readonly paced = true;
   private readonly client: Resend;
+  private readonly pacer: Pacer;
 
-  constructor(apiKey: string, baseUrl: string | null) {
-    this.client = new Resend(apiKey, baseUrl ? { baseUrl: baseUrl.replace(/\/+$/, '') } : undefined);
+  constructor(db: Db, config: Config) {
+    const baseUrl = config.resendBaseUrl;
+    this.client = new Resend(config.resendApiKey!, baseUrl ? { baseUrl: baseUrl.replace(/\/+$/, '') } : undefined);
+    this.pacer = createPacer(db, config.sendRatePerSecond);
   }
 
-  async sendBatch(emails: OutgoingEmail[], idempotencyKey: string): Promise<SendResult> {
+  async send(emails: OutgoingEmail[], idempotencyKey: string): Promise<SendOutcome> {
+    checkBatchSize(emails);
     const payload = emails.map((e) => ({
       from: e.from,
       to: [e.to],
@@ -19,44 +40,48 @@ export class ResendTransport implements MailTransport {
       html: e.html,
       text: e.text,
       headers: e.headers,
+      tags: Object.entries(e.tags).map(([name, value]) => ({ name, value })),
       ...(e.replyTo ? { replyTo: e.replyTo } : {}),
     }));
-    const { data, error, headers } = await this.client.batch.send(payload, { idempotencyKey, batchValidation: 'permissive' });
-    if (error || !data) {
-      const status = error?.statusCode ?? null;
-      return {
-        ok: false,
-        retryable: isRetryable(status, error?.name),
-        retryAfterMs: status === 429 ? retryAfterMs(headers) : null,
-        code: error?.name ?? null,
-        // No `ratelimit-remaining` header on a 429 means we cannot tell: assume the window is spent.
-        windowExhausted: status === 429 && (headers?.['ratelimit-remaining'] ?? '0') === '0',
-        status,
-        message: `${error?.name ?? 'unknown_error'}: ${error?.message ?? 'no answer'}`,
-      };
+    let uncertain = false;
+    let serverErrors = 0;
+    let rateLimitedMs = 0;
+    for (;;) {
+      await this.pacer.wait();
+      const { data, error, headers } = await this.client.batch.send(payload, { idempotencyKey, batchValidation: 'permissive' });
+      const status = error ? (error.statusCode ?? null) : 200;
+      const hold = await this.pacer.observe({ status, headers });
+      if (!error && data) return { kind: 'accepted', outcomes: outcomesOf(emails.length, data) };
+      const name = error?.name ?? 'unknown_error';
+      const message = `${status ?? 'no answer'} ${name}: ${error?.message ?? 'no answer'}`;
+      if (status === 429) {
+        const wait = hold ?? retryAfterMs(headers) ?? 1000;
+        rateLimitedMs += wait;
+        if (rateLimitedMs > RATE_LIMIT_INLINE_MS) return { kind: 'retry', afterMs: wait, rateLimited: !uncertain && serverErrors === 0, uncertain, message };
+        // An over-rate 429 already holds the pacer; any other one waits here, for this batch only.
+        if (hold === null) await new Promise((resolve) => setTimeout(resolve, wait));
+        continue;
+      }
+      if (status === null || status >= 500) {
+        uncertain = true;
+        if (++serverErrors < SERVER_ERROR_ATTEMPTS) continue;
+        return { kind: 'retry', afterMs: retryAfterMs(headers), rateLimited: false, uncertain, message };
+      }
+      if (name === 'invalid_idempotent_request') return { kind: 'conflict', message };
+      if (name === 'concurrent_idempotent_requests') return { kind: 'retry', afterMs: 1000, rateLimited: false, uncertain, message };
+      return { kind: 'refused', uncertain, message };
     }
-    // Permissive mode: `data` holds the accepted emails in order, `errors` the refused ones by index.
-    const refused = new Map((data.errors ?? []).map((e) => [e.index, e.message]));
-    const accepted = data.data[Symbol.iterator]();
-    const outcomes = emails.map((_, i) => {
-      const reason = refused.get(i);
-      if (reason !== undefined) return { error: reason };
-      const next = accepted.next();
-      return next.done ? { error: 'no id returned by Resend' } : { id: next.value.id };
-    });
-    return { ok: true, outcomes };
   }
 }
 
-/** 429, 5xx, a network failure (no status) and a concurrent use of the same key may all succeed later. */
-function isRetryable(status: number | null, name: string | undefined): boolean {
-  if (status === null || status === 429 || status >= 500) return true;
-  return name === 'concurrent_idempotent_requests';
-}
-
-/** `retry-after` in seconds, else `ratelimit-reset` (seconds until the window resets). */
-function retryAfterMs(headers: Record<string, string> | null): number | null {
-  const value = headers?.['retry-after'] ?? headers?.['ratelimit-reset'];
-  const seconds = Number(value);
-  return value !== undefined && Number.isFinite(seconds) && seconds >= 0 ? Math.ceil(seconds * 1000) : null;
+/** Permissive mode: `data` holds the accepted emails in order, `errors` the refused ones by index. */
+function outcomesOf(count: number, data: { data: { id: string }[]; errors?: { index: number; message: string }[] }): EmailOutcome[] {
+  const refused = new Map((data.errors ?? []).map((e) => [e.index, e.message]));
+  const accepted = data.data[Symbol.iterator]();
+  return Array.from({ length: count }, (_, i) => {
+    const reason = refused.get(i);
+    if (reason !== undefined) return { error: reason };
+    const next = accepted.next();
+    return next.done ? { error: 'no id returned by Resend' } : { id: next.value.id };
+  });
 }

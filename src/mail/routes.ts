@@ -16,8 +16,8 @@ outboxRoutes.use('/dev/*', async (c, next) => {
   await next();
 });
 
-outboxRoutes.get('/dev/outbox.json', async (c) => c.json(await listOutbox(c.env.DB)));
+outboxRoutes.get('/dev/outbox.json', async (c) => c.json(await listOutbox(c.get('db'))));
 outboxRoutes.get('/dev/outbox', async (c) => {
-  const mails = await listOutbox(c.env.DB);
+  const mails = await listOutbox(c.get('db'));
   return wantsJson(c) ? c.json(mails) : page(c, OutboxPage({ site: site(c), mails }));
 });

@@ -1,7 +1,14 @@
 // The one interface every email leaves through, and the choice between its two implementations.
+// A transport owns everything about talking to the provider: the 100-email batch limit, the shared
+// pace (src/mail/pacer.ts), retrying what is worth retrying at once, and what each answer means
+// (SendOutcome). Callers never check how a transport paces or what a status code meant.
 import type { Config, Env } from '../config';
+import type { Db } from '../db/client';
 import { OutboxTransport } from './outbox';
 import { ResendTransport } from './resend';
+
+/** Resend's batch limit, and so the most emails one call may carry. */
+export const MAX_BATCH = 100;
 
 export interface OutgoingEmail {
   to: string;
@@ -11,35 +18,36 @@ export interface OutgoingEmail {
   html: string;
   text: string;
   headers: Record<string, string>;
+  /** Resend tags (ASCII letters, digits, `_`, `-`): they come back in the provider's webhooks. */
+  tags: Record<string, string>;
 }
 
 /** Per email, in order: the provider's id, or why that one address was refused for good. */
 export type EmailOutcome = { id: string } | { error: string };
 
-export type SendResult =
-  | { ok: true; outcomes: EmailOutcome[] }
-  | {
-      ok: false;
-      /** 429, 5xx, network: nothing is known to be sent; the same batch under the same key may be retried. */
-      retryable: boolean;
-      retryAfterMs: number | null;
-      /** The provider's error name, e.g. `invalid_idempotent_request`, `invalid_api_key`. */
-      code: string | null;
-      /** A 429 that says the provider's window is used up for everyone sending with this key. */
-      windowExhausted: boolean;
-      status: number | null;
-      message: string;
-    };
+export type SendOutcome =
+  /** The provider took the batch: one outcome per email, in order. */
+  | { kind: 'accepted'; outcomes: EmailOutcome[] }
+  /**
+   * Nothing is known to be sent; the same batch under the same key may be tried again after `afterMs`.
+   * `rateLimited`: only 429s (they never spend a chunk's retry budget). `uncertain`: some attempt may
+   * have been accepted although its answer said otherwise (a 5xx, a network error, no answer).
+   */
+  | { kind: 'retry'; afterMs: number | null; rateLimited: boolean; uncertain: boolean; message: string }
+  /** 409 invalid_idempotent_request: an earlier request under this key, with another payload, was accepted. */
+  | { kind: 'conflict'; message: string }
+  /** The provider refuses the request as a whole, for a reason that is not about these readers (a bad key, an unverified domain, a quota). */
+  | { kind: 'refused'; uncertain: boolean; message: string };
 
 export interface MailTransport {
-  /** Whether calls count against the provider's rate limit (and so go through the pacer). */
-  readonly paced: boolean;
-  /** Sends up to 100 emails in one call; the key makes a retry of the same batch a no-op at the provider. */
-  sendBatch(emails: OutgoingEmail[], idempotencyKey: string): Promise<SendResult>;
+  /** Sends 1 to MAX_BATCH emails in one provider call; the key makes a retry of the same batch a no-op at the provider. */
+  send(emails: OutgoingEmail[], idempotencyKey: string): Promise<SendOutcome>;
 }
 
-export function transportFor(env: Env, config: Config): MailTransport {
-  return config.transport === 'resend'
-    ? new ResendTransport(config.resendApiKey!, config.resendBaseUrl)
-    : new OutboxTransport(env.DB);
+export function transportFor(env: Env, config: Config, db: Db): MailTransport {
+  return config.transport === 'resend' ? new ResendTransport(db, config) : new OutboxTransport(db);
+}
+
+export function checkBatchSize(emails: readonly OutgoingEmail[]): void {
+  if (emails.length === 0 || emails.length > MAX_BATCH) throw new Error(`a provider batch holds 1 to ${MAX_BATCH} emails, got ${emails.length}`);
 }

@@ -2,12 +2,11 @@
 // Each email's idempotency key names the request it answers, so a redelivered message sends nothing new.
 import { desc, eq } from 'drizzle-orm';
 import { type RenderedEmail, renderConfirmationEmail, renderWelcomeEmail } from '../../emails/render';
-import type { Config, Env } from '../config';
-import { type Db, getDb } from '../db/client';
+import type { Config } from '../config';
+import type { Db } from '../db/client';
 import { sends, subscribers } from '../db/schema';
 import { listHeaders, unsubscribeUrl } from '../mail/headers';
-import { takeSlot } from '../mail/pacer';
-import type { MailTransport, OutgoingEmail, SendResult } from '../mail/transport';
+import type { MailTransport, OutgoingEmail, SendOutcome } from '../mail/transport';
 import type { ConfirmationMessage, WelcomeMessage } from '../messages';
 import { signConfirmToken, signUnsubscribeToken } from './tokens';
 
@@ -17,8 +16,7 @@ async function loadSubscriber(db: Db, id: number) {
 }
 
 /** null when there is nothing to send (confirmed meanwhile, erased, or superseded). */
-export async function sendConfirmation(env: Env, config: Config, transport: MailTransport, message: ConfirmationMessage): Promise<SendResult | null> {
-  const db = getDb(env.DB);
+export async function sendConfirmation(db: Db, config: Config, transport: MailTransport, message: ConfirmationMessage): Promise<SendOutcome | null> {
   const subscriber = await loadSubscriber(db, message.subscriberId);
   if (!subscriber || subscriber.status === 'confirmed' || subscriber.confirmationSentAt !== message.requestedAt) return null;
   // Signed with the request's time, so a retry builds the identical email (same key, same payload).
@@ -29,11 +27,10 @@ export async function sendConfirmation(env: Env, config: Config, transport: Mail
     confirmUrl: `${config.publicUrl}/confirm?token=${encodeURIComponent(token)}`,
     name: subscriber.name,
   });
-  return send(db, config, transport, `confirm-${subscriber.id}-${message.requestedAt}`, subscriber.email, rendered, {});
+  return send(config, transport, `confirm-${subscriber.id}-${message.requestedAt}`, subscriber.email, rendered, {}, 'confirmation');
 }
 
-export async function sendWelcome(env: Env, config: Config, transport: MailTransport, message: WelcomeMessage): Promise<SendResult | null> {
-  const db = getDb(env.DB);
+export async function sendWelcome(db: Db, config: Config, transport: MailTransport, message: WelcomeMessage): Promise<SendOutcome | null> {
   const subscriber = await loadSubscriber(db, message.subscriberId);
   if (!subscriber || subscriber.status !== 'confirmed' || subscriber.confirmedAt !== message.confirmedAt) return null;
   const latest = await db.select({ slug: sends.slug, title: sends.title }).from(sends).orderBy(desc(sends.articleDate), desc(sends.startedAt)).limit(1).get();
@@ -46,11 +43,10 @@ export async function sendWelcome(env: Env, config: Config, transport: MailTrans
     unsubscribeUrl: unsubscribe,
     name: subscriber.name,
   });
-  return send(db, config, transport, `welcome-${subscriber.id}-${message.confirmedAt}`, subscriber.email, rendered, listHeaders(config, unsubscribe));
+  return send(config, transport, `welcome-${subscriber.id}-${message.confirmedAt}`, subscriber.email, rendered, listHeaders(config, unsubscribe), 'welcome');
 }
 
-async function send(db: Db, config: Config, transport: MailTransport, key: string, to: string, rendered: RenderedEmail, headers: Record<string, string>): Promise<SendResult> {
-  const email: OutgoingEmail = { to, from: config.fromEmail, replyTo: config.replyTo, subject: rendered.subject, html: rendered.html, text: rendered.text, headers };
-  if (transport.paced) await takeSlot(db, config.sendRatePerSecond);
-  return transport.sendBatch([email], key);
+function send(config: Config, transport: MailTransport, key: string, to: string, rendered: RenderedEmail, headers: Record<string, string>, kind: string): Promise<SendOutcome> {
+  const email: OutgoingEmail = { to, from: config.fromEmail, replyTo: config.replyTo, subject: rendered.subject, html: rendered.html, text: rendered.text, headers, tags: { kind } };
+  return transport.send([email], key);
 }

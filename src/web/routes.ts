@@ -3,7 +3,7 @@ import { desc, eq, sql } from 'drizzle-orm';
 import { Hono } from 'hono';
 import { marked } from 'marked';
 import { shiftHeadings } from '../../emails/components/ArticleMarkdown';
-import { type Db, getDb } from '../db/client';
+import type { Db } from '../db/client';
 import { sends } from '../db/schema';
 import { fail, page, site, wantsJson } from '../http/respond';
 import type { AppEnv } from '../http/types';
@@ -31,14 +31,14 @@ webRoutes.get('/', async (c) => {
   if (wantsJson(c)) {
     return c.json({ name: c.get('config').newsletterName, subscribe: { method: 'POST', url: '/subscribe', fields: ['email', 'name'] } });
   }
-  const [latest] = await publishedIssues(getDb(c.env.DB), 1);
+  const [latest] = await publishedIssues(c.get('db'), 1);
   const turnstileSiteKey = c.get('config').turnstile?.siteKey ?? null;
   const nonce = c.get('secureHeadersNonce') ?? null;
   return page(c, SubscribePage({ site: site(c), turnstileSiteKey, nonce, latest: latest ? { title: latest.title, url: `/archive/${latest.slug}`, date: latest.date } : null }));
 });
 
 webRoutes.get('/archive', async (c) => {
-  const issues = await publishedIssues(getDb(c.env.DB));
+  const issues = await publishedIssues(c.get('db'));
   if (wantsJson(c)) return c.json({ issues });
   return page(c, ArchivePage({ site: site(c), issues }));
 });
@@ -46,7 +46,7 @@ webRoutes.get('/archive', async (c) => {
 webRoutes.get('/archive/:slug', async (c) => {
   const slug = c.req.param('slug');
   const article: Article | undefined = /^[a-z0-9-]{1,200}$/.test(slug)
-    ? await getDb(c.env.DB).select({ ...published, markdown: sends.markdown }).from(sends).where(eq(sends.slug, slug)).get()
+    ? await c.get('db').select({ ...published, markdown: sends.markdown }).from(sends).where(eq(sends.slug, slug)).get()
     : undefined;
   if (!article) return fail(c, 404, 'not_found', 'There is no published issue at this address. See the archive for every issue.', 'Not found');
   // Headings sit under the page's h1 as they do in the email (`# A` becomes an h2).
@@ -62,7 +62,7 @@ webRoutes.get('/archive/:slug', async (c) => {
 
 webRoutes.get('/feed.xml', async (c) => {
   const config = c.get('config');
-  const xml = rssFeed(config, await publishedIssues(getDb(c.env.DB)));
+  const xml = rssFeed(config, await publishedIssues(c.get('db')));
   return c.body(xml, 200, { 'Content-Type': 'application/rss+xml; charset=utf-8' });
 });
 
@@ -70,7 +70,7 @@ webRoutes.get('/styles.css', (c) => c.body(stylesheet, 200, { 'Content-Type': 't
 
 webRoutes.get('/health', async (c) => {
   try {
-    await getDb(c.env.DB).get(sql`SELECT 1`);
+    await c.get('db').get(sql`SELECT 1`);
     return c.json({ ok: true });
   } catch (error) {
     console.error(`health: D1 did not answer: ${(error as Error).message}`);

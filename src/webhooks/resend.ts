@@ -5,48 +5,42 @@
 //    clear log line (a configuration error, nothing changes);
 //  - missing or bad signature, stale or future timestamp: 401, nothing changes;
 //  - valid signature but not JSON, or not an event: 400;
-//  - `email.bounced` Permanent → subscriber `bounced` (stops all mail); any other bounce type only
-//    counts (`soft_bounces + 1`); `email.complained` → `complained`; delivered / opened / clicked /
-//    failed / delivery_delayed → first time seen, on the delivery row with that Resend email id;
-//    the subscriber is found by `data.to[0]` and through the delivery row (either is enough);
+//  - the delivery record is found by the email's tags (`send`, `reader`: every issue email carries
+//    them, and Resend returns them in `data.tags`), through the primary key, no other index;
+//  - `email.bounced` Permanent → subscriber `bounced` (stops all mail); other bounce types only count
+//    (`soft_bounces + 1`, once per delivery); `email.complained` → `complained`; the subscriber is
+//    found by the `reader` tag or by `data.to[0]` (confirmation and welcome emails have no delivery);
+//  - delivered / opened / clicked / delivery_delayed → first time seen on the delivery, and its
+//    counter; failed → the delivery becomes `failed`; bounces and complaints may trip the circuit
+//    breaker (src/issues/send-store.ts);
 //  - any other event type: 200, ignored.
-// A replay is a no-op: every effect is guarded by "this svix-id was never seen" and the id is
-// remembered by the last statement of the same D1 batch, so the check and the effect are atomic.
-import { and, ne, notInArray, sql } from 'drizzle-orm';
+// A replay is a no-op without remembering svix-ids: every effect is "the first time": a counter moves
+// only if its record did not have the event yet, checked in the same D1 batch that records it.
+import { and, eq, ne, notInArray, or, sql } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
-import type { AnySQLiteColumn } from 'drizzle-orm/sqlite-core';
 import { Hono } from 'hono';
 import { Webhook, WebhookVerificationError } from 'standardwebhooks';
-import { type Db, getDb } from '../db/client';
-import { deliveries, subscribers, webhookEvents } from '../db/schema';
+import type { Config } from '../config';
+import type { Db } from '../db/client';
+import { subscribers } from '../db/schema';
 import { fail } from '../http/respond';
 import type { AppEnv } from '../http/types';
+import { type DeliveryRef, type EventColumn, firstBounce, recordEvent, recordFailure, tripBreaker } from '../issues/send-store';
 import { normalizeEmail } from '../subscribers/address';
 
 const MAX_ID = 256;
 
-export type DeliveryColumn = 'delivered_at' | 'opened_at' | 'clicked_at' | 'failed_at' | 'delayed_at';
-
-const DELIVERY_EVENTS: Record<string, DeliveryColumn> = {
-  'email.delivered': 'delivered_at',
-  'email.opened': 'opened_at',
-  'email.clicked': 'clicked_at',
-  'email.failed': 'failed_at',
-  'email.delivery_delayed': 'delayed_at',
+const DELIVERY_EVENTS: Record<string, EventColumn | 'failed'> = {
+  'email.delivered': 'deliveredAt',
+  'email.opened': 'openedAt',
+  'email.clicked': 'clickedAt',
+  'email.failed': 'failed',
+  'email.delivery_delayed': 'delayedAt',
 };
 
-/** Each event column's key in the Drizzle schema. */
-const DELIVERY_KEYS = {
-  delivered_at: 'deliveredAt',
-  opened_at: 'openedAt',
-  clicked_at: 'clickedAt',
-  failed_at: 'failedAt',
-  delayed_at: 'delayedAt',
-} as const satisfies Record<DeliveryColumn, keyof typeof deliveries.$inferSelect>;
-
 interface Target {
-  /** Resend's email id (`data.email_id`), as recorded in deliveries.resend_id. */
-  emailId: string | null;
+  /** The delivery record named by the email's tags; null for mail that is not an issue. */
+  delivery: DeliveryRef | null;
   /** `data.to[0]`, normalised; null if absent or not an address. */
   address: string | null;
   /** When the event happened (the payload's created_at), ms. */
@@ -54,7 +48,7 @@ interface Target {
 }
 
 export type WebhookEffect =
-  | ({ kind: 'delivery'; column: DeliveryColumn; error: string | null } & Target)
+  | ({ kind: 'delivery'; column: EventColumn | 'failed'; error: string | null } & Target)
   | ({ kind: 'bounce'; permanent: boolean; bounceType: string | null } & Target)
   | ({ kind: 'complaint' } & Target)
   | { kind: 'ignored'; type: string };
@@ -69,61 +63,60 @@ export function interpretEvent(payload: unknown, now: number): { ok: true; type:
   if (!column && type !== 'email.bounced' && type !== 'email.complained') return { ok: true, type, effect: { kind: 'ignored', type } };
 
   const data = isObject(payload.data) ? payload.data : {};
-  const emailId = typeof data.email_id === 'string' && data.email_id.length <= MAX_ID ? data.email_id : null;
   const firstTo = Array.isArray(data.to) ? data.to[0] : data.to;
   const normalized = normalizeEmail(firstTo);
   const address = normalized.ok ? normalized.value : null;
-  if (!emailId && !address) return { ok: false, message: `A ${type} event needs data.email_id or data.to.` };
+  const delivery = deliveryFromTags(data.tags);
+  if (!delivery && !address) return { ok: false, message: `A ${type} event needs data.to or the email's tags.` };
   const created = typeof payload.created_at === 'string' ? Date.parse(payload.created_at) : NaN;
-  const target: Target = { emailId, address, at: Number.isFinite(created) ? created : now };
+  const target: Target = { delivery, address, at: Number.isFinite(created) ? created : now };
 
   if (column) {
     const failed = isObject(data.failed) && typeof data.failed.reason === 'string' ? data.failed.reason.slice(0, 1000) : null;
-    return { ok: true, type, effect: { kind: 'delivery', column, error: column === 'failed_at' ? (failed ?? 'failed (reported by Resend)') : null, ...target } };
+    return { ok: true, type, effect: { kind: 'delivery', column, error: column === 'failed' ? (failed ?? 'failed (reported by Resend)') : null, ...target } };
   }
   if (type === 'email.complained') return { ok: true, type, effect: { kind: 'complaint', ...target } };
   const bounceType = isObject(data.bounce) && typeof data.bounce.type === 'string' ? data.bounce.type.slice(0, 50) : null;
   return { ok: true, type, effect: { kind: 'bounce', permanent: bounceType?.toLowerCase() === 'permanent', bounceType, ...target } };
 }
 
-/** The D1 batch of one event; `true` if it was new, `false` for a replay (nothing changed). */
-export async function applyEvent(db: Db, svixId: string, type: string, effect: WebhookEffect, now: number): Promise<boolean> {
-  // Statements written with the query builder and `sql` fragments (a raw `db.run(sql)` cannot go
-  // into a D1 batch in drizzle-orm 0.45: drizzle-team/drizzle-orm#2277).
-  const unseen = sql`NOT EXISTS (SELECT 1 FROM ${webhookEvents} WHERE ${webhookEvents.svixId} = ${svixId})`;
+/** `send` and `reader` tags, as Resend returns them: an object (`{"send": "3"}`) or a list of {name, value}. */
+function deliveryFromTags(tags: unknown): DeliveryRef | null {
+  const map = new Map<string, unknown>();
+  if (Array.isArray(tags)) for (const t of tags) if (isObject(t) && typeof t.name === 'string') map.set(t.name, t.value);
+  if (isObject(tags)) for (const [k, v] of Object.entries(tags)) map.set(k, v);
+  const id = (v: unknown) => (typeof v === 'string' && /^[1-9]\d{0,15}$/.test(v) ? Number(v) : null);
+  const sendId = id(map.get('send'));
+  const subscriberId = id(map.get('reader'));
+  return sendId !== null && subscriberId !== null ? { sendId, subscriberId } : null;
+}
+
+/** The D1 batch of one event; `true` if it changed anything, `false` for a replay (or nothing to change). */
+export async function applyEvent(db: Db, config: Config, effect: WebhookEffect, now: number): Promise<boolean> {
+  if (effect.kind === 'ignored') return false;
+  const { delivery, address, at } = effect;
+  // A null id or address matches nothing (`= NULL` is never true), as in the event that lacks it.
+  const subscriber = or(eq(subscribers.id, delivery?.subscriberId ?? -1), eq(subscribers.email, address ?? ''))!;
   const statements: BatchItem<'sqlite'>[] = [];
-  if (effect.kind !== 'ignored') {
-    const { emailId, address, at } = effect;
-    // A null id or address matches nothing (`= NULL` is never true), as in the event that lacks it.
-    const subscriber = sql`(${subscribers.email} = ${address} OR ${subscribers.id} IN (SELECT ${deliveries.subscriberId} FROM ${deliveries} WHERE ${deliveries.resendId} = ${emailId}))`;
-    const delivery = sql`${deliveries.resendId} = ${emailId}`;
-    const firstSeen = (column: AnySQLiteColumn) => sql`coalesce(${column}, ${at})`;
-    if (effect.kind === 'delivery') {
-      const key = DELIVERY_KEYS[effect.column];
-      statements.push(
-        db
-          .update(deliveries)
-          .set({ [key]: firstSeen(deliveries[key]), ...(effect.column === 'failed_at' ? { error: sql`coalesce(${deliveries.error}, ${effect.error})` } : {}) })
-          .where(and(delivery, unseen)),
-      );
-    } else if (effect.kind === 'bounce') {
-      statements.push(
-        db.update(deliveries).set({ bouncedAt: firstSeen(deliveries.bouncedAt), bounceType: effect.bounceType }).where(and(delivery, unseen)),
-        effect.permanent
-          ? db.update(subscribers).set({ status: 'bounced', leftAt: now }).where(and(subscriber, notInArray(subscribers.status, ['bounced', 'complained']), unseen))
-          : db.update(subscribers).set({ softBounces: sql`${subscribers.softBounces} + 1` }).where(and(subscriber, unseen)),
-      );
-    } else {
-      statements.push(
-        db.update(deliveries).set({ complainedAt: firstSeen(deliveries.complainedAt) }).where(and(delivery, unseen)),
-        db.update(subscribers).set({ status: 'complained', leftAt: now }).where(and(subscriber, ne(subscribers.status, 'complained'), unseen)),
-      );
+  if (effect.kind === 'delivery') {
+    if (!delivery) return false; // delivery events only concern issue emails
+    statements.push(...(effect.column === 'failed' ? recordFailure(db, delivery, at, effect.error ?? 'failed') : recordEvent(db, delivery, effect.column, at)));
+  } else if (effect.kind === 'bounce') {
+    if (effect.permanent) {
+      statements.push(db.update(subscribers).set({ status: 'bounced', leftAt: now }).where(and(subscriber, notInArray(subscribers.status, ['bounced', 'complained']))));
+    } else if (delivery) {
+      // Transient bounces only count, once per delivery (the guard runs before the record below).
+      statements.push(db.update(subscribers).set({ softBounces: sql`${subscribers.softBounces} + 1` }).where(and(subscriber, firstBounce(delivery))));
     }
+    if (delivery) statements.push(...recordEvent(db, delivery, 'bouncedAt', at, { bounceType: effect.bounceType, permanent: effect.permanent }));
+  } else {
+    statements.push(db.update(subscribers).set({ status: 'complained', leftAt: now }).where(and(subscriber, ne(subscribers.status, 'complained'))));
+    if (delivery) statements.push(...recordEvent(db, delivery, 'complainedAt', at));
   }
-  // Last: the guards above read webhook_events before this row exists; its `changes` says new or replay.
-  statements.push(db.insert(webhookEvents).values({ svixId, type, receivedAt: now }).onConflictDoNothing());
+  if (delivery && effect.kind !== 'delivery') statements.push(tripBreaker(db, delivery.sendId, config.maxBounceRate, config.maxComplaintRate));
+  if (statements.length === 0) return false;
   const results = await db.batch(statements as [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]]);
-  return ((results[results.length - 1] as D1Result).meta.changes ?? 0) > 0;
+  return results.some((r) => ((r as D1Result).meta?.changes ?? 0) > 0);
 }
 
 const verifiers = new Map<string, Webhook>();
@@ -141,7 +134,8 @@ export const webhookRoutes = new Hono<AppEnv>();
 
 // Resend's payloads are a few KB: the app-wide public body limit (src/app.ts) applies before this runs.
 webhookRoutes.post('/webhooks/resend', async (c) => {
-  const secret = c.get('config').webhookSecret;
+  const config = c.get('config');
+  const secret = config.webhookSecret;
   if (!secret) return fail(c, 401, 'webhook_not_configured', 'Webhooks are off: RESEND_WEBHOOK_SECRET is not configured.');
   let verifier: Webhook;
   try {
@@ -176,8 +170,9 @@ webhookRoutes.post('/webhooks/resend', async (c) => {
   const now = Date.now();
   const event = interpretEvent(payload, now);
   if (!event.ok) return fail(c, 400, 'invalid_payload', event.message);
-  const fresh = await applyEvent(getDb(c.env.DB), svixId, event.type, event.effect, now);
-  return c.json({ status: !fresh ? 'duplicate' : event.effect.kind === 'ignored' ? 'ignored' : 'processed' });
+  if (event.effect.kind === 'ignored') return c.json({ status: 'ignored' });
+  const changed = await applyEvent(c.get('db'), config, event.effect, now);
+  return c.json({ status: changed ? 'processed' : 'duplicate' });
 });
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -76,7 +76,7 @@ export function postWebhook(payload: unknown, options: SignOptions = {}): Promis
 }
 
 /** A Resend email event as its docs describe it. */
-export function resendEvent(type: string, data: { emailId?: string; to?: string; [extra: string]: unknown }) {
+export function resendEvent(type: string, data: { emailId?: string; to?: string; tags?: Record<string, string>; [extra: string]: unknown }) {
   const { emailId, to, ...extra } = data;
   return {
     type,

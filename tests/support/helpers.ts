@@ -1,6 +1,10 @@
 // Small helpers shared by the workerd tests: requests through the real Worker, waiting on the real queue.
 import { env } from 'cloudflare:test';
 import { exports } from 'cloudflare:workers';
+import { readConfig } from '../../src/config';
+import { getDb } from '../../src/db/client';
+import type { Article } from '../../src/issues/article';
+import { runWeekly, type WeeklyResult } from '../../src/issues/cron';
 import type { OutboxMail } from '../../src/mail/outbox';
 
 export const BASE = 'http://localhost:8787';
@@ -72,4 +76,9 @@ export async function subscribeAndConfirm(address: string, name?: string): Promi
 export async function subscriberStatus(address: string): Promise<string | null> {
   const row = await env.DB.prepare('SELECT status FROM subscribers WHERE email = ?1').bind(address).first<{ status: string }>();
   return row?.status ?? null;
+}
+
+/** The weekly run as the cron does it (one Drizzle client, the validated config), with chosen articles. */
+export async function weekly(now = Date.now(), articles?: readonly Article[]): Promise<WeeklyResult> {
+  return runWeekly(getDb(env.DB), env, readConfig(env), now, articles);
 }

@@ -14,8 +14,10 @@
  *  - `POST /emails`        one email        → 200 `{"id"}`
  *  - `POST /emails/batch`  1..100 emails    → 200 `{"data":[{"id"}...]}` (+ `"errors"` in permissive mode)
  *  - `GET  /emails/:id`    a stored email in Resend's shape (no auth needed here)
- * with Bearer auth, validation, `x-batch-validation`, `Idempotency-Key`, a token-bucket
- * rate limit with `ratelimit-*` / `retry-after` headers, and injectable faults.
+ * with Bearer auth, validation, `x-batch-validation`, `Idempotency-Key` (forgettable, as after
+ * Resend's 24 hours), a rate limit of one of three honest kinds (token bucket, sliding window, fixed
+ * window: limiters.ts) with `ratelimit-*` / `retry-after` headers, injectable faults, storms and
+ * outages (`forceStatus`), and signed webhooks (bounces, complaints, deliveries) for chosen addresses.
  * Errors always have the body `{"statusCode", "name", "message"}`, which the SDK JSON-parses.
  *
  * Order of processing for an API request (each step may answer early):
@@ -26,16 +28,17 @@
  *   so a key stays "in flight" for the whole latency window.
  *
  * Run directly for manual testing / the benchmark:
- *   npx tsx tests/support/node/fake-resend.ts --port 3999 --rate 10
+ *   npx tsx tests/support/node/fake-resend.ts --port 3999 --rate 10 --limiter sliding
  * (also --latency MS, --seed N, --api-key KEY, --fault-429 P, --fault-500 P,
  *  --fault-lost P, --invalid a@x.com,b@y.com, --no-bodies). Prints the URL.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash, createHmac, randomUUID } from 'node:crypto';
 import { realpathSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { createLimiter, LIMITER_KINDS, type Limiter, type LimiterKind } from './limiters.ts';
 
 // ---------------------------------------------------------------------------
 // Public types
@@ -52,8 +55,23 @@ export interface FakeResendFaults {
 }
 
 export interface FakeResendOptions {
-  /** Token bucket: capacity = ratePerSecond (at least 1), refilled at ratePerSecond tokens/s. Default 10. 0 = unlimited. */
+  /** The rate the provider enforces, per API key. Default 10. 0 = unlimited. */
   ratePerSecond?: number;
+  /** How "N per second" is enforced (see limiters.ts). Default `token`. */
+  limiter?: LimiterKind;
+  /**
+   * Every API request is refused with this status until `untilMs` (epoch ms): a 429 storm
+   * (`ratelimit-remaining: 0`, `retry-after`) or a 5xx outage. Nothing is accepted meanwhile.
+   */
+  forceStatus?: { status: 429 | 500 | 502 | 503; untilMs: number } | null;
+  /**
+   * Provider events to emit, Svix-signed with `secret` (a `whsec_…` key) as Resend does: a
+   * permanent bounce for each accepted email to an address in `bounce`, a complaint for `complain`,
+   * and `email.delivered` for every other one when `delivered` is set. Each event carries the email's
+   * tags as Resend's webhooks do (`data.tags`, an object). With `url`, events are POSTed there;
+   * without, they wait to be collected at `GET /__control/webhooks` (workerd tests relay them).
+   */
+  webhooks?: { secret: string; url?: string; bounce?: string[]; complain?: string[]; delivered?: boolean } | null;
   /** Delay added before answering each API call. Default 0. */
   latencyMs?: number;
   faults?: FakeResendFaults;
@@ -106,8 +124,12 @@ export interface FakeResendCounters {
   accepted: number;
   /** API requests that accepted at least one email (including lost answers). */
   acceptedRequests: number;
-  /** 429s because the client went faster than the token bucket allows. */
+  /** 429s because the client went faster than the limiter allows. */
   paceLimited429: number;
+  /** Answers refused by `forceStatus` (a storm or an outage). */
+  forced: number;
+  /** Webhook events emitted. */
+  webhooks: number;
   /** 429s injected by `faults.rateLimited` or the script. */
   injected429: number;
   /** Injected 500s that accepted nothing. */
@@ -128,6 +150,9 @@ export interface FakeResendCounters {
 
 export interface ResolvedFakeResendOptions {
   ratePerSecond: number;
+  limiter: LimiterKind;
+  forceStatus: { status: 429 | 500 | 502 | 503; untilMs: number } | null;
+  webhooks: { secret: string; url?: string; bounce?: string[]; complain?: string[]; delivered?: boolean } | null;
   latencyMs: number;
   faults: Required<FakeResendFaults>;
   seed: number;
@@ -152,6 +177,10 @@ export interface FakeResend {
   /** e.g. http://127.0.0.1:41234 */
   url: string;
   configure(o: Partial<FakeResendOptions>): void;
+  /** Forget idempotency keys only, as Resend does after 24 hours. */
+  forgetIdempotencyKeys(): void;
+  /** Signed webhook requests not delivered to a URL yet (taken: each is returned once). */
+  takeWebhooks(): SignedWebhook[];
   /** Forget emails, idempotency keys, counters, scripted faults and rate buckets; reseed the PRNG; keep options. */
   reset(): void;
   state(opts?: { summary?: boolean }): FakeResendState;
@@ -171,6 +200,9 @@ const UNLIMITED_ADVERTISED = 1_000_000;
 
 const DEFAULTS: ResolvedFakeResendOptions = {
   ratePerSecond: 10,
+  limiter: 'token',
+  forceStatus: null,
+  webhooks: null,
   latencyMs: 0,
   faults: { rateLimited: 0, serverError: 0, lostAnswer: 0 },
   seed: 1,
@@ -205,6 +237,22 @@ function jsonAnswer(status: number, value: unknown, headers: Record<string, stri
 
 function errorAnswer(status: number, name: ErrorName, message: string, headers: Record<string, string> = {}): Answer {
   return jsonAnswer(status, { statusCode: status, name, message }, headers);
+}
+
+/** A webhook request as Resend (through Svix) sends it: JSON body and the three `svix-*` headers. */
+export interface SignedWebhook {
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** Svix/Standard Webhooks signing: `v1,` + base64 HMAC-SHA256 of `id.timestamp.body` under the `whsec_` key. */
+export function signWebhook(secret: string, body: string, id = `msg_${randomUUID().replaceAll('-', '')}`, timestamp = Math.floor(Date.now() / 1000)): SignedWebhook {
+  const key = Buffer.from(secret.replace(/^whsec_/, ''), 'base64');
+  const signature = createHmac('sha256', key).update(`${id}.${timestamp}.${body}`).digest('base64');
+  return {
+    body,
+    headers: { 'content-type': 'application/json', 'svix-id': id, 'svix-timestamp': String(timestamp), 'svix-signature': `v1,${signature}` },
+  };
 }
 
 /** mulberry32: tiny seeded PRNG, returns floats in [0, 1). */
@@ -393,12 +441,6 @@ function validateEmail(input: unknown, inBatch: boolean, invalid: ReadonlySet<st
 // Token bucket
 // ---------------------------------------------------------------------------
 
-interface Bucket {
-  tokens: number;
-  /** performance.now() of the last refill. */
-  at: number;
-}
-
 interface RateDecision {
   ok: boolean;
   /** `ratelimit-*` headers (and `retry-after` when refused). */
@@ -416,6 +458,9 @@ function resolveOptions(base: ResolvedFakeResendOptions, o: Partial<FakeResendOp
   const num = (v: number | undefined, fallback: number): number => (v !== undefined && Number.isFinite(v) && v >= 0 ? v : fallback);
   return {
     ratePerSecond: num(o.ratePerSecond, base.ratePerSecond),
+    limiter: o.limiter !== undefined && LIMITER_KINDS.includes(o.limiter) ? o.limiter : base.limiter,
+    forceStatus: o.forceStatus === undefined ? base.forceStatus : o.forceStatus,
+    webhooks: o.webhooks === undefined ? base.webhooks : o.webhooks,
     latencyMs: num(o.latencyMs, base.latencyMs),
     faults: {
       rateLimited: clampProbability(o.faults?.rateLimited, base.faults.rateLimited),
@@ -435,6 +480,8 @@ function emptyCounters(): FakeResendCounters {
     accepted: 0,
     acceptedRequests: 0,
     paceLimited429: 0,
+    forced: 0,
+    webhooks: 0,
     injected429: 0,
     serverErrors: 0,
     lostAnswers: 0,
@@ -458,7 +505,8 @@ export async function startFakeResend(options: FakeResendOptions & { port?: numb
   let idempotency = new Map<string, IdempotencyEntry>();
   let counters = emptyCounters();
   let script: FaultOutcome[] = [];
-  let buckets = new Map<string, Bucket>();
+  let buckets = new Map<string, Limiter>();
+  let webhookQueue: SignedWebhook[] = [];
   let random = mulberry32(opts.seed);
   /** Bumped by reset(): requests in flight across a reset do not record into the new state. */
   let generation = 0;
@@ -468,7 +516,7 @@ export async function startFakeResend(options: FakeResendOptions & { port?: numb
     opts = resolveOptions(opts, o);
     invalidSet = new Set(opts.invalidRecipients.map((a) => a.trim().toLowerCase()));
     if (opts.seed !== before.seed || o.seed !== undefined) random = mulberry32(opts.seed);
-    if (opts.ratePerSecond !== before.ratePerSecond || opts.apiKey !== before.apiKey) buckets = new Map();
+    if (opts.ratePerSecond !== before.ratePerSecond || opts.limiter !== before.limiter || opts.apiKey !== before.apiKey) buckets = new Map();
   };
 
   const reset = (): void => {
@@ -480,6 +528,7 @@ export async function startFakeResend(options: FakeResendOptions & { port?: numb
     counters = emptyCounters();
     script = [];
     buckets = new Map();
+    webhookQueue = [];
     random = mulberry32(opts.seed);
   };
 
@@ -494,32 +543,19 @@ export async function startFakeResend(options: FakeResendOptions & { port?: numb
     return { ...base, emails: [...emails] };
   };
 
-  /** Take one token for `key`; returns the headers every answer carries. */
+  /** Count one request against `key`'s limiter; returns the headers every answer carries. */
   const takeToken = (key: string): RateDecision => {
     const rate = opts.ratePerSecond;
     if (rate <= 0) {
       const n = String(UNLIMITED_ADVERTISED);
       return { ok: true, headers: { 'ratelimit-limit': n, 'ratelimit-remaining': n, 'ratelimit-reset': '0' } };
     }
-    const capacity = Math.max(1, rate);
-    const now = performance.now();
-    let b = buckets.get(key);
-    if (!b) {
-      b = { tokens: capacity, at: now };
-      buckets.set(key, b);
+    let limiter = buckets.get(key);
+    if (!limiter) {
+      limiter = createLimiter(opts.limiter, rate);
+      buckets.set(key, limiter);
     }
-    b.tokens = Math.min(capacity, b.tokens + ((now - b.at) / 1000) * rate);
-    b.at = now;
-    const ok = b.tokens >= 1;
-    if (ok) b.tokens -= 1;
-    const headers: Record<string, string> = {
-      'ratelimit-limit': String(Math.floor(capacity)),
-      'ratelimit-remaining': String(Math.floor(b.tokens)),
-      // Seconds until the bucket is full again.
-      'ratelimit-reset': String(Math.ceil((capacity - b.tokens) / rate)),
-    };
-    if (!ok) headers['retry-after'] = String(Math.max(1, Math.ceil((1 - b.tokens) / rate)));
-    return { ok, headers };
+    return limiter.take(performance.now());
   };
 
   /** Next fault outcome: the script first, else three independent seeded draws. */
@@ -565,6 +601,37 @@ export async function startFakeResend(options: FakeResendOptions & { port?: numb
     if (accepted.length > 0) counters.acceptedRequests++;
   };
 
+  /** Provider events for accepted emails, as configured in `webhooks` (see FakeResendOptions). */
+  const emitWebhooks = (accepted: { id: string; email: ValidEmail }[]): void => {
+    const hooks = opts.webhooks;
+    if (!hooks) return;
+    const bounce = new Set((hooks.bounce ?? []).map((a) => a.toLowerCase()));
+    const complain = new Set((hooks.complain ?? []).map((a) => a.toLowerCase()));
+    for (const { id, email } of accepted) {
+      const to = email.recipientKeys[0]!;
+      const type = bounce.has(to) ? 'email.bounced' : complain.has(to) ? 'email.complained' : hooks.delivered ? 'email.delivered' : null;
+      if (!type) continue;
+      const data: Record<string, unknown> = {
+        email_id: id,
+        from: email.from,
+        to: email.to,
+        subject: email.subject,
+        created_at: new Date().toISOString(),
+        tags: Object.fromEntries(email.tags.map((t) => [t.name, t.value])),
+      };
+      if (type === 'email.bounced') data.bounce = { type: 'Permanent', subType: 'General', message: 'The recipient does not exist.' };
+      const signed = signWebhook(hooks.secret, JSON.stringify({ type, created_at: new Date().toISOString(), data }));
+      counters.webhooks++;
+      if (hooks.url) {
+        fetch(hooks.url, { method: 'POST', headers: signed.headers, body: signed.body }).catch((error: unknown) => {
+          console.error(`[fake-resend] webhook to ${hooks.url} failed: ${String(error)}`);
+        });
+      } else {
+        webhookQueue.push(signed);
+      }
+    }
+  };
+
   /** `POST /emails` and `POST /emails/batch`. */
   const handleSend = async (req: IncomingMessage, raw: Buffer, isBatch: boolean): Promise<Answer> => {
     counters.requests++;
@@ -584,6 +651,23 @@ export async function startFakeResend(options: FakeResendOptions & { port?: numb
       counters.authErrors++;
       await sleep(latency);
       return errorAnswer(403, 'invalid_api_key', 'API key is invalid');
+    }
+
+    // --- a storm or an outage: every request refused until it ends, nothing accepted
+    const forced = opts.forceStatus;
+    if (forced && Date.now() < forced.untilMs) {
+      counters.forced++;
+      await sleep(latency);
+      if (forced.status === 429) {
+        const limit = String(Math.max(1, Math.floor(opts.ratePerSecond)));
+        return errorAnswer(429, 'rate_limit_exceeded', 'Too many requests. You can only make a limited number of requests per second. Please slow down.', {
+          'ratelimit-limit': limit,
+          'ratelimit-remaining': '0',
+          'ratelimit-reset': '1',
+          'retry-after': '1',
+        });
+      }
+      return errorAnswer(forced.status, 'internal_server_error', 'The service is unavailable. Please try again later.');
     }
 
     // --- rate limit (replays and conflicts count too)
@@ -665,7 +749,10 @@ export async function startFakeResend(options: FakeResendOptions & { port?: numb
     for (const c of countOnFinish) counters[c]++;
     counters.rejectedEmails += rejectedEmails;
     const success = answer.status >= 200 && answer.status < 300;
-    if (success) record(accepted, idemKey ?? null);
+    if (success) {
+      record(accepted, idemKey ?? null);
+      emitWebhooks(accepted);
+    }
     if (idemKey !== undefined && pending && idempotency.get(idemKey) === pending) {
       // Only accepted requests bind the key; the remembered answer is the real (success) one.
       if (success) idempotency.set(idemKey, { state: 'done', hash: pending.hash, answer });
@@ -721,6 +808,15 @@ export async function startFakeResend(options: FakeResendOptions & { port?: numb
       configure(body.value as Partial<FakeResendOptions>);
       return jsonAnswer(200, { options: state({ summary: true }).options });
     }
+    if (path === '/__control/forget-keys' && method === 'POST') {
+      idempotency = new Map();
+      return jsonAnswer(200, { ok: true });
+    }
+    if (path === '/__control/webhooks' && method === 'GET') {
+      const taken = webhookQueue;
+      webhookQueue = [];
+      return jsonAnswer(200, { webhooks: taken });
+    }
     if (path === '/__control/reset' && method === 'POST') {
       reset();
       return jsonAnswer(200, { ok: true });
@@ -735,7 +831,7 @@ export async function startFakeResend(options: FakeResendOptions & { port?: numb
       script.push(...next);
       return jsonAnswer(200, { script: [...script] });
     }
-    if (['/__control/state', '/__control/config', '/__control/reset', '/__control/script'].includes(path)) {
+    if (['/__control/state', '/__control/config', '/__control/reset', '/__control/script', '/__control/forget-keys', '/__control/webhooks'].includes(path)) {
       return errorAnswer(405, 'method_not_allowed', `Method ${method} not allowed on ${path}.`);
     }
     return errorAnswer(404, 'not_found', `Unknown control endpoint ${path}.`);
@@ -781,6 +877,14 @@ export async function startFakeResend(options: FakeResendOptions & { port?: numb
     configure,
     reset,
     state,
+    forgetIdempotencyKeys: () => {
+      idempotency = new Map();
+    },
+    takeWebhooks: () => {
+      const taken = webhookQueue;
+      webhookQueue = [];
+      return taken;
+    },
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));
@@ -854,6 +958,7 @@ async function main(): Promise<void> {
     options: {
       port: { type: 'string', default: '0' },
       rate: { type: 'string' },
+      limiter: { type: 'string' },
       latency: { type: 'string' },
       seed: { type: 'string' },
       'api-key': { type: 'string' },
@@ -868,6 +973,7 @@ async function main(): Promise<void> {
   const fake = await startFakeResend({
     port: Number(values.port),
     ratePerSecond: n(values.rate),
+    limiter: values.limiter as LimiterKind | undefined,
     latencyMs: n(values.latency),
     seed: n(values.seed),
     apiKey: values['api-key'],
