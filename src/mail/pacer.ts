@@ -147,9 +147,12 @@ export function perSecondLimit(headers: Record<string, string> | null): number |
   return seconds > 0 ? limit / seconds : limit;
 }
 
-/** `retry-after` (seconds, fractions honoured), else `ratelimit-reset`; null when neither says. */
-export function retryAfterMs(headers: Record<string, string> | null): number | null {
-  for (const name of ['retry-after', 'ratelimit-reset']) {
+/**
+ * `retry-after` (seconds, fractions honoured), else for a 429 `ratelimit-reset` (when the window
+ * frees up); null when neither says.
+ */
+export function retryAfterMs(headers: Record<string, string> | null, rateLimited = true): number | null {
+  for (const name of rateLimited ? ['retry-after', 'ratelimit-reset'] : ['retry-after']) {
     const seconds = headerNumber(headers, name);
     if (seconds !== null && seconds >= 0) return Math.round(seconds * 1000);
   }

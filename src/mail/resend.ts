@@ -21,14 +21,24 @@ const RATE_LIMIT_INLINE_MS = 5_000;
 /** Provider calls per send() on 5xx or no answer before handing back. */
 const SERVER_ERROR_ATTEMPTS = 2;
 
+/** How hard one send() tries before handing back (tests lower them). */
+export interface ResendTransportOptions {
+  serverErrorAttempts?: number;
+  rateLimitInlineMs?: number;
+}
+
 export class ResendTransport implements MailTransport {
   private readonly client: Resend;
   private readonly pacer: Pacer;
+  private readonly serverErrorAttempts: number;
+  private readonly rateLimitInlineMs: number;
 
-  constructor(db: Db, config: Config) {
+  constructor(db: Db, config: Config, options: ResendTransportOptions = {}) {
     const baseUrl = config.resendBaseUrl;
     this.client = new Resend(config.resendApiKey!, baseUrl ? { baseUrl: baseUrl.replace(/\/+$/, '') } : undefined);
     this.pacer = createPacer(db, config.sendRatePerSecond);
+    this.serverErrorAttempts = options.serverErrorAttempts ?? SERVER_ERROR_ATTEMPTS;
+    this.rateLimitInlineMs = options.rateLimitInlineMs ?? RATE_LIMIT_INLINE_MS;
   }
 
   async send(emails: OutgoingEmail[], idempotencyKey: string): Promise<SendOutcome> {
@@ -57,15 +67,15 @@ export class ResendTransport implements MailTransport {
       if (status === 429) {
         const wait = hold ?? retryAfterMs(headers) ?? 1000;
         rateLimitedMs += wait;
-        if (rateLimitedMs > RATE_LIMIT_INLINE_MS) return { kind: 'retry', afterMs: wait, rateLimited: !uncertain && serverErrors === 0, uncertain, message };
+        if (rateLimitedMs > this.rateLimitInlineMs) return { kind: 'retry', afterMs: wait, rateLimited: !uncertain && serverErrors === 0, uncertain, message };
         // An over-rate 429 already holds the pacer; any other one waits here, for this batch only.
         if (hold === null) await new Promise((resolve) => setTimeout(resolve, wait));
         continue;
       }
       if (status === null || status >= 500) {
         uncertain = true;
-        if (++serverErrors < SERVER_ERROR_ATTEMPTS) continue;
-        return { kind: 'retry', afterMs: retryAfterMs(headers), rateLimited: false, uncertain, message };
+        if (++serverErrors < this.serverErrorAttempts) continue;
+        return { kind: 'retry', afterMs: retryAfterMs(headers, false), rateLimited: false, uncertain, message };
       }
       if (name === 'invalid_idempotent_request') return { kind: 'conflict', message };
       if (name === 'concurrent_idempotent_requests') return { kind: 'retry', afterMs: 1000, rateLimited: false, uncertain, message };
