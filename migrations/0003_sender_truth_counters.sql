@@ -38,6 +38,7 @@ ALTER TABLE `pacer` ADD `margin` real DEFAULT 0 NOT NULL;--> statement-breakpoin
 ALTER TABLE `pacer` ADD `tight_until` integer DEFAULT 0 NOT NULL;--> statement-breakpoint
 ALTER TABLE `pacer` ADD `hold_until` integer DEFAULT 0 NOT NULL;--> statement-breakpoint
 ALTER TABLE `pacer` ADD `last_429_at` integer DEFAULT 0 NOT NULL;--> statement-breakpoint
+ALTER TABLE `pacer` ADD `epoch` integer DEFAULT 0 NOT NULL;--> statement-breakpoint
 ALTER TABLE `send_chunks` ADD `phase` integer DEFAULT 1 NOT NULL;--> statement-breakpoint
 ALTER TABLE `send_chunks` ADD `size` integer DEFAULT 0 NOT NULL;--> statement-breakpoint
 ALTER TABLE `send_chunks` ADD `round` integer DEFAULT 0 NOT NULL;--> statement-breakpoint

@@ -217,4 +217,6 @@ export const pacer = sqliteTable('pacer', {
   holdUntil: integer('hold_until').notNull().default(0),
   /** Last over-rate 429: the margin relaxes after a quiet while. */
   last429At: integer('last_429_at').notNull().default(0),
+  /** Bumped when slots already handed out are no longer good (a hold, a lower rate learnt): waiters take new ones. */
+  epoch: integer('epoch').notNull().default(0),
 });

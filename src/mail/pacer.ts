@@ -23,6 +23,8 @@ const MAX_MARGIN = 0.5;
 const MARGIN_STEP = 0.05;
 /** How long a "remaining ≤ 1" answer keeps the margin on. */
 const TIGHT_FOR_MS = 10_000;
+/** A slot further ahead than this is checked again before it is used (it may have been voided). */
+const LONG_WAIT_MS = 500;
 /** After this long without an over-rate 429, extra margin halves. */
 const RELAX_AFTER_MS = 10 * 60_000;
 
@@ -41,34 +43,86 @@ export interface Pacer {
 
 interface Reserved {
   slot: number;
+  intervalMs: number;
+  epoch: number;
   holdUntil: number;
   tightUntil: number;
   providerRate: number | null;
   margin: number;
 }
 
+/**
+ * The last request this isolate let go. Slots are D1 timestamps: when D1 answers slowly, several
+ * callers can get their (already past) slots back at the same instant and would go together, a burst
+ * a window limiter refuses. So within an isolate, requests also keep the slot spacing between them.
+ */
+let lastLocalStart = 0;
+/** What this isolate's own answers taught: the spacing to keep and a hold, before D1 says so to others. */
+let localIntervalMs = 0;
+let localHoldUntil = 0;
+/**
+ * Until this isolate has seen one answer it knows nothing of the provider's real limit: the first
+ * request goes alone (the others wait for its answer, a second at most), so a setting above the
+ * account's limit does not send a whole batch of early requests into a 429.
+ */
+let firstAnswer: { promise: Promise<void>; resolve: () => void } | null = null;
+let seenAnswer = false;
+const FIRST_ANSWER_WAIT_MS = 2000;
+
+/** Forgets what this isolate learnt (tests start each case against a fresh provider and pacer row). */
+export function forgetLocalPacing(): void {
+  lastLocalStart = 0;
+  localIntervalMs = 0;
+  localHoldUntil = 0;
+  firstAnswer = null;
+  seenAnswer = false;
+}
+
 export function createPacer(db: Db, configuredRate: number): Pacer {
+  /** What the row said at this instance's latest reservation (one instance serves concurrent calls). */
   let last: Reserved | null = null;
   return {
     async wait() {
+      if (!seenAnswer) {
+        if (firstAnswer) await Promise.race([firstAnswer.promise, new Promise((resolve) => setTimeout(resolve, FIRST_ANSWER_WAIT_MS))]);
+        else {
+          let resolve!: () => void;
+          firstAnswer = { promise: new Promise<void>((r) => (resolve = r)), resolve };
+        }
+      }
       for (;;) {
-        const reserved = await reserveSlot(db, configuredRate, Date.now()).get();
-        last = reserved!;
-        await sleepUntil(last.slot);
-        // A slot can be reserved seconds ahead; if a 429 told everyone to hold meanwhile, take a new one.
-        const hold = await db.select({ holdUntil: pacer.holdUntil }).from(pacer).where(eq(pacer.id, 1)).get();
-        if (!hold || hold.holdUntil <= Date.now()) return;
+        const reservedAt = Date.now();
+        const mine = (await reserveSlot(db, configuredRate, reservedAt).get())!;
+        last = mine;
+        await sleepUntil(mine.slot);
+        // A slot reserved well ahead may have been voided meanwhile (a 429 told everyone to hold, or a
+        // lower rate was learnt): check, and take a new one if so.
+        if (mine.slot - reservedAt > LONG_WAIT_MS) {
+          const row = await db.select({ epoch: pacer.epoch, holdUntil: pacer.holdUntil }).from(pacer).where(eq(pacer.id, 1)).get();
+          if (row && (row.epoch !== mine.epoch || row.holdUntil > Date.now())) continue;
+        }
+        const spacing = Math.max(mine.intervalMs, localIntervalMs);
+        const at = Math.max(Date.now(), lastLocalStart + spacing, localHoldUntil);
+        lastLocalStart = at;
+        await sleepUntil(at);
+        return;
       }
     },
     async observe({ status, headers }) {
       const now = Date.now();
+      seenAnswer = true;
+      firstAnswer?.resolve();
       const limit = perSecondLimit(headers);
       const remaining = headerNumber(headers, 'ratelimit-remaining');
       const overRate = status === 429 && (remaining === null || remaining === 0);
       const updates: Partial<typeof pacer.$inferInsert> = {};
       const known = last?.providerRate ?? null;
+      if (limit !== null) localIntervalMs = limit < configuredRate ? Math.ceil((1000 / limit) * (1 + BASE_MARGIN)) : 0;
       if (limit !== null && limit < configuredRate && limit !== known) {
         updates.providerRate = limit;
+        // Slots handed out at the old spacing are void; the next ones start from now at the new one.
+        updates.epoch = sql`${pacer.epoch} + 1` as unknown as number;
+        updates.nextSlotAt = now;
         console.warn(
           `pacer: the provider allows ${limit} requests/s but SEND_RATE_PER_SECOND is ${configuredRate}; pacing at ${limit}/s. Set SEND_RATE_PER_SECOND=${limit} to match your plan.`,
         );
@@ -78,11 +132,14 @@ export function createPacer(db: Db, configuredRate: number): Pacer {
       let holdMs: number | null = null;
       if (overRate) {
         holdMs = retryAfterMs(headers) ?? 1000;
+        localHoldUntil = Math.max(localHoldUntil, now + holdMs);
         await db
           .update(pacer)
           .set({
             ...updates,
             holdUntil: sql`max(${pacer.holdUntil}, ${now + holdMs})`,
+            nextSlotAt: now + holdMs,
+            epoch: sql`${pacer.epoch} + 1`,
             margin: sql`min(${MAX_MARGIN}, max(${pacer.margin}, ${BASE_MARGIN}) + ${MARGIN_STEP})`,
             tightUntil: now + TIGHT_FOR_MS,
             last429At: now,
@@ -131,10 +188,12 @@ export function reserveSlot(db: Db, configuredRate: number, now: number) {
     .returning({
       // RETURNING sees the row as updated: the slot just taken is the new next slot less its spacing.
       slot: sql<number>`${pacer.nextSlotAt} - ${pacer.intervalMs}`,
+      intervalMs: pacer.intervalMs,
       holdUntil: pacer.holdUntil,
       tightUntil: pacer.tightUntil,
       providerRate: pacer.providerRate,
       margin: pacer.margin,
+      epoch: pacer.epoch,
     });
 }
 

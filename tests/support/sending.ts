@@ -9,12 +9,18 @@ import type { Article } from '../../src/issues/article';
 import { type DeliverOptions, deliverChunk } from '../../src/issues/deliver';
 import { startSend } from '../../src/issues/plan';
 import { sendStats } from '../../src/issues/stats';
+import { forgetLocalPacing } from '../../src/mail/pacer';
 import { ResendTransport, type ResendTransportOptions } from '../../src/mail/resend';
 import type { ChunkMessage, QueueMessage } from '../../src/messages';
 import { seedConfirmed } from './d1';
 
 export const API_KEY = 're_test_key';
 export const WEBHOOK_SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+
+export interface SignedWebhook {
+  headers: Record<string, string>;
+  body: string;
+}
 
 export interface FakeEmail {
   id: string;
@@ -44,14 +50,14 @@ export function fakeAt(url: string) {
     config: (options: Record<string, unknown>) => call('config', options),
     script: (next: string[]) => call('script', { next }),
     forgetKeys: () => call('forget-keys', {}),
-    /** Signed webhooks the fake made, relayed to the Worker as Resend would post them. */
-    async relayWebhooks(): Promise<number> {
-      const { webhooks } = (await call('webhooks')) as { webhooks: { headers: Record<string, string>; body: string }[] };
+    /** Signed webhooks the fake made, relayed to the Worker as Resend would post them (again, for `replay`). */
+    async relayWebhooks(replay?: SignedWebhook[]): Promise<SignedWebhook[]> {
+      const webhooks = replay ?? ((await call('webhooks')) as { webhooks: SignedWebhook[] }).webhooks;
       for (const hook of webhooks) {
         const response = await exports.default.fetch(new Request('http://localhost:8787/webhooks/resend', { method: 'POST', headers: hook.headers, body: hook.body }));
         if (response.status !== 200) throw new Error(`webhook answered ${response.status}: ${await response.text()}`);
       }
-      return webhooks.length;
+      return webhooks;
     },
   };
 }
@@ -157,6 +163,7 @@ export async function sendRow(sendId: number) {
 }
 
 export async function clearSending(fake: Fake): Promise<void> {
+  forgetLocalPacing();
   await env.DB.batch(['subscribers', 'deliveries', 'send_chunks', 'sends', 'pacer'].map((t) => env.DB.prepare(`DELETE FROM ${t}`)));
   await fake.reset();
   await fake.config({ ratePerSecond: 1000, limiter: 'token', forceStatus: null, webhooks: null, faults: { rateLimited: 0, serverError: 0, lostAnswer: 0 }, invalidRecipients: [], apiKey: API_KEY });

@@ -1,0 +1,195 @@
+// The provider as it really is, not only as our fake usually is: three honest rate limiters, an
+// account whose real limit is below the setting, keys shared across databases, a key store that
+// forgets after 24 hours, 429 storms and long outages (simulated time), the retry budget and
+// `retry-failed`, and counters that always equal a count of the records.
+import { env } from 'cloudflare:test';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { getDb } from '../src/db/client';
+import { retryFailed } from '../src/issues/control';
+import { deliverChunk } from '../src/issues/deliver';
+import { sendStats } from '../src/issues/stats';
+import { BASE_MARGIN, reserveSlot } from '../src/mail/pacer';
+import { ResendTransport } from '../src/mail/resend';
+import { BLIND_AFTER_MS, RETRY_BUDGET_MS } from '../src/mail/retry';
+import type { ChunkMessage } from '../src/messages';
+import { API_KEY, clearSending, countersAndCounts, deliveryRows, emailsOf, exactlyOnce, fakeAt, type PlannedSend, planSend, WEBHOOK_SECRET } from './support/sending';
+
+const fake = fakeAt(env.FAKE_RESEND_URL_2);
+const HOUR = 60 * 60 * 1000;
+
+beforeEach(() => clearSending(fake));
+
+/** Delivers every chunk, following the consumer's hand-backs (at once: the transport already waited). */
+async function deliverAll(send: PlannedSend, transport = send.transport, now?: () => number): Promise<void> {
+  const queue: ChunkMessage[] = [...send.chunks];
+  for (let guard = 0; queue.length > 0; guard++) {
+    if (guard > 500) throw new Error('the send does not finish');
+    const batch = queue.splice(0, queue.length);
+    const results = await Promise.all(batch.map((c) => deliverChunk(send.db, send.config, transport, c, now ? { now: now() } : {})));
+    results.forEach((r, i) => {
+      if (r.kind === 'retry') queue.push(batch[i]);
+    });
+  }
+}
+
+describe('pacing against each honest limiter', () => {
+  it('spaces slots at 1000/rate ms while the provider has room, and adds a margin once its window is tight', async () => {
+    const db = getDb(env.DB);
+    const now = Date.now() + 60_000; // in the future: nobody else's slots interfere
+    const take = async () => (await reserveSlot(db, 10, now).get())!.slot;
+    const loose = [await take(), await take(), await take()];
+    expect(loose[1] - loose[0]).toBe(100);
+    expect(loose[2] - loose[1]).toBe(100);
+    await env.DB.prepare('UPDATE pacer SET tight_until = ?1').bind(now + 10_000).run();
+    const a = await take();
+    const b = await take();
+    expect(b - a).toBe(Math.ceil(100 * (1 + BASE_MARGIN)));
+  });
+
+  it.each(['token', 'sliding', 'fixed'])('sends to everyone once with at most one over-rate 429 against a %s limiter', async (limiter) => {
+    await fake.config({ ratePerSecond: 20, limiter });
+    const send = await planSend(fake, 3000, { SEND_RATE_PER_SECOND: '20' });
+    await deliverAll(send);
+    const state = await fake.state();
+    expect(exactlyOnce(state, await emailsOf(send.ids))).toBe(true);
+    expect(state.counters.paceLimited429).toBeLessThanOrEqual(1);
+  });
+
+  it('converges to the account’s real limit when SEND_RATE_PER_SECOND is set higher', async () => {
+    await fake.config({ ratePerSecond: 10, limiter: 'sliding' });
+    const send = await planSend(fake, 3000, { SEND_RATE_PER_SECOND: '20' });
+    await deliverAll(send);
+    const state = await fake.state();
+    expect(exactlyOnce(state, await emailsOf(send.ids))).toBe(true);
+    expect(state.counters.paceLimited429).toBeLessThanOrEqual(1); // learnt from ratelimit-limit on the first answer
+    expect(await env.DB.prepare('SELECT provider_rate AS rate FROM pacer').first()).toEqual({ rate: 10 });
+  });
+});
+
+describe('keys unique everywhere', () => {
+  it('two fresh databases sending to one Resend account: everyone gets each send once, nobody recorded sent without a mail', async () => {
+    await env.DB.prepare(`DELETE FROM sqlite_sequence WHERE name IN ('sends', 'subscribers')`).run();
+    const first = await planSend(fake, 150);
+    await deliverAll(first);
+    // A re-created database (or staging next to production): send ids and chunk numbers start again.
+    await env.DB.batch(['subscribers', 'deliveries', 'send_chunks', 'sends', 'pacer'].map((t) => env.DB.prepare(`DELETE FROM ${t}`)));
+    await env.DB.prepare(`DELETE FROM sqlite_sequence WHERE name IN ('sends', 'subscribers')`).run();
+    const second = await planSend(fake, 150);
+    expect(second.sendId).toBe(first.sendId);
+    await deliverAll(second);
+    const state = await fake.state();
+    expect(state.counters.conflicts409).toBe(0);
+    expect(state.emails).toHaveLength(300);
+    expect(exactlyOnce(state, state.emails.map((e) => e.to[0]))).toBe(true);
+    expect((await deliveryRows(second.sendId)).every((r) => r.status === 'sent' && r.resendId)).toBe(true);
+  });
+});
+
+describe('time', () => {
+  it('never re-sends blindly past the provider’s 24-hour memory: the readers are unknown', async () => {
+    const send = await planSend(fake, 100, {}, {});
+    const once = new ResendTransport(send.db, send.config, { serverErrorAttempts: 1 });
+    await fake.script(['lostAnswer']); // accepted, answer lost
+    expect(await deliverChunk(send.db, send.config, once, send.chunks[0])).toMatchObject({ kind: 'retry' });
+    await fake.config({ apiKey: 're_revoked_meanwhile' }); // then the provider refuses everything
+    expect(await deliverChunk(send.db, send.config, once, send.chunks[0])).toMatchObject({ kind: 'halted' });
+    expect(await sendStats(send.db, send.sendId)).toMatchObject({ status: 'halted', reason: expect.stringMatching(/invalid_api_key/) });
+    // A day later the provider is back and has forgotten the key: sending now would be a second copy.
+    await fake.config({ apiKey: API_KEY });
+    await fake.forgetKeys();
+    const later = Date.now() + BLIND_AFTER_MS + HOUR;
+    expect(await deliverChunk(send.db, send.config, once, { ...send.chunks[0], probe: true }, { now: later })).toMatchObject({ kind: 'done', sent: 0, unknown: 100 });
+    expect((await fake.state()).emails).toHaveLength(100); // the first, lost-answer batch only
+    expect(await sendStats(send.db, send.sendId)).toMatchObject({ status: 'sent', unknown: 100, sent: 0, pending: 0 });
+    expect((await deliveryRows(send.sendId)).every((r) => r.status === 'unknown')).toBe(true);
+  });
+
+  it('rides out a 6-hour outage (simulated time) and mails everyone once', async () => {
+    const send = await planSend(fake, 200);
+    await fake.config({ forceStatus: { status: 503, untilMs: Date.now() + 10 * 60_000 } });
+    const start = Date.now();
+    for (let t = 0; t <= 6 * HOUR; t += HOUR / 2) {
+      for (const c of send.chunks) expect(await send.deliver(c, { now: start + t })).toMatchObject({ kind: 'retry', rateLimited: false });
+    }
+    await fake.config({ forceStatus: null });
+    for (const c of send.chunks) expect(await send.deliver(c, { now: start + 6 * HOUR + 60_000 })).toMatchObject({ kind: 'done' });
+    expect(exactlyOnce(await fake.state(), await emailsOf(send.ids))).toBe(true);
+    expect(await sendStats(send.db, send.sendId)).toMatchObject({ status: 'sent', sent: 200, failed: 0 });
+  });
+
+  it('never spends the retry budget on a 429 storm, however long', async () => {
+    const send = await planSend(fake, 100, {}, { rateLimitInlineMs: 0 });
+    await fake.config({ forceStatus: { status: 429, untilMs: Date.now() + 10 * 60_000 } });
+    const start = Date.now();
+    for (const t of [0, 10 * 60_000, RETRY_BUDGET_MS + HOUR]) {
+      expect(await send.deliver(send.chunks[0], { now: start + t })).toMatchObject({ kind: 'retry', rateLimited: true });
+    }
+    expect(await env.DB.prepare('SELECT failing_since AS f, uncertain_since AS u FROM send_chunks').first()).toEqual({ f: null, u: null });
+    await fake.config({ forceStatus: null });
+    await env.DB.prepare('UPDATE pacer SET hold_until = 0').run();
+    expect(await send.deliver(send.chunks[0])).toMatchObject({ kind: 'done', sent: 100 });
+    expect(exactlyOnce(await fake.state(), await emailsOf(send.ids))).toBe(true);
+  });
+
+  it('after the retry budget records the chunk’s readers failed; retry-failed sends to exactly them once, under the same key', async () => {
+    const send = await planSend(fake, 150);
+    const once = new ResendTransport(send.db, send.config, { serverErrorAttempts: 1 });
+    expect(await send.deliver(send.chunks[1])).toMatchObject({ kind: 'done', sent: 50 });
+    await fake.script(['lostAnswer']); // chunk 0 is accepted, its answer lost, then the provider is down
+    expect(await deliverChunk(send.db, send.config, once, send.chunks[0])).toMatchObject({ kind: 'retry' });
+    await fake.config({ forceStatus: { status: 503, untilMs: Date.now() + 10 * 60_000 } });
+    const start = Date.now();
+    expect(await deliverChunk(send.db, send.config, once, send.chunks[0], { now: start + HOUR })).toMatchObject({ kind: 'retry' });
+    expect(await deliverChunk(send.db, send.config, once, send.chunks[0], { now: start + RETRY_BUDGET_MS + HOUR })).toMatchObject({ kind: 'done', failed: 100 });
+    expect(await sendStats(send.db, send.sendId)).toMatchObject({ status: 'sent', sent: 50, failed: 100, pending: 0 });
+
+    // 409 while a send is under way; then exactly the failed readers, once more.
+    await fake.config({ forceStatus: null });
+    const retry = await retryFailed(send.db, send.renv, send.slug);
+    expect(retry).toEqual({ ok: true, value: { retrying: 100, unknown: 0 } });
+    expect(await retryFailed(send.db, send.renv, send.slug)).toMatchObject({ ok: false, status: 409 });
+    const reopened = send.chunks.slice(-1)[0];
+    expect(reopened).toEqual({ type: 'chunk', sendId: send.sendId, chunk: 0 });
+    expect(await send.deliver(reopened)).toMatchObject({ kind: 'done', sent: 100 });
+    // The provider still remembered the lost-answer batch: nobody got a second copy.
+    const state = await fake.state();
+    expect(exactlyOnce(state, await emailsOf(send.ids))).toBe(true);
+    expect(state.counters.idempotentReplays).toBeGreaterThanOrEqual(1);
+    expect(await sendStats(send.db, send.sendId)).toMatchObject({ status: 'sent', sent: 150, failed: 0, pending: 0 });
+  });
+
+  it('retry-failed sends readers refused one by one in an accepted batch again under a new key', async () => {
+    const send = await planSend(fake, 100);
+    const bad = (await emailsOf(send.ids.slice(0, 3)));
+    await fake.config({ invalidRecipients: bad });
+    await deliverAll(send);
+    expect(await sendStats(send.db, send.sendId)).toMatchObject({ sent: 97, failed: 3 });
+    await fake.config({ invalidRecipients: [] }); // the addresses work again (a provider-side suppression lifted)
+    send.chunks.length = 0;
+    expect(await retryFailed(send.db, send.renv, send.slug)).toEqual({ ok: true, value: { retrying: 3, unknown: 0 } });
+    await deliverAll(send);
+    const state = await fake.state();
+    expect(exactlyOnce(state, await emailsOf(send.ids))).toBe(true);
+    expect(new Set(state.emails.map((e) => e.idempotencyKey)).size).toBe(2);
+    expect(await sendStats(send.db, send.sendId)).toMatchObject({ status: 'sent', sent: 100, failed: 0 });
+  });
+});
+
+describe('counters', () => {
+  it('equal a count of the delivery records after a send with faults and webhooks, replays included', async () => {
+    await fake.config({ faults: { rateLimited: 0.1, serverError: 0.1, lostAnswer: 0.1 }, seed: 7 });
+    const send = await planSend(fake, 1000, { RESEND_WEBHOOK_SECRET: WEBHOOK_SECRET }, { serverErrorAttempts: 1 });
+    const addresses = await emailsOf(send.ids);
+    await fake.config({ webhooks: { secret: WEBHOOK_SECRET, delivered: true, bounce: addresses.slice(0, 5), complain: addresses.slice(5, 6) }, invalidRecipients: addresses.slice(10, 12) });
+    await deliverAll(send);
+    const hooks = await fake.relayWebhooks();
+    expect(hooks).toHaveLength(1000 - 2);
+    const { counters, counted, stats } = await countersAndCounts(send.sendId);
+    expect(counters).toEqual(counted);
+    expect(stats).toMatchObject({ status: 'sent', sent: 998, failed: 2, delivered: 992, bounced: 5, complained: 1, pending: 0 });
+    // Resend retries webhooks: the same events again change nothing.
+    await fake.relayWebhooks(hooks.slice(0, 50));
+    expect(await countersAndCounts(send.sendId)).toEqual({ counters, counted, stats });
+  });
+});
+
