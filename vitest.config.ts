@@ -12,10 +12,13 @@ export default defineConfig({
           TEST_MIGRATIONS: await readD1Migrations('./migrations'),
           FAKE_RESEND_URL: inject<string>('fakeResendUrl'),
           FAKE_RESEND_URL_2: inject<string>('fakeResendUrl2'),
+          FAKE_RESEND_URL_3: inject<string>('fakeResendUrl3'),
           FAKE_TURNSTILE_URL: inject<string>('fakeTurnstileUrl'),
           ADMIN_TOKEN: 'test-admin-token-0123456789abcdef',
           RESEND_WEBHOOK_SECRET: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
           SEND_RATE_PER_SECOND: '50',
+          // A canary's wait in seconds, not half an hour (tests/canary.test.ts).
+          CANARY_WAIT_MINUTES: '0.02',
         },
       },
     })),

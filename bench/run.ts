@@ -1,19 +1,25 @@
 // The sending benchmark: the real Worker under `wrangler dev` (local D1 and Queue) against the fake
-// Resend on loopback, which enforces a request rate and can inject faults.
+// Resend on loopback, which enforces a request rate with one of three honest limiters (token bucket,
+// sliding window, fixed window: tests/support/node/limiters.ts) and can inject faults.
 //
-//   npm run bench                                   N=20000 at 10 req/s: a clean run, then a faulty one
+//   npm run bench                                   N=20000 at 10 req/s, clean and faulty, on each limiter
+//   npm run bench -- --limiter sliding --scenario clean
+//   npm run bench -- --scenario storm,outage,slow-account
 //   npm run bench -- --n 100000 --rate 10 --scenario clean
 //   npm run bench -- --faults 429=0.05,500=0.05,lost=0.05 --scenario faults
 //
-// Per scenario: a fresh local database, N confirmed readers imported through the admin API, one
-// issue sent through the admin API, waited on through its stats, then checked at the fake:
-// duplicates and missing readers. Prints a table and writes bench/results.json.
+// Scenarios: clean; faults (random 429s, 500s and lost answers); storm (every request refused with
+// 429 for 60 s mid-send); outage (503 for 120 s mid-send); slow-account (the provider enforces half
+// the configured rate). Per scenario and limiter: a fresh local database, N confirmed readers imported
+// through the admin API, one issue sent through the admin API, waited on through its stats, then
+// checked at the fake: duplicates and missing readers. Prints a table and writes bench/results.json.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type FakeResend, startFakeResend } from '../tests/support/node/fake-resend.ts';
+import { LIMITER_KINDS, type LimiterKind } from '../tests/support/node/limiters.ts';
 
 const root = join(import.meta.dirname, '..');
 const ADMIN_TOKEN = 'bench-admin-token-0123456789abcdef';
@@ -23,25 +29,35 @@ const { values: flags } = parseArgs({
   options: {
     n: { type: 'string', default: '20000' },
     rate: { type: 'string', default: '10' },
-    scenario: { type: 'string', default: 'both' }, // clean | faults | both
+    scenario: { type: 'string', default: 'clean,faults' },
+    limiter: { type: 'string', default: LIMITER_KINDS.join(',') },
     faults: { type: 'string', default: '429=0.05,500=0.05,lost=0.05' },
     port: { type: 'string', default: '8797' },
     help: { type: 'boolean', default: false },
   },
 });
 if (flags.help) {
-  console.log('npm run bench -- [--n 20000] [--rate 10] [--scenario clean|faults|both] [--faults 429=0.05,500=0.05,lost=0.05] [--port 8797]');
+  console.log(
+    'npm run bench -- [--n 20000] [--rate 10] [--scenario clean,faults,storm,outage,slow-account] [--limiter token,sliding,fixed] [--faults 429=0.05,500=0.05,lost=0.05] [--port 8797]',
+  );
   process.exit(0);
 }
 const N = positiveInt('n', flags.n!);
 const RATE = positiveInt('rate', flags.rate!);
 const PORT = positiveInt('port', flags.port!);
 const FAULTS = parseFaults(flags.faults!);
-const scenarios = flags.scenario === 'both' ? ['clean', 'faults'] : [flags.scenario!];
-if (!scenarios.every((s) => s === 'clean' || s === 'faults')) fail('--scenario must be clean, faults or both');
+const SCENARIOS = ['clean', 'faults', 'storm', 'outage', 'slow-account'] as const;
+type Scenario = (typeof SCENARIOS)[number];
+const scenarios = (flags.scenario === 'both' ? 'clean,faults' : flags.scenario!).split(',') as Scenario[];
+if (!scenarios.every((s) => SCENARIOS.includes(s))) fail(`--scenario takes a comma-separated list of ${SCENARIOS.join(', ')}`);
+const limiters = flags.limiter!.split(',') as LimiterKind[];
+if (!limiters.every((l) => LIMITER_KINDS.includes(l))) fail(`--limiter takes a comma-separated list of ${LIMITER_KINDS.join(', ')}`);
+/** How long a storm or an outage lasts, mid-send. */
+const DISRUPTION_SECONDS: Partial<Record<Scenario, number>> = { storm: 60, outage: 120 };
 
 interface Row {
   scenario: string;
+  limiter: string;
   n: number;
   rate: number;
   faults: string;
@@ -58,20 +74,25 @@ interface Row {
   lostAnswers: number;
   paceLimited429Percent: number;
   d1RowsWrittenPerRecipient: number;
+  /** workerd's CPU time (user + system) over the send, per reader. */
+  cpuMsPerRecipient: number;
   importSeconds: number;
 }
 
 const rows: Row[] = [];
-for (const scenario of scenarios) rows.push(await runScenario(scenario as 'clean' | 'faults'));
+for (const scenario of scenarios) for (const limiter of limiters) rows.push(await runScenario(scenario, limiter));
 printTable(rows);
 const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version };
 writeFileSync(join(root, 'bench', 'results.json'), JSON.stringify({ ranAt: new Date().toISOString(), machine, rows }, null, 2) + '\n');
 console.log(`\nwrote bench/results.json (${machine.cpus} cores, ${machine.memoryGiB} GiB, ${machine.cpuModel}, node ${machine.node})`);
 
-async function runScenario(scenario: 'clean' | 'faults'): Promise<Row> {
+async function runScenario(scenario: Scenario, limiter: LimiterKind): Promise<Row> {
   const faults = scenario === 'faults' ? FAULTS : { rateLimited: 0, serverError: 0, lostAnswer: 0 };
-  console.log(`\n== ${scenario}: N=${N}, ${RATE} requests/s, faults ${describeFaults(faults)}`);
-  const fake = await startFakeResend({ ratePerSecond: RATE, faults, keepBodies: false, apiKey: API_KEY, seed: 42 });
+  // The account's real limit: half the setting for slow-account.
+  const providerRate = scenario === 'slow-account' ? RATE / 2 : RATE;
+  const disruption = DISRUPTION_SECONDS[scenario] ?? 0;
+  console.log(`\n== ${scenario} (${limiter} limiter): N=${N}, ${RATE} requests/s configured, ${providerRate}/s enforced, faults ${describeFaults(faults)}`);
+  const fake = await startFakeResend({ ratePerSecond: providerRate, limiter, faults, keepBodies: false, apiKey: API_KEY, seed: 42 });
   const persist = mkdtempSync(join(tmpdir(), 'newsletter-bench-'));
   const logs = { rowsWritten: 0, lines: [] as string[] };
   let server: ChildProcess | null = null;
@@ -92,31 +113,41 @@ async function runScenario(scenario: 'clean' | 'faults'): Promise<Row> {
     if (!issue) fail('no ready article to send: content/ needs an article dated today or earlier');
 
     fake.reset(); // count only the send
+    const cpuBefore = workerdCpuMs(server);
     const start = performance.now();
     await api('POST', `/api/issues/${issue.slug}/send`);
     let stats;
     let lastPrint = 0;
+    let disrupted = false;
+    const ceilingSeconds = N / 100 / providerRate + disruption;
     for (;;) {
       stats = await api('GET', `/api/issues/${issue.slug}/stats`);
       const elapsed = (performance.now() - start) / 1000;
-      if (stats.pending === 0 && stats.sent + stats.failed >= N) break;
+      if (stats.pending === 0 && stats.sent + stats.failed + stats.unknown >= N) break;
+      if (disruption > 0 && !disrupted && stats.sent >= N / 4) {
+        // Mid-send: every request refused (a storm of 429s, or a 503 outage) for a while.
+        disrupted = true;
+        fake.configure({ forceStatus: { status: scenario === 'storm' ? 429 : 503, untilMs: Date.now() + disruption * 1000 } });
+        console.log(`  ${elapsed.toFixed(0).padStart(4)} s  ${scenario}: every request refused for ${disruption} s`);
+      }
       if (elapsed - lastPrint >= 2) {
         lastPrint = elapsed;
         process.stdout.write(`  ${elapsed.toFixed(0).padStart(4)} s  sent ${stats.sent}/${N}  failed ${stats.failed}  (${(stats.sent / elapsed).toFixed(0)} emails/s)\n`);
       }
-      if (elapsed > Math.max(120, (N / 100 / RATE) * 4)) fail(`send did not finish in time: ${JSON.stringify(stats)}`);
+      if (elapsed > Math.max(180, ceilingSeconds * 4)) fail(`send did not finish in time: ${JSON.stringify(stats)}`);
       await sleep(200);
     }
     const wallSeconds = (performance.now() - start) / 1000;
+    const cpuMs = workerdCpuMs(server) - cpuBefore;
     const state = fake.state({ summary: true });
     const counts = Object.values(state.recipients ?? {}) as number[];
     const duplicates = counts.reduce((sum, n) => sum + Math.max(0, n - 1), 0);
     const missing = N - counts.length;
     const requests = state.counters.requests;
-    const ceilingSeconds = N / 100 / RATE;
     await sleep(500); // let the last chunk's log line arrive
     return {
       scenario,
+      limiter,
       n: N,
       rate: RATE,
       faults: describeFaults(faults),
@@ -133,6 +164,7 @@ async function runScenario(scenario: 'clean' | 'faults'): Promise<Row> {
       lostAnswers: state.counters.lostAnswers,
       paceLimited429Percent: round((100 * state.counters.paceLimited429) / Math.max(1, requests)),
       d1RowsWrittenPerRecipient: round(logs.rowsWritten / N),
+      cpuMsPerRecipient: Math.round((cpuMs / N) * 1000) / 1000,
       importSeconds: round(importSeconds),
     };
   } catch (error) {
@@ -151,6 +183,7 @@ function startServer(persist: string, fake: FakeResend, logs: { rowsWritten: num
     RESEND_API_KEY: API_KEY,
     RESEND_BASE_URL: fake.url,
     SEND_RATE_PER_SECOND: String(RATE),
+    CANARY_PERCENT: '0',
     ADMIN_TOKEN,
   };
   const args = ['wrangler', 'dev', '--port', String(PORT), '--persist-to', persist, '--log-level', 'log', ...Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}:${v}`])];
@@ -221,9 +254,28 @@ async function stop(child: ChildProcess): Promise<void> {
   }
 }
 
+/** CPU time (user + system, ms) of the workerd processes that `wrangler dev` started (its process group). */
+function workerdCpuMs(server: ChildProcess): number {
+  const tick = 10; // USER_HZ is 100 on Linux
+  let total = 0;
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      // fields[2] is the process group; [11], [12] are utime and stime in ticks.
+      if (Number(fields[2]) === server.pid && comm.includes('workerd')) total += (Number(fields[11]) + Number(fields[12])) * tick;
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return total;
+}
+
 function printTable(results: Row[]): void {
   const columns: [string, (r: Row) => string][] = [
     ['scenario', (r) => r.scenario],
+    ['limiter', (r) => r.limiter],
     ['N', (r) => String(r.n)],
     ['req/s', (r) => String(r.rate)],
     ['Resend requests', (r) => String(r.resendRequests)],
@@ -236,6 +288,7 @@ function printTable(results: Row[]): void {
     ['429 (our pace)', (r) => `${r.paceLimited429} (${r.paceLimited429Percent}%)`],
     ['429/500/lost injected', (r) => `${r.injected429}/${r.serverErrors}/${r.lostAnswers}`],
     ['D1 rows/recipient', (r) => r.d1RowsWrittenPerRecipient.toFixed(2)],
+    ['CPU ms/recipient', (r) => r.cpuMsPerRecipient.toFixed(3)],
     ['import s', (r) => r.importSeconds.toFixed(2)],
   ];
   const widths = columns.map(([h, f]) => Math.max(h.length, ...results.map((r) => f(r).length)));

@@ -11,6 +11,7 @@ declare global {
       TEST_MIGRATIONS: D1Migration[];
       FAKE_RESEND_URL: string;
       FAKE_RESEND_URL_2: string;
+      FAKE_RESEND_URL_3: string;
     }
   }
 }

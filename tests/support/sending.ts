@@ -76,6 +76,8 @@ export interface PlannedSend {
   transport: ResendTransport;
   /** The chunk messages the plan (and the consumer, through requeues) produced, in order. */
   chunks: ChunkMessage[];
+  /** The same, with the delay each was enqueued with. */
+  queued: { body: ChunkMessage; delaySeconds: number }[];
   sendId: number;
   slug: string;
   ids: number[];
@@ -86,9 +88,16 @@ export interface PlannedSend {
 export async function planSend(fake: Fake, recipients: number, vars: Partial<Env> = {}, transportOptions: ResendTransportOptions = {}): Promise<PlannedSend> {
   const ids = await seedConfirmed(env.DB, `r${sendCounter + 1}x${Date.now()}`, recipients);
   const chunks: ChunkMessage[] = [];
+  const queued: PlannedSend['queued'] = [];
   const capture = {
-    send: async (m: QueueMessage) => void chunks.push(m as ChunkMessage),
-    sendBatch: async (ms: { body: QueueMessage }[]) => void chunks.push(...ms.map((m) => m.body as ChunkMessage)),
+    send: async (m: QueueMessage, o?: { delaySeconds?: number }) => {
+      chunks.push(m as ChunkMessage);
+      queued.push({ body: m as ChunkMessage, delaySeconds: o?.delaySeconds ?? 0 });
+    },
+    sendBatch: async (ms: { body: QueueMessage; delaySeconds?: number }[]) => {
+      chunks.push(...ms.map((m) => m.body as ChunkMessage));
+      queued.push(...ms.map((m) => ({ body: m.body as ChunkMessage, delaySeconds: m.delaySeconds ?? 0 })));
+    },
   } as unknown as Queue<QueueMessage>;
   const renv: Env = {
     ...env,
@@ -112,6 +121,7 @@ export async function planSend(fake: Fake, recipients: number, vars: Partial<Env
     config,
     transport,
     chunks,
+    queued,
     sendId: started.sendId,
     slug: a.slug,
     ids,

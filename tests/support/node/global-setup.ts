@@ -7,20 +7,21 @@ declare module 'vitest' {
   export interface ProvidedContext {
     fakeResendUrl: string;
     fakeResendUrl2: string;
+    fakeResendUrl3: string;
     fakeTurnstileUrl: string;
   }
 }
 
 export default async function setup(project: TestProject) {
-  // Two fakes: the two test files that drive the Resend transport run in parallel, each with its own.
-  const fake = await startFakeResend({ ratePerSecond: 1000, apiKey: 're_test_key' });
-  const fake2 = await startFakeResend({ ratePerSecond: 1000, apiKey: 're_test_key' });
+  // One fake per test file that drives the Resend transport: the files run in parallel.
+  const [fake, fake2, fake3] = await Promise.all([1, 2, 3].map(() => startFakeResend({ ratePerSecond: 1000, apiKey: 're_test_key' })));
   project.provide('fakeResendUrl', fake.url);
   project.provide('fakeResendUrl2', fake2.url);
+  project.provide('fakeResendUrl3', fake3.url);
   // Turnstile's siteverify, for the tests that switch Turnstile on (tests/hostile.test.ts).
   const turnstile = await startFakeTurnstile();
   project.provide('fakeTurnstileUrl', turnstile.url);
   return async () => {
-    await Promise.all([fake.close(), fake2.close(), turnstile.close()]);
+    await Promise.all([fake.close(), fake2.close(), fake3.close(), turnstile.close()]);
   };
 }
