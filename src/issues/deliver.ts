@@ -21,6 +21,7 @@ import { type BatchStatements, selectList } from '../db/batch';
 import { deliveries, sendChunks, sends, subscribers } from '../db/schema';
 import type { ChunkMessage } from '../messages';
 import { holdUntil, reserveSlot, sleepUntil } from '../mail/pacer';
+import { emailTags } from '../mail/tags';
 import type { MailTransport, SendResult } from '../mail/transport';
 import { signUnsubscribeToken } from '../subscribers/tokens';
 import { personalize } from './template';
@@ -64,7 +65,7 @@ export async function deliverChunk(
 
   // Round trip 1: the send, the chunk's state and its frozen list (empty if not frozen yet).
   const [sendRows, chunkRows, frozenRows] = await db.batch([
-    db.select({ subject: sends.subject, html: sends.html, text: sends.text }).from(sends).where(eq(sends.id, sendId)),
+    db.select({ slug: sends.slug, subject: sends.subject, html: sends.html, text: sends.text }).from(sends).where(eq(sends.id, sendId)),
     db.select({ status: sendChunks.status, frozen: sql<number>`${sendChunks.recipients} IS NOT NULL` }).from(sendChunks).where(thisChunk),
     frozenListQuery(db, sendId, chunk),
   ]);
@@ -117,7 +118,7 @@ export async function deliverChunk(
     return { kind: 'done', sent: 0, failed: 0, rowsWritten: rowsWritten + written(await db.batch(finishChunkStatements(db, message, []))) };
   }
 
-  const emails = await Promise.all(recipients.map(async (r) => personalize(config, send, r.email, await signUnsubscribeToken(config.tokenSecret, r.id))));
+  const emails = await Promise.all(recipients.map(async (r) => personalize(config, send, r.email, await signUnsubscribeToken(config.tokenSecret, r.id), emailTags('issue', send.slug))));
   const key = idempotencyKey(message);
 
   // The provider call. A 5xx or network error is retried once more at the next pace slot (often a

@@ -3,6 +3,7 @@
 import { renderIssueEmail } from '../../emails/render';
 import type { Config } from '../config';
 import { listHeaders, unsubscribeUrl } from '../mail/headers';
+import type { EmailTag } from '../mail/tags';
 import type { OutgoingEmail } from '../mail/transport';
 import type { Article } from './article';
 
@@ -30,7 +31,7 @@ export async function renderIssueTemplate(config: Config, article: Article): Pro
 }
 
 /** One recipient's copy of a rendered issue. */
-export function personalize(config: Config, template: IssueTemplate, to: string, unsubscribeToken: string): OutgoingEmail {
+export function personalize(config: Config, template: IssueTemplate, to: string, unsubscribeToken: string, tags: EmailTag[]): OutgoingEmail {
   const fill = (s: string) => s.replaceAll(TOKEN_PLACEHOLDER, encodeURIComponent(unsubscribeToken));
   return {
     to,
@@ -40,5 +41,6 @@ export function personalize(config: Config, template: IssueTemplate, to: string,
     html: fill(template.html),
     text: fill(template.text),
     headers: listHeaders(config, unsubscribeUrl(config, unsubscribeToken)),
+    tags,
   };
 }

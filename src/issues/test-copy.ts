@@ -4,6 +4,7 @@
 // which no row has: the link works as a preview of the flow and unsubscribes nobody.
 import type { Config, Env } from '../config';
 import { takeSlot } from '../mail/pacer';
+import { emailTags } from '../mail/tags';
 import { type SendResult, transportFor } from '../mail/transport';
 import { signUnsubscribeToken } from '../subscribers/tokens';
 import type { Article } from './article';
@@ -15,7 +16,7 @@ const NOBODY = 0;
 
 export async function sendTestCopy(env: Env, config: Config, article: Article, to: string): Promise<SendResult> {
   const template = await renderIssueTemplate(config, article);
-  const email = personalize(config, { ...template, subject: `${TEST_SUBJECT_PREFIX}${template.subject}` }, to, await signUnsubscribeToken(config.tokenSecret, NOBODY));
+  const email = personalize(config, { ...template, subject: `${TEST_SUBJECT_PREFIX}${template.subject}` }, to, await signUnsubscribeToken(config.tokenSecret, NOBODY), emailTags('test', article.slug));
   const transport = transportFor(env, config);
   if (transport.paced) await takeSlot(getDb(env.DB), config.sendRatePerSecond);
   // A fresh key each time: asking for another test copy sends another one.

@@ -20,6 +20,7 @@ export class ResendTransport implements MailTransport {
       text: e.text,
       headers: e.headers,
       ...(e.replyTo ? { replyTo: e.replyTo } : {}),
+      ...(e.tags?.length ? { tags: e.tags } : {}),
     }));
     const { data, error, headers } = await this.client.batch.send(payload, { idempotencyKey, batchValidation: 'permissive' });
     if (error || !data) {

@@ -2,6 +2,7 @@
 import type { Config, Env } from '../config';
 import { OutboxTransport } from './outbox';
 import { ResendTransport } from './resend';
+import type { EmailTag } from './tags';
 
 export interface OutgoingEmail {
   to: string;
@@ -11,6 +12,8 @@ export interface OutgoingEmail {
   html: string;
   text: string;
   headers: Record<string, string>;
+  /** Resend tags, so the provider's own logs can be filtered (`kind`, and `slug` for issues). */
+  tags?: EmailTag[];
 }
 
 /** Per email, in order: the provider's id, or why that one address was refused for good. */

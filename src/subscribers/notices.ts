@@ -7,6 +7,7 @@ import { type Db, getDb } from '../db/client';
 import { sends, subscribers } from '../db/schema';
 import { listHeaders, unsubscribeUrl } from '../mail/headers';
 import { takeSlot } from '../mail/pacer';
+import { type EmailKind, emailTags } from '../mail/tags';
 import type { MailTransport, OutgoingEmail, SendResult } from '../mail/transport';
 import type { ConfirmationMessage, WelcomeMessage } from '../messages';
 import { signConfirmToken, signUnsubscribeToken } from './tokens';
@@ -29,7 +30,7 @@ export async function sendConfirmation(env: Env, config: Config, transport: Mail
     confirmUrl: `${config.publicUrl}/confirm?token=${encodeURIComponent(token)}`,
     name: subscriber.name,
   });
-  return send(db, config, transport, `confirm-${subscriber.id}-${message.requestedAt}`, subscriber.email, rendered, {});
+  return send(db, config, transport, `confirm-${subscriber.id}-${message.requestedAt}`, subscriber.email, rendered, {}, 'confirmation');
 }
 
 export async function sendWelcome(env: Env, config: Config, transport: MailTransport, message: WelcomeMessage): Promise<SendResult | null> {
@@ -46,11 +47,11 @@ export async function sendWelcome(env: Env, config: Config, transport: MailTrans
     unsubscribeUrl: unsubscribe,
     name: subscriber.name,
   });
-  return send(db, config, transport, `welcome-${subscriber.id}-${message.confirmedAt}`, subscriber.email, rendered, listHeaders(config, unsubscribe));
+  return send(db, config, transport, `welcome-${subscriber.id}-${message.confirmedAt}`, subscriber.email, rendered, listHeaders(config, unsubscribe), 'welcome');
 }
 
-async function send(db: Db, config: Config, transport: MailTransport, key: string, to: string, rendered: RenderedEmail, headers: Record<string, string>): Promise<SendResult> {
-  const email: OutgoingEmail = { to, from: config.fromEmail, replyTo: config.replyTo, subject: rendered.subject, html: rendered.html, text: rendered.text, headers };
+async function send(db: Db, config: Config, transport: MailTransport, key: string, to: string, rendered: RenderedEmail, headers: Record<string, string>, kind: EmailKind): Promise<SendResult> {
+  const email: OutgoingEmail = { to, from: config.fromEmail, replyTo: config.replyTo, subject: rendered.subject, html: rendered.html, text: rendered.text, headers, tags: emailTags(kind) };
   if (transport.paced) await takeSlot(db, config.sendRatePerSecond);
   return transport.sendBatch([email], key);
 }
