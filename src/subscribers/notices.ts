@@ -29,6 +29,7 @@ export async function sendConfirmation(env: Env, config: Config, transport: Mail
     siteUrl: config.publicUrl,
     confirmUrl: `${config.publicUrl}/confirm?token=${encodeURIComponent(token)}`,
     name: subscriber.name,
+    postalAddress: config.postalAddress,
   });
   return send(db, config, transport, `confirm-${subscriber.id}-${message.requestedAt}`, subscriber.email, rendered, {}, 'confirmation');
 }
@@ -46,6 +47,7 @@ export async function sendWelcome(env: Env, config: Config, transport: MailTrans
     latestIssue: latest ? { title: latest.title, url: `${config.publicUrl}/archive/${latest.slug}` } : null,
     unsubscribeUrl: unsubscribe,
     name: subscriber.name,
+    postalAddress: config.postalAddress,
   });
   return send(db, config, transport, `welcome-${subscriber.id}-${message.confirmedAt}`, subscriber.email, rendered, listHeaders(config, unsubscribe), 'welcome');
 }
