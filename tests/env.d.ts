@@ -10,6 +10,7 @@ declare global {
     interface Env extends WorkerEnv {
       TEST_MIGRATIONS: D1Migration[];
       FAKE_RESEND_URL: string;
+      FAKE_RESEND_EMAILS_URL: string;
     }
   }
 }

@@ -20,7 +20,7 @@ const article = (...tags: string[]) => tags.map((t) => `.${cls.article} ${t}`);
 
 const rules: Rule[] = [
   { selectors: [`.${cls.page}`], background: d.page, color: d.text },
-  { selectors: [`.${cls.card}`], background: d.card, border: d.border },
+  { selectors: [`.${cls.card}`], background: d.card, color: d.text, border: d.border },
   {
     selectors: [`.${cls.text}`, `.${cls.article}`, ...article("div", "p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "strong", "em")],
     color: d.text,
