@@ -1,8 +1,8 @@
-import { Heading, Link, Text } from "react-email";
+import { Heading, Text } from "react-email";
 import { Button } from "./components/Button";
 import { EmailLayout } from "./components/Layout";
 import { Footer, SiteLink } from "./components/Footer";
-import { cls, colors, greeting, h1, link, smallMuted, text } from "./components/theme";
+import { cls, greeting, h1, text } from "./components/theme";
 
 export interface ConfirmationEmailProps {
   newsletterName: string;
@@ -56,14 +56,9 @@ export default function ConfirmationEmail(props: ConfirmationEmailProps) {
       <Button href={confirmUrl} textLabel="Confirm your subscription">
         Confirm subscription
       </Button>
-      <Text className={cls.muted} style={smallMuted} data-skip-in-text="true">
-        Or copy and paste this link into your browser:
-      </Text>
-      <Text className={cls.muted} style={{ ...smallMuted, margin: "0 0 24px", overflowWrap: "anywhere" }} data-skip-in-text="true">
-        <Link href={confirmUrl} className={cls.link} style={{ ...link, color: colors.link }}>
-          {confirmUrl}
-        </Link>
-      </Text>
+      {/* No written-out copy of the link here: on a phone it only wraps with word-break, which
+          Yahoo does not support (the column would overflow). The button is plain HTML and works
+          in every client; the plain-text part carries the full link for copying. */}
       <Text className={cls.text} style={text}>This link expires in {CONFIRMATION_LINK_DAYS} days.</Text>
       <Text className={cls.text} style={{ ...text, margin: 0 }}>
         If you did not ask for this, ignore this email — you will not be added.

@@ -401,18 +401,19 @@ describe('the confirmation email', async () => {
     expectHeadingsInOrder(confirmation.html);
   });
 
-  it('has a button, the link written out, the expiry and what to do if it was not you; no unsubscribe link yet', () => {
+  it('has a button, the expiry and what to do if it was not you; no unsubscribe link yet', () => {
     const h = visible(confirmation.html);
     expect(h).toMatch(new RegExp(`<a href="${re(CONFIRM)}"[^>]*>[\\s\\S]*?Confirm subscription[\\s\\S]*?</a>`));
-    expect(h).toContain(`>${CONFIRM}</a>`);
+    // Not written out in the HTML: a long link needs word-break to wrap on a phone, which Yahoo lacks.
+    expect(h).not.toContain(`>${CONFIRM}</a>`);
     expect(h).toContain('This link expires in 7 days.');
     expect(h).toContain('If you did not ask for this, ignore this email — you will not be added.');
     expect(h).not.toContain(UNSUB);
     expect(h).not.toMatch(/>Unsubscribe</);
   });
 
-  it('carries the confirm URL verbatim: twice in HTML (button, written out), once in text', () => {
-    expect(count(confirmation.html, CONFIRM)).toBeGreaterThanOrEqual(2);
+  it('carries the confirm URL verbatim: once in HTML (the button), once in text (written out for copying)', () => {
+    expect(count(confirmation.html, CONFIRM)).toBe(1);
     expect(count(confirmation.text, CONFIRM)).toBe(1);
     expect(confirmation.text).toContain(`Confirm your subscription: ${CONFIRM}`);
   });

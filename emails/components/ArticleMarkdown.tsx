@@ -51,7 +51,6 @@ export const markdownStyles = {
     padding: "12px 14px",
     margin: "0 0 18px",
     whiteSpace: "pre-wrap",
-    wordWrap: "break-word",
     overflowX: "auto",
   },
   hr: { border: "none", borderTop: `1px solid ${colors.border}`, margin: "28px 0" },
