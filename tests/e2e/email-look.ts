@@ -29,7 +29,9 @@ interface Colours {
 }
 
 /** The page, the card and the title's computed colours, and their relative luminance. */
-function colours(page: Page): Promise<Colours> {
+async function colours(page: Page): Promise<Colours> {
+  // tsx (esbuild keepNames) wraps the named helpers below in __name(); the page has no such function.
+  await page.evaluate('globalThis.__name ??= (fn) => fn');
   return page.evaluate(() => {
     const lum = (value: string) => {
       const [r, g, b] = (value.match(/[\d.]+/g) ?? ['0', '0', '0']).slice(0, 3).map((c) => {
