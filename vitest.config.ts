@@ -13,6 +13,7 @@ export default defineConfig({
           FAKE_RESEND_URL: inject<string>('fakeResendUrl'),
           FAKE_RESEND_URL_2: inject<string>('fakeResendUrl2'),
           FAKE_RESEND_URL_3: inject<string>('fakeResendUrl3'),
+          FAKE_RESEND_EMAILS_URL: inject<string>('fakeResendEmailsUrl'),
           FAKE_TURNSTILE_URL: inject<string>('fakeTurnstileUrl'),
           ADMIN_TOKEN: 'test-admin-token-0123456789abcdef',
           RESEND_WEBHOOK_SECRET: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',

@@ -1,8 +1,8 @@
-import { Heading, Link, Text } from "react-email";
+import { Heading, Text } from "react-email";
 import { Button } from "./components/Button";
 import { EmailLayout } from "./components/Layout";
 import { Footer, SiteLink } from "./components/Footer";
-import { colors, greeting, h1, link, smallMuted, text } from "./components/theme";
+import { cls, greeting, h1, text } from "./components/theme";
 
 export interface ConfirmationEmailProps {
   newsletterName: string;
@@ -12,6 +12,8 @@ export interface ConfirmationEmailProps {
   confirmUrl: string;
   /** User input: only ever rendered as escaped text. */
   name?: string | null;
+  /** The sender's postal address (POSTAL_ADDRESS), in the footer. */
+  postalAddress: string;
 }
 
 /** How long a confirmation link stays valid (the text of the email says so). */
@@ -22,7 +24,7 @@ export function confirmationSubject(p: Pick<ConfirmationEmailProps, "newsletterN
 }
 
 export default function ConfirmationEmail(props: ConfirmationEmailProps) {
-  const { newsletterName, siteUrl, confirmUrl, name } = props;
+  const { newsletterName, siteUrl, confirmUrl, name, postalAddress } = props;
   return (
     <EmailLayout
       title={confirmationSubject(props)}
@@ -33,6 +35,7 @@ export default function ConfirmationEmail(props: ConfirmationEmailProps) {
         <Footer
           newsletterName={newsletterName}
           siteUrl={siteUrl}
+          postalAddress={postalAddress}
           reason={
             <>
               You are receiving this because someone, hopefully you, asked to subscribe this address to{" "}
@@ -42,27 +45,22 @@ export default function ConfirmationEmail(props: ConfirmationEmailProps) {
         />
       }
     >
-      <Heading as="h1" style={{ ...h1, margin: "0 0 16px" }}>
+      <Heading as="h1" className={cls.text} style={{ ...h1, margin: "0 0 16px" }}>
         Confirm your subscription
       </Heading>
-      <Text style={text}>{greeting(name)}</Text>
-      <Text style={text}>
+      <Text className={cls.text} style={text}>{greeting(name)}</Text>
+      <Text className={cls.text} style={text}>
         Thanks for signing up for {newsletterName}. Please confirm that this is your address and that you want
         to receive it: one click and you are in.
       </Text>
       <Button href={confirmUrl} textLabel="Confirm your subscription">
         Confirm subscription
       </Button>
-      <Text style={smallMuted} data-skip-in-text="true">
-        Or copy and paste this link into your browser:
-      </Text>
-      <Text style={{ ...smallMuted, margin: "0 0 24px", wordBreak: "break-all" }} data-skip-in-text="true">
-        <Link href={confirmUrl} style={{ ...link, color: colors.link }}>
-          {confirmUrl}
-        </Link>
-      </Text>
-      <Text style={text}>This link expires in {CONFIRMATION_LINK_DAYS} days.</Text>
-      <Text style={{ ...text, margin: 0 }}>
+      {/* No written-out copy of the link here: on a phone it only wraps with word-break, which
+          Yahoo does not support (the column would overflow). The button is plain HTML and works
+          in every client; the plain-text part carries the full link for copying. */}
+      <Text className={cls.text} style={text}>This link expires in {CONFIRMATION_LINK_DAYS} days.</Text>
+      <Text className={cls.text} style={{ ...text, margin: 0 }}>
         If you did not ask for this, ignore this email — you will not be added.
       </Text>
     </EmailLayout>
@@ -74,4 +72,5 @@ ConfirmationEmail.PreviewProps = {
   siteUrl: "https://newsletter.example.com",
   confirmUrl: "https://newsletter.example.com/confirm?token=Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MGFiY2RlZg",
   name: "Ada",
+  postalAddress: "Example Ltd, 1 Main Street, Springfield, USA",
 } satisfies ConfirmationEmailProps;

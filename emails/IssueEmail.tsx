@@ -2,7 +2,7 @@ import { Heading, Link, Text } from "react-email";
 import { ArticleMarkdown } from "./components/ArticleMarkdown";
 import { EmailLayout } from "./components/Layout";
 import { Footer } from "./components/Footer";
-import { colors, eyebrow, fontFamily, formatDate, h1, link, serifFontFamily } from "./components/theme";
+import { cls, colors, eyebrow, fontFamily, formatDate, h1, link, serifFontFamily } from "./components/theme";
 
 export interface IssueEmailProps {
   newsletterName: string;
@@ -22,6 +22,8 @@ export interface IssueEmailProps {
    * and `replaceAll` it per recipient.
    */
   unsubscribeUrl: string;
+  /** The sender's postal address (POSTAL_ADDRESS), in the footer. */
+  postalAddress: string;
 }
 
 /** The subject of an issue email: the article title, exactly. */
@@ -30,7 +32,7 @@ export function issueSubject(p: Pick<IssueEmailProps, "title">): string {
 }
 
 export default function IssueEmail(props: IssueEmailProps) {
-  const { newsletterName, siteUrl, title, summary, date, markdown, archiveUrl, unsubscribeUrl } = props;
+  const { newsletterName, siteUrl, title, summary, date, markdown, archiveUrl, unsubscribeUrl, postalAddress } = props;
   return (
     <EmailLayout
       title={issueSubject(props)}
@@ -38,8 +40,8 @@ export default function IssueEmail(props: IssueEmailProps) {
       newsletterName={newsletterName}
       siteUrl={siteUrl}
       topNote={
-        <Text style={{ color: colors.muted, fontFamily, fontSize: "13px", lineHeight: "1.5", margin: 0, textAlign: "center" }}>
-          <Link href={archiveUrl} data-text-label="View in browser" style={{ ...link, color: colors.link }}>
+        <Text className={cls.muted} style={{ color: colors.muted, fontFamily, fontSize: "13px", lineHeight: "1.5", margin: 0, textAlign: "center" }}>
+          <Link href={archiveUrl} data-text-label="View in browser" className={cls.link} style={{ ...link, color: colors.link }}>
             View this issue in your browser
           </Link>
         </Text>
@@ -48,18 +50,23 @@ export default function IssueEmail(props: IssueEmailProps) {
         <Footer
           newsletterName={newsletterName}
           siteUrl={siteUrl}
+          postalAddress={postalAddress}
           unsubscribeUrl={unsubscribeUrl}
           archiveUrl={`${siteUrl}/archive`}
           forwardNote
+          replyNote
         />
       }
     >
-      <Text style={eyebrow}>{formatDate(date)}</Text>
-      <Heading as="h1" style={h1}>
+      <Text className={cls.muted} style={eyebrow}>
+        {formatDate(date)}
+      </Text>
+      <Heading as="h1" className={cls.text} style={h1}>
         {title}
       </Heading>
       {summary ? (
         <Text
+          className={cls.muted}
           style={{
             color: colors.muted,
             fontFamily: serifFontFamily,
@@ -88,6 +95,7 @@ IssueEmail.PreviewProps = {
   date: "2026-11-24",
   archiveUrl: "https://newsletter.example.com/archive/2026-11-24-gut-health-and-skin-clarity",
   unsubscribeUrl: "https://newsletter.example.com/unsubscribe?token=__UNSUB_TOKEN__",
+  postalAddress: "Example Ltd, 1 Main Street, Springfield, USA",
   markdown: `The human body is a complex system, where various organs and systems are interconnected in ways that often surprise us. One of the most interesting relationships is between **gut health** and **skin clarity**. Many people experience skin issues, including acne, eczema, and rosacea, yet they may not realize that the root of these problems can often be traced back to the gut.
 
 ## The microbiome and inflammation

@@ -10,13 +10,16 @@
  * - other links (in the article) read "link text <https://full.url>";
  * - headings keep their case; the email title is underlined with "=", the
  *   article's top headings with "-";
- * - the footer (`data-text-footer`) follows a rule of dashes.
+ * - the footer (`data-text-footer`) follows a rule of dashes;
+ * - images read "[alt](https://full.url)".
+ * The HTML gets its Outlook-only conditional comments here (components/OutlookOnly.tsx).
  */
 import type { ReactElement } from "react";
 import { render } from "react-email";
 import IssueEmail, { issueSubject, type IssueEmailProps } from "./IssueEmail";
 import ConfirmationEmail, { confirmationSubject, type ConfirmationEmailProps } from "./ConfirmationEmail";
 import WelcomeEmail, { welcomeSubject, type WelcomeEmailProps } from "./WelcomeEmail";
+import { withOutlookConditionals } from "./components/OutlookOnly";
 
 export type { IssueEmailProps, ConfirmationEmailProps, WelcomeEmailProps };
 
@@ -43,7 +46,7 @@ async function renderEmail(subject: string, element: ReactElement): Promise<Rend
     render(element),
     render(element, { plainText: true, htmlToTextOptions: textOptions }),
   ]);
-  return { subject, html, text: tidyText(text) };
+  return { subject, html: withOutlookConditionals(html), text: tidyText(text) };
 }
 
 // ---- plain-text formatting (html-to-text, which React Email uses) ----------
@@ -84,6 +87,13 @@ function footerBlock(elem: TextElement, walk: Walk, builder: TextBuilder) {
   builder.closeBlock({ trailingLineBreaks: 2 });
 }
 
+/** `<img alt=A src=U>` → "[A](U)": the picture's words and where to see it. */
+function markdownImage(elem: TextElement, _walk: Walk, builder: TextBuilder) {
+  const alt = (elem.attribs?.alt ?? "").replace(/\s+/g, " ").trim();
+  const src = elem.attribs?.src ?? "";
+  if (src) builder.addInline(`[${alt}](${src})`, { noWordTransform: true });
+}
+
 /** The content of the element, nothing else (used for links whose URL is noise). */
 function contentOnly(elem: TextElement, walk: Walk, builder: TextBuilder) {
   walk(elem.children, builder);
@@ -113,6 +123,7 @@ const textOptions = {
   formatters: {
     labelledLink,
     contentOnly,
+    markdownImage,
     footerBlock,
     titleHeading: underlined("="),
     sectionHeading: underlined("-"),
@@ -124,6 +135,7 @@ const textOptions = {
     },
     { selector: "a[data-text-label]", format: "labelledLink" },
     { selector: "a[data-text-plain]", format: "contentOnly" },
+    { selector: "img", format: "markdownImage" },
     { selector: "table[data-text-footer]", format: "footerBlock" },
     { selector: "h1", format: "titleHeading", options: { leadingLineBreaks: 2, trailingLineBreaks: 1 } },
     { selector: "h2", format: "sectionHeading", options: { leadingLineBreaks: 2, trailingLineBreaks: 1 } },

@@ -1,9 +1,13 @@
 // Bundles content/*.md into src/generated/articles.ts, validating every file on the way.
 // Runs before dev, test, deploy and bench (npm pre-scripts): wrangler's bundler has no glob import.
-// A bad file stops the build with its name and the problem.
+// A bad file stops the build with its name and the problem: front matter first, then what would
+// break the email in a mail client (src/issues/article-checks.ts: links, images, alt text, size),
+// with the line. Warnings (plain http://) are printed and do not stop it.
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ArticleError, parseArticles } from '../src/issues/article.ts';
+import { renderIssueEmail } from '../emails/render.tsx';
+import { ArticleError, parseArticles, type Article } from '../src/issues/article.ts';
+import { type ArticleProblem, checkArticleMarkdown, checkEmailSize, formatProblems } from '../src/issues/article-checks.ts';
 
 const root = join(import.meta.dirname, '..');
 const contentDir = join(root, 'content');
@@ -14,8 +18,41 @@ const files = readdirSync(contentDir)
   .sort()
   .map((name) => ({ name, source: readFileSync(join(contentDir, name), 'utf8') }));
 
+/**
+ * The issue email as a reader gets it, measured in bytes. The per-reader parts are given their real
+ * length: a site address and an unsubscribe token as long as real ones.
+ */
+async function renderedBytes(article: Article): Promise<number> {
+  const site = 'https://newsletter.example.com';
+  const { html } = await renderIssueEmail({
+    newsletterName: 'The Weekly Letter',
+    siteUrl: site,
+    title: article.title,
+    summary: article.summary,
+    date: article.date,
+    markdown: article.markdown,
+    archiveUrl: `${site}/archive/${article.slug}`,
+    unsubscribeUrl: `${site}/unsubscribe?token=${'x'.repeat(120)}`,
+    postalAddress: 'Example Ltd, 1 Main Street, Springfield, USA',
+  });
+  return Buffer.byteLength(html);
+}
+
 try {
   const articles = parseArticles(files);
+  const problems: ArticleProblem[] = [];
+  for (const file of files) {
+    const slug = file.name.replace(/^\d{4}-\d{2}-\d{2}-/, '').replace(/\.md$/, '');
+    const article = articles.find((a) => a.slug === slug)!;
+    problems.push(...checkArticleMarkdown(file.name, file.source, article));
+    problems.push(...checkEmailSize(file.name, await renderedBytes(article)));
+  }
+  if (problems.length) console.error(`\n${formatProblems(problems)}\n`);
+  const errors = problems.filter((p) => p.level === 'error').length;
+  if (errors) {
+    console.error(`${errors} problem(s) would break the email in mail clients. Fix the file(s) and run the command again.\n`);
+    process.exit(1);
+  }
   mkdirSync(outDir, { recursive: true });
   writeFileSync(
     join(outDir, 'articles.ts'),

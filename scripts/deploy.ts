@@ -17,6 +17,12 @@ const publicUrl = publicUrlArg?.slice('PUBLIC_URL:'.length) ?? /^\s*PUBLIC_URL\s
 if (!publicUrl || /^https?:\/\/(localhost|127\.|\[::1\])/.test(publicUrl)) {
   problems.push(`PUBLIC_URL is ${publicUrl ?? 'not set'}: set it in [vars] of wrangler.toml to your site's address, e.g. "https://news.example.com".`);
 }
+// CAN-SPAM: every newsletter email shows the sender's postal address; the Worker refuses to run without it.
+const postalArg = args.find((a) => a.startsWith('POSTAL_ADDRESS:'));
+const postalAddress = postalArg?.slice('POSTAL_ADDRESS:'.length) ?? /^\s*POSTAL_ADDRESS\s*=\s*"([^"]*)"/m.exec(toml)?.[1];
+if (!postalAddress?.trim()) {
+  problems.push('POSTAL_ADDRESS is not set: add your postal address to [vars] of wrangler.toml, e.g. POSTAL_ADDRESS = "Example Ltd, 1 Main Street, Springfield, USA" (CAN-SPAM requires it in every newsletter).');
+}
 if (/database_id\s*=\s*"0{8}-0{4}-0{4}-0{4}-0{12}"/.test(toml)) {
   problems.push('database_id in wrangler.toml is the placeholder: run `npx wrangler d1 create newsletter` and paste the id it prints.');
 }

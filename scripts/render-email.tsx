@@ -10,7 +10,8 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { ArticleError, parseArticle } from '../src/issues/article.ts';
-import { readConfig, type Env } from '../src/config.ts';
+import { PLACEHOLDER_POSTAL_ADDRESS, readConfig, type Env } from '../src/config.ts';
+import { MAX_EMAIL_BYTES } from '../src/issues/article-checks.ts';
 import { renderIssueTemplate } from '../src/issues/template.ts';
 
 const root = join(import.meta.dirname, '..');
@@ -78,9 +79,17 @@ function devVars(): Record<string, string> {
 }
 
 const vars = { ...wranglerVars(), ...devVars() };
-// Rendering signs nothing and sends nothing: only the name and the URLs matter here.
-// A throwaway random TOKEN_SECRET satisfies the configuration rules for a non-local PUBLIC_URL.
-const config = readConfig({ ...vars, EMAIL_TRANSPORT: 'outbox', RESEND_API_KEY: '', TOKEN_SECRET: randomBytes(48).toString('base64') } as unknown as Env);
+// Rendering signs nothing and sends nothing: only the name, the URLs and the postal address matter here.
+// A throwaway random TOKEN_SECRET satisfies the configuration rules for a non-local PUBLIC_URL, and
+// the placeholder stands in for a POSTAL_ADDRESS not set yet (deploying would refuse that).
+if (!vars.POSTAL_ADDRESS?.trim()) console.log(`email:render: POSTAL_ADDRESS is not set; the footer shows "${PLACEHOLDER_POSTAL_ADDRESS}".`);
+const config = readConfig({
+  ...vars,
+  POSTAL_ADDRESS: vars.POSTAL_ADDRESS?.trim() || PLACEHOLDER_POSTAL_ADDRESS,
+  EMAIL_TRANSPORT: 'outbox',
+  RESEND_API_KEY: '',
+  TOKEN_SECRET: randomBytes(48).toString('base64'),
+} as unknown as Env);
 const rendered = await renderIssueTemplate(config, article);
 
 const dir = resolve(process.cwd(), outDir);
@@ -93,6 +102,6 @@ writeFileSync(textPath, `Subject: ${rendered.subject}\n\n${rendered.text}`);
 const kb = (s: string) => `${(Buffer.byteLength(s) / 1024).toFixed(1)} KB`;
 const size = Buffer.byteLength(rendered.html);
 console.log(`email:render: "${rendered.subject}" (${article.date}) for ${config.newsletterName} at ${config.publicUrl}`);
-console.log(`  ${relative(process.cwd(), htmlPath) || htmlPath}  ${kb(rendered.html)}${size >= 100 * 1024 ? '  (over 100 KB: Gmail will clip it)' : ''}`);
+console.log(`  ${relative(process.cwd(), htmlPath) || htmlPath}  ${kb(rendered.html)}${size > MAX_EMAIL_BYTES ? `  (over ${MAX_EMAIL_BYTES / 1024} KB: the build refuses it; Gmail clips at 102 KB)` : ''}`);
 console.log(`  ${relative(process.cwd(), textPath) || textPath}  ${kb(rendered.text)}`);
 console.log('Open the .html in a browser; the unsubscribe link still holds the placeholder each recipient\'s token replaces.');

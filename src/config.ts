@@ -12,6 +12,7 @@ export interface Env {
   NEWSLETTER_TAGLINE?: string;
   FROM_EMAIL?: string;
   REPLY_TO?: string;
+  POSTAL_ADDRESS?: string;
   EMAIL_TRANSPORT?: string;
   RESEND_API_KEY?: string;
   RESEND_BASE_URL?: string;
@@ -37,7 +38,10 @@ export interface Config {
   newsletterName: string;
   tagline: string;
   fromEmail: string;
-  replyTo: string | null;
+  /** REPLY_TO, else the FROM_EMAIL address: replies reach the author. */
+  replyTo: string;
+  /** The sender's postal address (CAN-SPAM), in the footer of every email. */
+  postalAddress: string;
   transport: Transport;
   resendApiKey: string | null;
   resendBaseUrl: string | null;
@@ -125,6 +129,8 @@ export function readConfig(env: Env): Config {
     if (/[\r\n]/.test(value)) throw new ConfigError(`${name} must be on one line.`);
   }
 
+  const postalAddress = readPostalAddress(env.POSTAL_ADDRESS, isLocalDev);
+
   const siteKey = nonEmpty(env.TURNSTILE_SITE_KEY);
   const secretKey = nonEmpty(env.TURNSTILE_SECRET_KEY);
 
@@ -133,7 +139,8 @@ export function readConfig(env: Env): Config {
     newsletterName: nonEmpty(env.NEWSLETTER_NAME) ?? 'The Weekly Letter',
     tagline: nonEmpty(env.NEWSLETTER_TAGLINE) ?? 'One thoughtful article a week on health, food and everyday well-being.',
     fromEmail,
-    replyTo: nonEmpty(env.REPLY_TO),
+    replyTo: nonEmpty(env.REPLY_TO) ?? bareAddress(fromEmail),
+    postalAddress,
     transport: transportName,
     resendApiKey,
     resendBaseUrl: nonEmpty(env.RESEND_BASE_URL),
@@ -161,6 +168,31 @@ function readNumber(name: string, raw: string | undefined, fallback: number, min
     throw new ConfigError(`${name} must be a number from ${min} to ${max}, got "${raw}" (unset it for the default, ${fallback}).`);
   }
   return value;
+}
+
+/** Shown in every footer while POSTAL_ADDRESS is unset in local dev: visibly a placeholder. */
+export const PLACEHOLDER_POSTAL_ADDRESS = '1 Example Street, Example Town (placeholder: set POSTAL_ADDRESS)';
+const MAX_POSTAL_ADDRESS = 300;
+
+/**
+ * CAN-SPAM wants a valid physical postal address in every commercial email, so a deployed Worker
+ * without one is a configuration error. Lines of a multi-line value are joined with ", ".
+ */
+function readPostalAddress(raw: string | undefined, isLocalDev: boolean): string {
+  const address = (raw ?? '').split(/\r?\n|\r/).map((line) => line.trim()).filter(Boolean).join(', ');
+  if (!address) {
+    if (isLocalDev) return PLACEHOLDER_POSTAL_ADDRESS;
+    throw new ConfigError(
+      'POSTAL_ADDRESS is not set: every newsletter email must show your postal address (CAN-SPAM). Set it in [vars] of wrangler.toml, e.g. POSTAL_ADDRESS = "Example Ltd, 1 Main Street, Springfield, USA".',
+    );
+  }
+  if (address.length > MAX_POSTAL_ADDRESS) throw new ConfigError(`POSTAL_ADDRESS is longer than ${MAX_POSTAL_ADDRESS} characters.`);
+  return address;
+}
+
+/** `Name <addr@domain>` → `addr@domain`; a bare address stays as it is. */
+function bareAddress(mailbox: string): string {
+  return /<([^<>]+)>\s*$/.exec(mailbox)?.[1]?.trim() ?? mailbox;
 }
 
 /** Previous secrets verify old links, so they must be as strong as the current one. */

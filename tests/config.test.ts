@@ -3,14 +3,15 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { app } from '../src/app';
-import { ConfigError, DEV_TOKEN_SECRET, type Env, isLoopbackHost, readConfig } from '../src/config';
+import { ConfigError, DEV_TOKEN_SECRET, type Env, isLoopbackHost, PLACEHOLDER_POSTAL_ADDRESS, readConfig } from '../src/config';
 import { signUnsubscribeToken, verifyToken } from '../src/subscribers/tokens';
 
 const PUBLIC = 'https://news.example.com';
 const GOOD_SECRET = 'q8Vx2Lr0-Zp4Ty7Nc1Wb5Hk9Jm3Fd6Gs_'; // 34 random-looking bytes
 const base = { DB: env.DB, SEND_QUEUE: env.SEND_QUEUE } as Env;
-// A public site needs a Resend key (or an explicit outbox); these tests are about the other rules.
-const read = (vars: Partial<Env>) => readConfig({ ...base, ...(vars.PUBLIC_URL?.startsWith('https:') ? { RESEND_API_KEY: 're_test' } : {}), ...vars });
+// A public site needs a Resend key (or an explicit outbox) and a postal address; these tests are about the other rules.
+const PUBLIC_SITE = { RESEND_API_KEY: 're_test', POSTAL_ADDRESS: 'Example Ltd, 1 Main Street, Springfield, USA' };
+const read = (vars: Partial<Env>) => readConfig({ ...base, ...(vars.PUBLIC_URL?.startsWith('https:') ? PUBLIC_SITE : {}), ...vars });
 const refuses = (vars: Partial<Env>, message: RegExp) => {
   expect(() => read(vars)).toThrow(ConfigError);
   expect(() => read(vars)).toThrow(message);
@@ -83,7 +84,7 @@ describe('the request-time guard', () => {
     app.fetch(new Request(url, { headers: { accept: 'application/json', 'cf-connecting-ip': '192.0.2.1' } }), { ...env, ...vars });
 
   it('never shows the outbox on a public site, even in outbox mode (it lists addresses and live links)', async () => {
-    const vars = { PUBLIC_URL: PUBLIC, TOKEN_SECRET: GOOD_SECRET, EMAIL_TRANSPORT: 'outbox' };
+    const vars = { PUBLIC_URL: PUBLIC, TOKEN_SECRET: GOOD_SECRET, EMAIL_TRANSPORT: 'outbox', POSTAL_ADDRESS: PUBLIC_SITE.POSTAL_ADDRESS };
     for (const path of ['dev/outbox.json', 'dev/outbox']) expect((await fetchAt(`https://news.example.com/${path}`, vars)).status).toBe(404);
   });
 
@@ -152,5 +153,27 @@ describe('other configuration', () => {
       verifyUrl: 'https://challenges.cloudflare.com/turnstile/v0/siteverify',
     });
     expect(read({ TURNSTILE_SITE_KEY: 'site', TURNSTILE_SECRET_KEY: 'secret', TURNSTILE_VERIFY_URL: 'http://127.0.0.1:1/verify' }).turnstile?.verifyUrl).toBe('http://127.0.0.1:1/verify');
+  });
+});
+
+describe('POSTAL_ADDRESS and REPLY_TO', () => {
+  const site = { PUBLIC_URL: PUBLIC, TOKEN_SECRET: GOOD_SECRET };
+
+  it('requires POSTAL_ADDRESS outside local dev, with a message that says where to set it', () => {
+    refuses({ ...site, POSTAL_ADDRESS: '' }, /POSTAL_ADDRESS is not set.*\[vars\] of wrangler\.toml/);
+    refuses({ ...site, POSTAL_ADDRESS: ' \n ' }, /POSTAL_ADDRESS is not set/);
+    refuses({ ...site, POSTAL_ADDRESS: 'x'.repeat(301) }, /POSTAL_ADDRESS is longer than 300/);
+  });
+
+  it('uses a visible placeholder in local dev, and joins the lines of a multi-line address', () => {
+    expect(read({}).postalAddress).toBe(PLACEHOLDER_POSTAL_ADDRESS);
+    expect(PLACEHOLDER_POSTAL_ADDRESS).toContain('set POSTAL_ADDRESS');
+    expect(read({ ...site, POSTAL_ADDRESS: 'Example Ltd\n 1 Main Street \r\nSpringfield\n' }).postalAddress).toBe('Example Ltd, 1 Main Street, Springfield');
+  });
+
+  it('defaults REPLY_TO to the FROM_EMAIL address, and takes REPLY_TO when set', () => {
+    expect(read({ FROM_EMAIL: 'The Letter <letter@news.example.com>' }).replyTo).toBe('letter@news.example.com');
+    expect(read({ FROM_EMAIL: 'letter@news.example.com' }).replyTo).toBe('letter@news.example.com');
+    expect(read({ FROM_EMAIL: 'The Letter <letter@news.example.com>', REPLY_TO: 'Ada <ada@example.org>' }).replyTo).toBe('Ada <ada@example.org>');
   });
 });

@@ -67,7 +67,7 @@ describe('delivering a chunk', () => {
     const reader = ids[(await emailsOf(ids)).indexOf(one.to[0])];
     expect(one.tags).toEqual([
       { name: 'kind', value: 'issue' },
-      { name: 'issue', value: slug },
+      { name: 'slug', value: slug },
       { name: 'send', value: String(sendId) },
       { name: 'reader', value: String(reader) },
     ]);

@@ -1,9 +1,11 @@
 /// <reference types="vite/client" />
 // The three emails, rendered inside workerd exactly as the Worker renders them (emails/render.tsx):
-// what each promises in its HTML and its plain-text part, escaping, size, placeholders, colours.
+// what each promises in its HTML and its plain-text part, escaping, size, placeholders, colours,
+// Outlook for Windows, the dark design, the postal address.
 import { describe, expect, it } from 'vitest';
-import { prepareMarkdown } from '../emails/components/ArticleMarkdown';
-import { colors, contrastPairs } from '../emails/components/theme';
+import { IMAGE_MAX_WIDTH, prepareMarkdown, shiftHeadings } from '../emails/components/ArticleMarkdown';
+import { darkModeCss } from '../emails/components/dark-mode';
+import { cls, colors, contrastPairs, darkContrastPairs } from '../emails/components/theme';
 import { renderConfirmationEmail, renderIssueEmail, renderWelcomeEmail, type IssueEmailProps } from '../emails/render';
 import { articles } from '../src/generated/articles';
 
@@ -12,6 +14,9 @@ const UNSUB = 'https://example.com/unsubscribe?token=__UNSUB_TOKEN__';
 const CONFIRM = 'https://example.com/confirm?token=__CONFIRM_TOKEN__';
 const EVIL_NAME = '<script>alert(1)</script>';
 const NEWSLETTER = 'The Weekly Letter';
+// With characters HTML must escape, to prove it is text everywhere.
+const POSTAL = 'Salt & Co, 1 <Main> Street, Springfield, USA';
+const POSTAL_HTML = 'Salt &amp; Co, 1 &lt;Main&gt; Street, Springfield, USA';
 
 // The first real article in content/ (bundled by `npm run build:content`, which `npm test` runs first).
 const article = articles[0]!;
@@ -24,6 +29,7 @@ const issueProps: IssueEmailProps = {
   markdown: article.markdown,
   archiveUrl: `${SITE}/archive/${article.slug}`,
   unsubscribeUrl: UNSUB,
+  postalAddress: POSTAL,
 };
 
 const featureMarkdown = `Intro with *emphasis*, **strong** words and \`inline code\` and \`<b>not bold</b>\`.
@@ -75,10 +81,16 @@ function expectCommonHtml(html: string) {
   expect(html).toMatch(/<html[^>]*\blang="en"/);
   expect(html).toContain('<meta name="color-scheme" content="light dark"');
   expect(html).toContain('<meta name="supported-color-schemes" content="light dark"');
-  // Inline styles only: no <style>, no classes, no scripts (code in <pre> may show such words).
-  expect(html).not.toMatch(/<style[\s>]/i);
-  expect(html.replace(/<pre[\s\S]*?<\/pre>/g, '')).not.toMatch(/\sclass(Name)?=/);
+  // Layout in inline styles; one <style> block, the dark design, which only recolours; classes
+  // only for it to hook onto; no scripts (code in <pre> may show such words).
+  expect(count(html, '<style'), 'one <style> block').toBe(1);
+  expect(/<style>([\s\S]*?)<\/style>/.exec(html)?.[1]).toBe(darkModeCss);
+  for (const m of html.replace(/<pre[\s\S]*?<\/pre>/g, '').matchAll(/\sclass(?:Name)?="([^"]*)"/g)) {
+    for (const name of m[1]!.split(/\s+/)) expect(Object.values(cls), `class "${name}"`).toContain(name);
+  }
   expect(html).not.toMatch(/<script/i);
+  expectOutlook(html);
+  expectDarkDesign(html);
   expect(html).toContain('max-width:600px');
   // Dark mode: the page and the column each set their background and text colour together, and so
   // does every other element that paints a background (clients that invert, invert both).
@@ -89,11 +101,81 @@ function expectCommonHtml(html: string) {
   }
   // Every link has a target and text that makes sense on its own.
   for (const m of html.matchAll(/<a\s([^>]*)>([\s\S]*?)<\/a>/g)) {
-    const label = m[2]!.replace(/<!--[\s\S]*?-->/g, '').replace(/<[^>]+>/g, '').trim();
+    // A linked image is named by its alt text.
+    const label = m[2]!.replace(/<!--[\s\S]*?-->/g, '').replace(/<img\s[^>]*alt="([^"]*)"[^>]*>/g, '$1').replace(/<[^>]+>/g, '').trim();
     expect(m[1]).toMatch(/href="[^"]+"/);
     expect(label.length, `link without text: ${m[1]}`).toBeGreaterThan(0);
     expect(label).not.toMatch(/^(here|click here|link|more|read more)$/i);
   }
+}
+
+const OUTLOOK_SETTINGS =
+  '<!--[if mso]><xml><o:OfficeDocumentSettings><o:AllowPNG/><o:PixelsPerInch>96</o:PixelsPerInch></o:OfficeDocumentSettings></xml><![endif]-->';
+const OUTLOOK_OPEN =
+  '<!--[if mso]><table role="presentation" align="center" width="600" cellpadding="0" cellspacing="0" border="0" style="width:600px"><tr><td><![endif]-->';
+const OUTLOOK_CLOSE = '<!--[if mso]></td></tr></table><![endif]-->';
+
+/** Outlook for Windows: Office namespaces, 96 DPI, one fixed 600 px wrapper around the whole column. */
+function expectOutlook(html: string) {
+  expect(html).toMatch(/<html[^>]*\sxmlns:v="urn:schemas-microsoft-com:vml"/);
+  expect(html).toMatch(/<html[^>]*\sxmlns:o="urn:schemas-microsoft-com:office:office"/);
+  expect(count(html, OUTLOOK_SETTINGS)).toBe(1);
+  expect(html.indexOf(OUTLOOK_SETTINGS)).toBeLessThan(html.indexOf('</head>'));
+  expect(count(html, OUTLOOK_OPEN)).toBe(1);
+  expect(count(html, OUTLOOK_CLOSE)).toBe(1);
+  const open = html.indexOf(OUTLOOK_OPEN);
+  const close = html.indexOf(OUTLOOK_CLOSE);
+  expect(open, 'the wrapper opens before the column').toBeLessThan(html.indexOf(`class="${cls.card}"`));
+  expect(close, 'and closes after the footer').toBeGreaterThan(html.lastIndexOf('data-text-footer'));
+  expect(close).toBeGreaterThan(html.lastIndexOf(POSTAL_HTML));
+  expect(html, 'every Outlook marker was turned into its conditional comment').not.toContain('data-outlook-only');
+  // The preheader: hidden in every client, Outlook included, and from screen readers.
+  const preheader = /<div style="([^"]*)"([^>]*)>/.exec(html.slice(html.indexOf('<body')))!;
+  expect(preheader[1]).toMatch(/^display:none;/);
+  expect(preheader[1]).toContain('mso-hide:all');
+  expect(preheader[1]).toContain('max-height:0');
+  expect(preheader[2]).toContain('aria-hidden="true"');
+  expect(preheader[2]).toContain('data-skip-in-text="true"');
+}
+
+/**
+ * The dark design: the media query and the Outlook.com attribute rules are there, and every element
+ * that sets a colour inline carries a class whose dark rule resets that colour (inside the article,
+ * the element's tag has a rule instead). Otherwise that element would keep its light colour on a
+ * dark background.
+ */
+function expectDarkDesign(html: string) {
+  expect(darkModeCss.startsWith('@media (prefers-color-scheme:dark){')).toBe(true);
+  const dark = darkModeCss.slice(0, darkModeCss.indexOf('}}') + 2);
+  const ruleFor = (selector: string, property: string) =>
+    new RegExp(`(^|[{},])${re(selector)}(,[^{]*)?\\{([^}]*;)?${property}:`).test(dark.slice(dark.indexOf('{') + 1));
+  const article = html.indexOf(`<div class="${cls.article}">`);
+  const articleEnd = article < 0 ? -1 : html.indexOf('data-text-footer', article);
+  for (const m of html.matchAll(/<([a-z0-9]+)\s([^>]*?)style="([^"]*)"/g)) {
+    const [, tag, attrs, style] = m as unknown as [string, string, string, string];
+    const classes = /class="([^"]*)"/.exec(attrs)?.[1]?.split(' ') ?? [];
+    const inArticle = article >= 0 && m.index! > article && m.index! < articleEnd;
+    const needs = [
+      ['color', /(^|;)color:/],
+      ['background-color', /(^|;)background-color:/],
+      ['border-color', /(^|;)border(-top|-bottom|-left)?:[^;]*#/],
+    ] as const;
+    for (const [property, pattern] of needs) {
+      if (!pattern.test(style) || style.startsWith('display:none')) continue;
+      const covered = classes.some((c) => ruleFor(`.${c}`, property)) || (inArticle && ruleFor(`.${cls.article} ${tag}`, property));
+      expect(covered, `<${tag} ${attrs.trim()}> sets ${property} inline with no dark-mode rule`).toBe(true);
+    }
+  }
+  const outlookRule = (attr: string, selector: string, property: string) => new RegExp(`\\[${attr}\\] ${re(selector)}(,[^{]*)?\\{${property}:`);
+  for (const c of [cls.text, cls.link, cls.muted, cls.button]) expect(darkModeCss).toMatch(outlookRule('data-ogsc', `.${c}`, 'color'));
+  for (const c of [cls.page, cls.card, cls.button]) expect(darkModeCss).toMatch(outlookRule('data-ogsb', `.${c}`, 'background-color'));
+}
+
+/** The footer's last line: the name and the postal address; in the text part too. */
+function expectPostalAddress(rendered: { html: string; text: string }) {
+  expect(visible(rendered.html)).toContain(`${NEWSLETTER} · ${POSTAL_HTML}</p>`);
+  expect(rendered.html.indexOf(POSTAL_HTML)).toBeGreaterThan(rendered.html.indexOf('data-text-footer'));
+  expect(rendered.text.trimEnd().split('\n').at(-1)).toBe(`${NEWSLETTER} · ${POSTAL}`);
 }
 
 function expectCleanText(text: string) {
@@ -189,6 +271,16 @@ describe('the issue email (the real first article)', async () => {
     expect(t).toContain(`Past issues: ${SITE}/archive`);
   });
 
+  it('ends its footer, in both parts, with the postal address; says replies reach the author; says what the unsubscribe link does', () => {
+    expectPostalAddress(issue);
+    expect(issue.html).toContain('Replies to this email reach the author');
+    expect(issue.text).toContain('Replies to this email reach the author');
+    // The link opens a page with one button: the words say a press, never a click.
+    expect(issue.text).toContain(`Unsubscribe: ${UNSUB} (a page with one button: press it and you are off the list at once)`);
+    expect(visible(issue.html)).toMatch(/>Unsubscribe<\/a> \(a page with one button: press it and you are off the list at once\)/);
+    expect(issue.html + issue.text).not.toMatch(/one click|one-click/i);
+  });
+
   it('has every paragraph of the article in both parts', () => {
     expect(paragraphs.length).toBeGreaterThan(3);
     for (const p of paragraphs) {
@@ -261,11 +353,47 @@ describe('the issue email with every Markdown feature', async () => {
   });
 });
 
+describe('images in an article', async () => {
+  const markdown = `Intro.
+
+![A chart of sleep and skin](https://example.org/chart.png "Sleep & skin")
+
+A small logo ![The logo](https://example.org/logo.png){width=120} inline, and a linked badge [![Badge "new"](https://example.org/b.png)](https://example.org/)
+
+![Wide](https://example.org/wide.png){width=900}
+`;
+  const rendered = await renderIssueEmail({ ...issueProps, markdown });
+
+  it('get a width attribute (the column, or less when asked), their alt text and a fluid style', () => {
+    const h = rendered.html;
+    expect(h).toContain(`<img src="https://example.org/chart.png" alt="A chart of sleep and skin" width="${IMAGE_MAX_WIDTH}" title="Sleep &amp; skin" style="max-width:100%;border:0">`);
+    expect(h).toContain('<img src="https://example.org/logo.png" alt="The logo" width="120" style="max-width:100%;border:0">');
+    expect(h).toMatch(/<a href="https:\/\/example.org\/"[^>]*><img src="https:\/\/example.org\/b.png" alt="Badge &quot;new&quot;" width="550"/);
+    expect(h, 'never wider than the column').toContain(`<img src="https://example.org/wide.png" alt="Wide" width="${IMAGE_MAX_WIDTH}"`);
+    expect(IMAGE_MAX_WIDTH).toBeLessThanOrEqual(600);
+    for (const m of h.matchAll(/<img\s[^>]*>/g)) expect(m[0]).toMatch(/\swidth="\d+"/);
+    expect(h + rendered.text, 'the {width=N} suffix never shows').not.toContain('{width=');
+    expectCommonHtml(h);
+  });
+
+  it('appear in the plain-text part as [alt](url)', () => {
+    const t = rendered.text;
+    expect(t).toContain('[A chart of sleep and skin](https://example.org/chart.png)');
+    expect(t).toContain('A small logo [The logo](https://example.org/logo.png) inline');
+    expect(t).toContain('[Badge "new"](https://example.org/b.png)');
+    expect(t).toContain('[Wide](https://example.org/wide.png)');
+  });
+
+  it('keep their Markdown on the web version, without the {width=N} suffix', () => {
+    expect(shiftHeadings('![a](https://e.org/a.png){width=120} and ![b](https://e.org/b.png)\n')).toBe('![a](https://e.org/a.png) and ![b](https://e.org/b.png)\n');
+  });
+});
+
 // ---- confirmation ------------------------------------------------------------------------------------
 
 describe('the confirmation email', async () => {
-  const confirmation = await renderConfirmationEmail({ newsletterName: NEWSLETTER, siteUrl: SITE, confirmUrl: CONFIRM, name: EVIL_NAME });
-  const noName = await renderConfirmationEmail({ newsletterName: NEWSLETTER, siteUrl: SITE, confirmUrl: CONFIRM });
+  const confirmation = await renderConfirmationEmail({ newsletterName: NEWSLETTER, siteUrl: SITE, confirmUrl: CONFIRM, name: EVIL_NAME, postalAddress: POSTAL });
+  const noName = await renderConfirmationEmail({ newsletterName: NEWSLETTER, siteUrl: SITE, confirmUrl: CONFIRM, postalAddress: POSTAL });
 
   it('has its subject, the shared promises and headings in order', () => {
     expect(confirmation.subject).toBe(`Confirm your subscription to ${NEWSLETTER}`);
@@ -273,18 +401,19 @@ describe('the confirmation email', async () => {
     expectHeadingsInOrder(confirmation.html);
   });
 
-  it('has a button, the link written out, the expiry and what to do if it was not you; no unsubscribe link yet', () => {
+  it('has a button, the expiry and what to do if it was not you; no unsubscribe link yet', () => {
     const h = visible(confirmation.html);
     expect(h).toMatch(new RegExp(`<a href="${re(CONFIRM)}"[^>]*>[\\s\\S]*?Confirm subscription[\\s\\S]*?</a>`));
-    expect(h).toContain(`>${CONFIRM}</a>`);
+    // Not written out in the HTML: a long link needs word-break to wrap on a phone, which Yahoo lacks.
+    expect(h).not.toContain(`>${CONFIRM}</a>`);
     expect(h).toContain('This link expires in 7 days.');
     expect(h).toContain('If you did not ask for this, ignore this email — you will not be added.');
     expect(h).not.toContain(UNSUB);
     expect(h).not.toMatch(/>Unsubscribe</);
   });
 
-  it('carries the confirm URL verbatim: twice in HTML (button, written out), once in text', () => {
-    expect(count(confirmation.html, CONFIRM)).toBeGreaterThanOrEqual(2);
+  it('carries the confirm URL verbatim: once in HTML (the button), once in text (written out for copying)', () => {
+    expect(count(confirmation.html, CONFIRM)).toBe(1);
     expect(count(confirmation.text, CONFIRM)).toBe(1);
     expect(confirmation.text).toContain(`Confirm your subscription: ${CONFIRM}`);
   });
@@ -294,6 +423,20 @@ describe('the confirmation email', async () => {
     expect(confirmation.text).toContain('This link expires in 7 days.');
     expect(confirmation.text).toContain('If you did not ask for this, ignore this email — you will not be added.');
     expect(noName.text).toContain('Hi there,');
+  });
+
+  it('has a button that renders as one in Outlook for Windows (padding spacers only Outlook reads)', () => {
+    const button = new RegExp(`<a href="${re(CONFIRM)}"[^>]*class="${cls.button}"[^>]*style="([^"]*)"[^>]*>([\\s\\S]*?)</a>`).exec(confirmation.html);
+    expect(button, 'the confirm button').not.toBeNull();
+    expect(button![1]).toContain(`background-color:${colors.buttonBg};color:${colors.buttonText}`);
+    expect(button![1]).toMatch(/padding-top:12px;padding-right:24px;padding-bottom:12px;padding-left:24px/);
+    expect(button![1]).toContain('mso-padding-alt:0px');
+    expect(count(button![2]!, '<!--[if mso]><i style="mso-font-width:')).toBe(2);
+  });
+
+  it('ends its footer with the postal address, and says nothing about replies', () => {
+    expectPostalAddress(confirmation);
+    expect(confirmation.text).not.toContain('Replies to this email');
   });
 
   it('escapes a hostile name in the HTML and keeps it as typed in the text', () => {
@@ -313,6 +456,7 @@ describe('the welcome email', async () => {
     latestIssue: { title: article.title, url: issueProps.archiveUrl },
     unsubscribeUrl: UNSUB,
     name: EVIL_NAME,
+    postalAddress: POSTAL,
   };
   const welcome = await renderWelcomeEmail(props);
   const first = await renderWelcomeEmail({ ...props, latestIssue: null, name: null });
@@ -351,6 +495,14 @@ describe('the welcome email', async () => {
     }
   });
 
+  it('ends its footer with the postal address; says a press on a page unsubscribes, not a click', () => {
+    for (const w of [welcome, first]) {
+      expectPostalAddress(w);
+      expect(w.text).toContain('one press on the page it opens takes you off the list');
+      expect(w.html + w.text).not.toMatch(/one click|one-click/i);
+    }
+  });
+
   it('escapes a hostile name', () => {
     expect(welcome.html).not.toContain(EVIL_NAME);
     expect(welcome.html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
@@ -360,8 +512,18 @@ describe('the welcome email', async () => {
 // ---- shared ------------------------------------------------------------------------------------------
 
 describe('the shared look', () => {
-  it('gives every text/background pair a contrast of at least 4.5:1', () => {
+  it('gives every text/background pair a contrast of at least 4.5:1, in light and in dark mode', () => {
     for (const [fg, bg, what] of contrastPairs) expect(contrast(fg, bg), `${what}: ${fg} on ${bg}`).toBeGreaterThanOrEqual(4.5);
+    for (const [fg, bg, what] of darkContrastPairs) expect(contrast(fg, bg), `dark: ${what}: ${fg} on ${bg}`).toBeGreaterThanOrEqual(4.5);
+  });
+
+  it('has a dark design: the media query and the Outlook.com rules recolour page, card, text, links and buttons', () => {
+    expect(darkModeCss).toMatch(/^@media \(prefers-color-scheme:dark\)\{/);
+    expect(darkModeCss).toMatch(/\.nl-page\{background-color:#[0-9a-f]{6} !important;color:#[0-9a-f]{6} !important\}/);
+    expect(darkModeCss).toContain('[data-ogsc] .nl-text');
+    expect(darkModeCss).toContain('[data-ogsb] .nl-card');
+    // React writes <style> content as it is: nothing in it that HTML would need escaped.
+    expect(darkModeCss).not.toMatch(/[<>&"']/);
   });
 
   it('never sets raw HTML in a template (React escapes everything but the Markdown renderer)', () => {

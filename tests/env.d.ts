@@ -12,6 +12,7 @@ declare global {
       FAKE_RESEND_URL: string;
       FAKE_RESEND_URL_2: string;
       FAKE_RESEND_URL_3: string;
+      FAKE_RESEND_EMAILS_URL: string;
     }
   }
 }

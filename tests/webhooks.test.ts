@@ -36,7 +36,7 @@ async function delivery(slug: string, email: string) {
 async function resendId(slug: string, email: string): Promise<{ emailId: string; tags: Record<string, string> }> {
   const row = await delivery(slug, email);
   if (!row?.resend_id) throw new Error(`no delivery of ${slug} to ${email}`);
-  return { emailId: row.resend_id as string, tags: { kind: 'issue', issue: slug, send: String(row.send_id), reader: String(row.subscriber_id) } };
+  return { emailId: row.resend_id as string, tags: { kind: 'issue', slug, send: String(row.send_id), reader: String(row.subscriber_id) } };
 }
 
 /** Everything a webhook can change: the subscribers' states and every send's counters. */

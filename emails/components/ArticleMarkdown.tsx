@@ -1,7 +1,7 @@
 import type { CSSProperties } from "react";
 import { Markdown } from "react-email";
 import { Lexer, type Token } from "marked";
-import { colors, fontFamily, monoFontFamily, serifFontFamily } from "./theme";
+import { cls, colors, fontFamily, monoFontFamily, serifFontFamily } from "./theme";
 
 const headingBase: CSSProperties = {
   color: colors.text,
@@ -51,11 +51,11 @@ export const markdownStyles = {
     padding: "12px 14px",
     margin: "0 0 18px",
     whiteSpace: "pre-wrap",
-    wordWrap: "break-word",
     overflowX: "auto",
   },
   hr: { border: "none", borderTop: `1px solid ${colors.border}`, margin: "28px 0" },
-  image: { maxWidth: "100%", height: "auto", border: 0 },
+  // Images are written by prepareMarkdown (with a width attribute), not by this renderer.
+  image: { maxWidth: "100%", border: 0 },
   table: { borderCollapse: "collapse", margin: "0 0 18px", width: "100%" },
   th: { borderBottom: `2px solid ${colors.border}`, padding: "6px 8px", textAlign: "left", fontWeight: 700 },
   td: { borderBottom: `1px solid ${colors.border}`, padding: "6px 8px" },
@@ -74,13 +74,42 @@ export interface ArticleMarkdownProps {
   topHeadingLevel?: number;
 }
 
-/** The article body: Markdown rendered by marked (through React Email's `Markdown`), styled inline. */
+/**
+ * The article body: Markdown rendered by marked (through React Email's `Markdown`), styled inline.
+ * The wrapper's class lets the dark styles reach every element marked writes (dark-mode.ts).
+ */
 export function ArticleMarkdown({ markdown, topHeadingLevel = 2 }: ArticleMarkdownProps) {
   return (
-    <Markdown markdownCustomStyles={markdownStyles} markdownContainerStyles={containerStyles}>
-      {prepareMarkdown(markdown, topHeadingLevel)}
-    </Markdown>
+    <div className={cls.article}>
+      <Markdown markdownCustomStyles={markdownStyles} markdownContainerStyles={containerStyles}>
+        {prepareMarkdown(markdown, topHeadingLevel)}
+      </Markdown>
+    </div>
   );
+}
+
+/**
+ * The width an image gets in the email: the inside of the card (600 px column, 24 px padding and a
+ * 1 px border on each side). Outlook for Windows ignores max-width and shows an image at its width
+ * attribute (or its natural size without one), so every image gets one; `{width=N}` right after an
+ * image asks for less (a small picture is not blown up), never more than the column.
+ */
+export const IMAGE_MAX_WIDTH = 550;
+/** `{width=N}` right after `![alt](url)` (the Pandoc/kramdown attribute syntax, width only). */
+export const IMAGE_WIDTH_SUFFIX = /^\{width=(\d{1,4})\}/;
+
+const escapeAttr = (s: string) => s.replace(/&/g, "&amp;").replace(/"/g, "&quot;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+
+function imageHtml(token: AnyToken & { href?: string; title?: string | null }, width: number): string {
+  const style = parseInlineStyle(markdownStyles.image);
+  const title = token.title ? ` title="${escapeAttr(token.title)}"` : "";
+  return `<img src="${escapeAttr(token.href ?? "")}" alt="${escapeAttr(token.text ?? "")}" width="${width}"${title} style="${style}">`;
+}
+
+function parseInlineStyle(style: CSSProperties): string {
+  return Object.entries(style)
+    .map(([k, v]) => `${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}:${v}`)
+    .join(";");
 }
 
 type AnyToken = Token & {
@@ -94,11 +123,11 @@ type AnyToken = Token & {
 
 const escapeHtml = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 
-/** Code and code-span tokens inside `token`, in document order. */
-function codeTokensIn(token: AnyToken): AnyToken[] {
+/** Tokens of the given types inside `token` (not inside each other), in document order. */
+function tokensIn(token: AnyToken, types: readonly string[]): AnyToken[] {
   const found: AnyToken[] = [];
   const visit = (t: AnyToken) => {
-    if (t.type === "code" || t.type === "codespan") {
+    if (types.includes(t.type)) {
       found.push(t);
       return;
     }
@@ -125,10 +154,17 @@ function codeTokensIn(token: AnyToken): AnyToken[] {
  *    without escaping it, so `<`, `>` and `&` inside code blocks and code spans
  *    are turned into entities here (which display as the original characters).
  *    Code nested in lists or quotes whose source is not contiguous is left as is.
+ * 3. Images get a width: each `![alt](url "title")` becomes an `<img>` with a width attribute
+ *    (IMAGE_MAX_WIDTH, or less with `{width=N}`), the alt text and the inline style. With
+ *    `emailImages: false` (the web version) only the `{width=N}` suffix is taken out.
  *
  * On anything unexpected the Markdown is returned as given.
  */
-export function prepareMarkdown(markdown: string, topLevel = 2, { escapeCode = true }: { escapeCode?: boolean } = {}): string {
+export function prepareMarkdown(
+  markdown: string,
+  topLevel = 2,
+  { escapeCode = true, emailImages = true }: { escapeCode?: boolean; emailImages?: boolean } = {},
+): string {
   let tokens: AnyToken[];
   try {
     tokens = Lexer.lex(markdown, { gfm: true }) as AnyToken[];
@@ -158,13 +194,21 @@ export function prepareMarkdown(markdown: string, topLevel = 2, { escapeCode = t
         raw = `${"#".repeat(depth)} ${(token.text ?? "").replace(/\s*\n\s*/g, " ")}${trailing}`;
       }
       let local = 0;
-      for (const code of escapeCode ? codeTokensIn(token) : []) {
-        if (!/[&<>]/.test(code.raw)) continue;
-        const i = raw.indexOf(code.raw, local);
+      for (const inner of tokensIn(token, ["code", "codespan", "image"])) {
+        const i = raw.indexOf(inner.raw, local);
         if (i < 0) continue;
-        const escaped = escapeHtml(code.raw);
-        raw = raw.slice(0, i) + escaped + raw.slice(i + code.raw.length);
-        local = i + escaped.length;
+        let end = i + inner.raw.length;
+        let replacement = inner.raw;
+        if (inner.type === "image") {
+          const suffix = IMAGE_WIDTH_SUFFIX.exec(raw.slice(end));
+          if (suffix) end += suffix[0].length;
+          const asked = suffix ? Number(suffix[1]) : IMAGE_MAX_WIDTH;
+          replacement = emailImages ? imageHtml(inner, Math.max(1, Math.min(asked, IMAGE_MAX_WIDTH))) : inner.raw;
+        } else if (escapeCode && /[&<>]/.test(inner.raw)) {
+          replacement = escapeHtml(inner.raw);
+        }
+        raw = raw.slice(0, i) + replacement + raw.slice(end);
+        local = i + replacement.length;
       }
     }
     if (raw !== token.raw) changed = true;
@@ -179,5 +223,5 @@ export function prepareMarkdown(markdown: string, topLevel = 2, { escapeCode = t
  * version of an issue (`marked` in src/web/routes.ts) puts the article under its h1 the same way.
  */
 export function shiftHeadings(markdown: string, topLevel = 2): string {
-  return prepareMarkdown(markdown, topLevel, { escapeCode: false });
+  return prepareMarkdown(markdown, topLevel, { escapeCode: false, emailImages: false });
 }

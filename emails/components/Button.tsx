@@ -1,6 +1,6 @@
 import type { ReactNode } from "react";
 import { Button as EmailButton, Section } from "react-email";
-import { colors, fontFamily } from "./theme";
+import { cls, colors, fontFamily } from "./theme";
 
 export interface ButtonProps {
   href: string;
@@ -9,13 +9,18 @@ export interface ButtonProps {
   textLabel: string;
 }
 
-/** A bulletproof call-to-action button (padding-based, works without images). */
+/**
+ * A bulletproof call-to-action button: React Email's Button, a link with padding that Outlook for
+ * Windows (which ignores padding on links) gets back through its mso-font-width spacers, so it
+ * renders as a button there too; works without images.
+ */
 export function Button({ href, children, textLabel }: ButtonProps) {
   return (
     <Section style={{ padding: "8px 0 24px" }}>
       <EmailButton
         href={href}
         data-text-label={textLabel}
+        className={cls.button}
         style={{
           backgroundColor: colors.buttonBg,
           color: colors.buttonText,

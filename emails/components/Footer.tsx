@@ -1,10 +1,12 @@
 import type { ReactNode } from "react";
 import { Link, Text } from "react-email";
-import { link, smallMuted } from "./theme";
+import { cls, link, smallMuted } from "./theme";
 
 export interface FooterProps {
   newsletterName: string;
   siteUrl: string;
+  /** The sender's postal address (CAN-SPAM): the last line of every footer, in both parts. */
+  postalAddress: string;
   /** Why the reader gets this email; defaults to "you subscribed to … at siteUrl". */
   reason?: ReactNode;
   /** Shown as a visible "Unsubscribe" link when given. Written out in full in the text part. */
@@ -13,43 +15,54 @@ export interface FooterProps {
   archiveUrl?: string;
   /** "Forwarded this email? Subscribe here": for emails that get passed on (the issues). */
   forwardNote?: boolean;
+  /** "Replies to this email reach the author": for emails a reader may want to answer (the issues). */
+  replyNote?: boolean;
 }
 
-export function Footer({ newsletterName, siteUrl, reason, unsubscribeUrl, archiveUrl, forwardNote }: FooterProps) {
+const muted = { className: cls.muted, style: smallMuted };
+const linkProps = { className: cls.link, style: link };
+
+export function Footer({ newsletterName, siteUrl, postalAddress, reason, unsubscribeUrl, archiveUrl, forwardNote, replyNote }: FooterProps) {
   return (
     <>
-      <Text style={smallMuted}>
+      <Text {...muted}>
         {reason ?? (
           <>
             You are receiving this because you subscribed to {newsletterName} at <SiteLink siteUrl={siteUrl} />.
           </>
         )}
       </Text>
+      {replyNote ? <Text {...muted}>Replies to this email reach the author: just press reply.</Text> : null}
       {unsubscribeUrl ? (
-        <Text style={smallMuted}>
-          <Link href={unsubscribeUrl} data-text-label="Unsubscribe" style={{ ...link, fontWeight: 600 }}>
+        // The link opens a page with one button (mail scanners open links; only a press unsubscribes),
+        // so the words say a press, not a click. (RFC 8058 one-click works from the mail client's own button.)
+        <Text {...muted}>
+          <Link href={unsubscribeUrl} data-text-label="Unsubscribe" className={cls.link} style={{ ...link, fontWeight: 600 }}>
             Unsubscribe
           </Link>{" "}
-          <span data-skip-in-text="true">at any time with one click.</span>
+          (a page with one button: press it and you are off the list at once)
         </Text>
       ) : null}
       {forwardNote ? (
-        <Text style={smallMuted}>
+        <Text {...muted}>
           Forwarded this email?{" "}
-          <Link href={`${siteUrl}/`} data-text-label="Subscribe" style={link}>
+          <Link href={`${siteUrl}/`} data-text-label="Subscribe" {...linkProps}>
             Subscribe here
           </Link>
           <span data-skip-in-text="true"> to get the next one.</span>
         </Text>
       ) : null}
       {archiveUrl ? (
-        <Text style={smallMuted}>
-          <Link href={archiveUrl} data-text-label="Past issues" style={link}>
+        <Text {...muted}>
+          <Link href={archiveUrl} data-text-label="Past issues" {...linkProps}>
             Read past issues
           </Link>
           <span data-skip-in-text="true"> in the archive.</span>
         </Text>
       ) : null}
+      <Text {...muted} style={{ ...smallMuted, margin: "16px 0 0" }}>
+        {newsletterName} · {postalAddress}
+      </Text>
     </>
   );
 }
@@ -57,7 +70,7 @@ export function Footer({ newsletterName, siteUrl, reason, unsubscribeUrl, archiv
 /** The site's address as its own link text (the text part then shows it once). */
 export function SiteLink({ siteUrl }: { siteUrl: string }) {
   return (
-    <Link href={siteUrl} style={link}>
+    <Link href={siteUrl} {...linkProps}>
       {siteUrl}
     </Link>
   );

@@ -1,12 +1,22 @@
 /**
- * Shared look of every email: colours, type, spacing. Inline styles only.
+ * Shared look of every email: colours, type, spacing, in inline styles.
  *
- * Every colour pair used for text passes WCAG AA (>= 4.5:1); the self-test
- * (tests/emails.test.tsx) checks the pairs listed in
- * `contrastPairs`. Text and background are always set together so clients that
- * invert colours in dark mode invert them consistently.
+ * Light is the design every client gets. Dark is designed too (dark-mode.ts): clients that honour
+ * `prefers-color-scheme` (Apple Mail, Outlook for Mac and iOS, Outlook.com) switch to `darkColors`
+ * through the class names below; every element that sets a colour carries the class that overrides it.
+ *
+ * Every colour pair used for text passes WCAG AA (>= 4.5:1) in both schemes; the self-test
+ * (tests/emails.test.tsx) checks the pairs listed in `contrastPairs` and `darkContrastPairs`. Text and
+ * background are always set together so clients that invert colours invert them consistently.
  */
 import type { CSSProperties } from "react";
+
+declare module "react" {
+  interface CSSProperties {
+    /** Outlook for Windows: hide the element (the preheader) completely. */
+    msoHide?: "all" | undefined;
+  }
+}
 
 export const colors = {
   page: "#f4f2ee", // outer background (the site's warm paper, a shade darker)
@@ -22,17 +32,51 @@ export const colors = {
   buttonText: "#ffffff",
 } as const;
 
-/** [foreground, background, what] pairs that carry text. */
-export const contrastPairs: ReadonlyArray<readonly [string, string, string]> = [
-  [colors.text, colors.card, "body text on card"],
-  [colors.muted, colors.card, "muted text on card"],
-  [colors.muted, colors.page, "footer text on page"],
-  [colors.link, colors.card, "link on card"],
-  [colors.link, colors.page, "link on page"],
-  [colors.quote, colors.card, "quote on card"],
-  [colors.text, colors.codeBg, "code on code background"],
-  [colors.buttonText, colors.buttonBg, "button label"],
-];
+/** The same roles at night: a near-black page, a lifted card, warm off-white text, a lighter accent. */
+export const darkColors: { readonly [K in keyof typeof colors]: string } = {
+  page: "#121417",
+  card: "#1c1f23",
+  text: "#e8e6e3",
+  muted: "#a9aeb5",
+  quote: "#c9ccd1",
+  link: "#8fcfe4",
+  border: "#353a41",
+  quoteBorder: "#4d535b",
+  codeBg: "#272b31",
+  buttonBg: "#8fcfe4",
+  buttonText: "#0c1c22",
+};
+
+/** [foreground, background, what] pairs that carry text, for a palette. */
+function pairs(c: { readonly [K in keyof typeof colors]: string }): ReadonlyArray<readonly [string, string, string]> {
+  return [
+    [c.text, c.card, "body text on card"],
+    [c.muted, c.card, "muted text on card"],
+    [c.muted, c.page, "footer text on page"],
+    [c.link, c.card, "link on card"],
+    [c.link, c.page, "link on page"],
+    [c.quote, c.card, "quote on card"],
+    [c.text, c.codeBg, "code on code background"],
+    [c.buttonText, c.buttonBg, "button label"],
+  ];
+}
+export const contrastPairs = pairs(colors);
+export const darkContrastPairs = pairs(darkColors);
+
+/**
+ * Class names the dark-mode styles hook onto (dark-mode.ts). Short, because they repeat on every
+ * element; prefixed so that no client's own classes collide with them.
+ */
+export const cls = {
+  page: "nl-page",
+  card: "nl-card",
+  text: "nl-text",
+  muted: "nl-muted",
+  link: "nl-link",
+  button: "nl-button",
+  rule: "nl-rule",
+  article: "nl-article",
+} as const;
 
 export const fontFamily =
   "-apple-system, BlinkMacSystemFont, Segoe UI, Roboto, Helvetica Neue, Helvetica, Arial, sans-serif, Apple Color Emoji, Segoe UI Emoji";

@@ -21,6 +21,8 @@ export class ArticleError extends Error {
 const FILE_NAME = /^(\d{4}-\d{2}-\d{2})-([a-z0-9]+(?:-[a-z0-9]+)*)\.md$/;
 const FRONT_MATTER = /^\uFEFF?---[ \t]*\r?\n([\s\S]*?)\r?\n---[ \t]*(?:\r?\n|$)/;
 const MAX_TITLE = 200;
+/** Slugs travel as Resend tag values (at most 256 characters) and in admin URLs (at most 200). */
+const MAX_SLUG = 200;
 const MAX_SUMMARY = 500;
 
 /** Parses one article; throws ArticleError naming the file and the problem. */
@@ -30,6 +32,7 @@ export function parseArticle(fileName: string, source: string): Article {
     throw new ArticleError(fileName, 'the file name must look like YYYY-MM-DD-slug.md (lower-case letters, digits and dashes in the slug).');
   }
   const [, fileDate, slug] = name;
+  if (slug.length > MAX_SLUG) throw new ArticleError(fileName, `the slug is longer than ${MAX_SLUG} characters; shorten the file name.`);
   const block = FRONT_MATTER.exec(source);
   if (!block) throw new ArticleError(fileName, 'the file must start with YAML front matter between two "---" lines.');
 

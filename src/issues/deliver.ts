@@ -22,6 +22,7 @@ import type { Db } from '../db/client';
 import { CHUNK_PHASES } from '../db/schema';
 import type { MailTransport, SendOutcome } from '../mail/transport';
 import { BLIND_AFTER_MS, RETRY_BUDGET_MS } from '../mail/retry';
+import { emailTags } from '../mail/tags';
 import type { ChunkMessage } from '../messages';
 import { signUnsubscribeToken } from '../subscribers/tokens';
 import {
@@ -141,7 +142,7 @@ export async function deliverChunk(db: Db, config: Config, transport: MailTransp
     if (marked.uncertainSince === now && !underWay) mine = now;
   }
 
-  const tags = (id: number) => ({ kind: 'issue', issue: send.slug, send: String(sendId), reader: String(id) });
+  const tags = (id: number) => emailTags('issue', send.slug, { sendId, subscriberId: id });
   const emails = await Promise.all(payload.map(async (r) => personalize(config, send, r.email, await signUnsubscribeToken(config.tokenSecret, r.id), tags(r.id))));
   const result: SendOutcome = await transport.send(emails, idempotencyKey(send.keyNonce, sendId, chunk, state.round));
   if (options.crashAt === 'after_provider') throw new Error('injected crash after_provider');

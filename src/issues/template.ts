@@ -25,6 +25,7 @@ export async function renderIssueTemplate(config: Config, article: Article): Pro
     markdown: article.markdown,
     archiveUrl: `${config.publicUrl}/archive/${article.slug}`,
     unsubscribeUrl: unsubscribeUrl(config, TOKEN_PLACEHOLDER),
+    postalAddress: config.postalAddress,
   });
   return { subject: article.title, html: rendered.html, text: rendered.text };
 }

@@ -4,6 +4,7 @@
 // which no row has: the link works as a preview of the flow and unsubscribes nobody.
 import type { Config, Env } from '../config';
 import type { Db } from '../db/client';
+import { emailTags } from '../mail/tags';
 import { type SendOutcome, transportFor } from '../mail/transport';
 import { signUnsubscribeToken } from '../subscribers/tokens';
 import type { Article } from './article';
@@ -15,7 +16,7 @@ const NOBODY = 0;
 export async function sendTestCopy(db: Db, env: Env, config: Config, article: Article, to: string): Promise<SendOutcome> {
   const template = await renderIssueTemplate(config, article);
   const subject = `${TEST_SUBJECT_PREFIX}${template.subject}`;
-  const email = personalize(config, { ...template, subject }, to, await signUnsubscribeToken(config.tokenSecret, NOBODY), { kind: 'test', issue: article.slug });
+  const email = personalize(config, { ...template, subject }, to, await signUnsubscribeToken(config.tokenSecret, NOBODY), emailTags('test', article.slug));
   // A fresh key each time: asking for another test copy sends another one.
   return transportFor(env, config, db).send([email], `test-${article.slug}-${crypto.randomUUID()}`);
 }

@@ -51,7 +51,7 @@ export class ResendTransport implements MailTransport {
       text: e.text,
       headers: e.headers,
       tags: Object.entries(e.tags).map(([name, value]) => ({ name, value })),
-      ...(e.replyTo ? { replyTo: e.replyTo } : {}),
+      replyTo: e.replyTo,
     }));
     let uncertain = false;
     let serverErrors = 0;

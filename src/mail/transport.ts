@@ -13,7 +13,7 @@ export const MAX_BATCH = 100;
 export interface OutgoingEmail {
   to: string;
   from: string;
-  replyTo: string | null;
+  replyTo: string;
   subject: string;
   html: string;
   text: string;

@@ -6,6 +6,7 @@ import type { Config } from '../config';
 import type { Db } from '../db/client';
 import { sends, subscribers } from '../db/schema';
 import { listHeaders, unsubscribeUrl } from '../mail/headers';
+import { type EmailKind, emailTags } from '../mail/tags';
 import type { MailTransport, OutgoingEmail, SendOutcome } from '../mail/transport';
 import type { ConfirmationMessage, WelcomeMessage } from '../messages';
 import { signConfirmToken, signUnsubscribeToken } from './tokens';
@@ -26,6 +27,7 @@ export async function sendConfirmation(db: Db, config: Config, transport: MailTr
     siteUrl: config.publicUrl,
     confirmUrl: `${config.publicUrl}/confirm?token=${encodeURIComponent(token)}`,
     name: subscriber.name,
+    postalAddress: config.postalAddress,
   });
   return send(config, transport, `confirm-${subscriber.id}-${message.requestedAt}`, subscriber.email, rendered, {}, 'confirmation');
 }
@@ -42,11 +44,12 @@ export async function sendWelcome(db: Db, config: Config, transport: MailTranspo
     latestIssue: latest ? { title: latest.title, url: `${config.publicUrl}/archive/${latest.slug}` } : null,
     unsubscribeUrl: unsubscribe,
     name: subscriber.name,
+    postalAddress: config.postalAddress,
   });
   return send(config, transport, `welcome-${subscriber.id}-${message.confirmedAt}`, subscriber.email, rendered, listHeaders(config, unsubscribe), 'welcome');
 }
 
-function send(config: Config, transport: MailTransport, key: string, to: string, rendered: RenderedEmail, headers: Record<string, string>, kind: string): Promise<SendOutcome> {
-  const email: OutgoingEmail = { to, from: config.fromEmail, replyTo: config.replyTo, subject: rendered.subject, html: rendered.html, text: rendered.text, headers, tags: { kind } };
+function send(config: Config, transport: MailTransport, key: string, to: string, rendered: RenderedEmail, headers: Record<string, string>, kind: EmailKind): Promise<SendOutcome> {
+  const email: OutgoingEmail = { to, from: config.fromEmail, replyTo: config.replyTo, subject: rendered.subject, html: rendered.html, text: rendered.text, headers, tags: emailTags(kind) };
   return transport.send([email], key);
 }

@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { type AxeViolation, measureContrast, runAxe } from './audit';
+import { checkEmailLook } from './email-look';
 import { checkRss } from './feed-check';
 import { type DevServer, startDevServer } from './server';
 import type { OutboxMail } from '../../src/mail/outbox';
@@ -469,6 +470,7 @@ async function main() {
     if (issue) {
       const sent: Issue = issue;
       for (const reader of readers) await flow(`reading the issue at ${reader.vp.name} width`, () => readIssue(reader, sent));
+      await flow('the issue email in light, dark and at 320 px', () => checkEmailLook({ context: context!, base, subject: sent.title, check, outDir: OUT, docsDir: DOCS }));
       await flow('a reader who joins after the send', async () => {
         const email = 'e2e-late+reader@example.com';
         await check('a late reader subscribes and confirms (JSON API)', async () => {

@@ -9,6 +9,7 @@ declare module 'vitest' {
     fakeResendUrl2: string;
     fakeResendUrl3: string;
     fakeTurnstileUrl: string;
+    fakeResendEmailsUrl: string;
   }
 }
 
@@ -18,10 +19,13 @@ export default async function setup(project: TestProject) {
   project.provide('fakeResendUrl', fake.url);
   project.provide('fakeResendUrl2', fake2.url);
   project.provide('fakeResendUrl3', fake3.url);
+  // And one for tests/email-tags.test.ts (unlimited rate).
+  const emailsFake = await startFakeResend({ ratePerSecond: 0, apiKey: 're_test_key' });
+  project.provide('fakeResendEmailsUrl', emailsFake.url);
   // Turnstile's siteverify, for the tests that switch Turnstile on (tests/hostile.test.ts).
   const turnstile = await startFakeTurnstile();
   project.provide('fakeTurnstileUrl', turnstile.url);
   return async () => {
-    await Promise.all([fake.close(), fake2.close(), fake3.close(), turnstile.close()]);
+    await Promise.all([fake.close(), fake2.close(), fake3.close(), emailsFake.close(), turnstile.close()]);
   };
 }
