@@ -33,7 +33,7 @@ export function formatRate(part: number, whole: number): string {
 
 const W = 640;
 const H = 240;
-const M = { top: 16, right: 12, bottom: 28, left: 40 };
+const M = { top: 16, right: 16, bottom: 28, left: 52 };
 
 export function WeeklyChart({ weeks }: { weeks: WeekPoint[] }) {
   const x = scaleBand<number>()
@@ -73,7 +73,7 @@ export function WeeklyChart({ weeks }: { weeks: WeekPoint[] }) {
         </g>
         <g className="chart__axis">
           {weeks.map((w, i) =>
-            i % 2 === weeks.length % 2 || i === weeks.length - 1 ? (
+            (weeks.length - 1 - i) % 2 === 0 ? (
               <text key={w.start} x={cx(w)} y={H - 8} textAnchor="middle">
                 {shortDay(w.start)}
               </text>

@@ -59,9 +59,9 @@ export const adminStylesheet = String.raw`
 .page-head { display: flex; flex-wrap: wrap; align-items: baseline; justify-content: space-between; gap: 0.5rem 1rem; margin-bottom: 1.5rem; }
 .page-head h1 { margin: 0; }
 
-.grid { display: grid; gap: 1.25rem; }
+.grid { display: grid; gap: 1.25rem; grid-template-columns: minmax(0, 1fr); }
 @media (min-width: 60em) {
-  .grid--2 { grid-template-columns: 3fr 2fr; align-items: start; }
+  .grid--2 { grid-template-columns: minmax(0, 3fr) minmax(0, 2fr); align-items: start; }
 }
 .panel {
   background: var(--surface);
@@ -71,7 +71,6 @@ export const adminStylesheet = String.raw`
   min-width: 0;
 }
 .panel > :last-child { margin-bottom: 0; }
-.panel + .panel { margin-top: 0; }
 .stack > * + * { margin-top: 1.25rem; }
 
 .counts { display: grid; grid-template-columns: repeat(auto-fit, minmax(9rem, 1fr)); gap: 0.75rem; margin: 0 0 1.25rem; padding: 0; list-style: none; }
@@ -107,9 +106,9 @@ table.data { width: 100%; border-collapse: collapse; font-size: 0.9375rem; }
 @media (max-width: 40em) {
   .data--stack thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); }
   .data--stack tr { display: block; padding-block: 0.6rem; border-bottom: 1px solid var(--border); }
-  .data--stack td, .data--stack th { display: flex; gap: 0.75rem; justify-content: space-between; border: 0; padding: 0.15rem 0; text-align: right; }
-  .data--stack td::before, .data--stack th::before { content: attr(data-label); color: var(--muted); font-weight: 600; text-align: left; }
-  .data--stack td.num { text-align: right; }
+  .data--stack td, .data--stack th { display: grid; grid-template-columns: 5.5rem minmax(0, 1fr); gap: 0.75rem; border: 0; padding: 0.15rem 0; text-align: left; overflow-wrap: anywhere; }
+  .data--stack td::before, .data--stack th::before { content: attr(data-label); color: var(--muted); font-weight: 600; font-size: 0.875rem; }
+  .data--stack td > *, .data--stack th > * { justify-self: start; }
 }
 
 /* Status badges */
