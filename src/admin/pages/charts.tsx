@@ -209,12 +209,12 @@ export function OutcomeBars({ stats }: { stats: DashboardStats }) {
     { key: "delivered", label: "Delivered", n: stats.delivered, note: null },
     { key: "bounced", label: "Bounced", n: stats.bounced, note: null },
     { key: "complained", label: "Marked as spam", n: stats.complained, note: null },
-    { key: "clicked", label: "Clicked a link", n: stats.clicked, note: "the real signal of interest" },
+    { key: "clicked", label: "Clicked a link", n: stats.clicked, note: "The real signal of interest." },
     {
       key: "opened",
       label: "Opened (overstated)",
       n: stats.opened,
-      note: "Apple Mail Privacy Protection loads every image, so opens count many who never read it",
+      note: "Apple Mail Privacy Protection loads every image, so opens count many who never read it.",
     },
   ];
   const x = scaleLinear().domain([0, Math.max(base, 1)]).range([0, 100]).clamp(true);
