@@ -3,6 +3,9 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { percentDone } from '../src/admin/pages/charts';
+import { IssuePage } from '../src/admin/pages/issues';
+import type { DashboardStats } from '../src/admin/stats';
+import { renderPage } from '../src/web/render';
 import { weekBuckets, weekStartDay } from '../src/admin/overview';
 import { nextDue, nextWeeklyRun } from '../src/admin/schedule';
 import { decodeCursor, encodeCursor, type SearchQuery, searchStatement } from '../src/admin/search';
@@ -540,5 +543,24 @@ describe('the pages and their actions', () => {
     expect(percentDone({ ...base, recipients: 0, pending: 0 })).toBe(100);
     expect(percentDone({ ...base, recipients: 3, pending: 2 })).toBe(33);
     expect(percentDone({ ...base, recipients: 1000, pending: 1 })).toBe(99);
+  });
+
+  it('a halted send shows the provider\'s reason and what to fix; a paused one its reason with resume and cancel', () => {
+    const stats = (status: DashboardStats['status'], reason: string): DashboardStats => ({
+      status, reason, recipients: 100, sent: 40, failed: 0, unknown: 0, skipped: 0, pending: 60, delivered: 0, bounced: 0, complained: 0, opened: 0, clicked: 0,
+    });
+    const render = (s: DashboardStats) =>
+      renderPage(IssuePage({ site: { name: 'N', tagline: '' }, csrf: 'tok', nonce: null, issue: { slug: 'a', title: 'A', date: '2026-11-24', bundled: true }, stats: s, cronSendsAt: null, script: '' }));
+    const halted = render(stats('halted', 'The API key is invalid <script>'));
+    expect(halted).toContain('The email provider refuses this send');
+    expect(halted).toContain('The API key is invalid &lt;script&gt;');
+    expect(halted).toContain('RESEND_API_KEY');
+    expect(halted).toContain('FROM_EMAIL');
+    expect(halted).toContain('aria-valuenow="40"');
+    const paused = render(stats('paused', 'Bounces passed 2 %'));
+    expect(paused).toContain('Bounces passed 2 %');
+    expect(paused).toContain('action="/admin/issues/a/resume"');
+    expect(paused).toContain('action="/admin/issues/a/cancel"');
+    expect(paused).not.toContain('The email provider refuses');
   });
 });
