@@ -15,10 +15,10 @@ import { readFields } from '../http/body';
 import { fail } from '../http/respond';
 import type { AppEnv } from '../http/types';
 import type { Article } from '../issues/article';
-import { allArticles, findArticle, issueStatus } from '../issues/catalog';
+import { findArticle } from '../issues/catalog';
 import { cancel, type ControlResult, resume, retryFailed } from '../issues/control';
 import { startSend } from '../issues/plan';
-import { apiStatus, type IssueStats, sendStats } from '../issues/stats';
+import { apiStatus, issueList, issueStats } from '../issues/stats';
 import { sendTestCopy } from '../issues/test-copy';
 import { normalizeEmail } from '../subscribers/address';
 
@@ -26,33 +26,21 @@ export const adminIssueRoutes = new Hono<AppEnv>();
 
 const SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 
-const sendRow = { id: sends.id, slug: sends.slug, status: sends.status, reason: sends.reason, title: sends.title, date: sends.articleDate };
+const sendRow = { id: sends.id, status: sends.status };
 
 async function sendFor(db: Db, slug: string) {
   return db.select(sendRow).from(sends).where(eq(sends.slug, slug)).get();
 }
 
+const validSlug = (slug: string) => SLUG.test(slug) && slug.length <= 200;
+
 function article(slug: string): Article | undefined {
-  return SLUG.test(slug) && slug.length <= 200 ? findArticle(slug) : undefined;
+  return validSlug(slug) ? findArticle(slug) : undefined;
 }
 
 const unknown = (slug: string) => `There is no article "${slug}" in content/. GET /api/issues lists every article.`;
 
-adminIssueRoutes.get('/api/issues', async (c) => {
-  const now = Date.now();
-  const stored = await c.get('db').select(sendRow).from(sends);
-  const bySlug = new Map(stored.map((s) => [s.slug, s]));
-  const issues = allArticles().map((a) => {
-    const send = bySlug.get(a.slug);
-    return { slug: a.slug, title: a.title, date: a.date, status: issueStatus(a, send?.status, now), reason: send?.reason ?? null };
-  });
-  const bundled = new Set(issues.map((i) => i.slug));
-  for (const s of stored) {
-    if (!bundled.has(s.slug)) issues.push({ slug: s.slug, title: s.title, date: s.date, status: apiStatus(s.status), reason: s.reason });
-  }
-  issues.sort((a, b) => b.date.localeCompare(a.date) || a.slug.localeCompare(b.slug));
-  return c.json({ issues });
-});
+adminIssueRoutes.get('/api/issues', async (c) => c.json({ issues: (await issueList(c.get('db'))).issues }));
 
 adminIssueRoutes.post('/api/issues/:slug/send', async (c) => {
   const slug = c.req.param('slug');
@@ -88,17 +76,10 @@ adminIssueRoutes.post('/api/issues/:slug/test', async (c) => {
   return c.json({ status: 'sent', to: to.value, id: outcome.id }, 202);
 });
 
-const ZERO = { reason: null, recipients: 0, sent: 0, failed: 0, unknown: 0, skipped: 0, paused: 0, pending: 0, delivered: 0, bounced: 0, complained: 0, opened: 0, clicked: 0 };
-
 adminIssueRoutes.get('/api/issues/:slug/stats', async (c) => {
   const slug = c.req.param('slug');
-  const db = c.get('db');
-  const send = SLUG.test(slug) ? await sendFor(db, slug) : null;
-  if (!send) {
-    const found = article(slug);
-    return found ? c.json({ ...ZERO, status: issueStatus(found, undefined, Date.now()) } satisfies IssueStats) : fail(c, 404, 'not_found', unknown(slug));
-  }
-  return c.json(await sendStats(db, send.id));
+  const stats = validSlug(slug) ? await issueStats(c.get('db'), slug) : null;
+  return stats ? c.json(stats) : fail(c, 404, 'not_found', unknown(slug));
 });
 
 /** An operator's action on a send: 404 unknown slug, 409 wrong state, else 202 with what happens now. */
@@ -106,8 +87,6 @@ function acted<T extends object>(c: Context<AppEnv>, slug: string, result: Contr
   if (!result.ok) return fail(c, result.status, result.code, result.message);
   return c.json({ slug, ...result.value }, 202);
 }
-
-const validSlug = (slug: string) => SLUG.test(slug) && slug.length <= 200;
 
 adminIssueRoutes.post('/api/issues/:slug/retry-failed', async (c) => {
   const slug = c.req.param('slug');

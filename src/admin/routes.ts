@@ -4,6 +4,7 @@ import { Hono } from 'hono';
 import { ADMIN_BODY_LIMIT, limitBody } from '../http/middleware';
 import type { AppEnv } from '../http/types';
 import { requireAdmin } from './auth';
+import { dashboardRoutes } from './dashboard';
 import { adminIssueRoutes } from './issues';
 import { adminSubscriberRoutes } from './subscribers';
 
@@ -12,3 +13,5 @@ export const adminRoutes = new Hono<AppEnv>();
 adminRoutes.use('/api/*', requireAdmin, limitBody(ADMIN_BODY_LIMIT));
 adminRoutes.route('/', adminSubscriberRoutes);
 adminRoutes.route('/', adminIssueRoutes);
+// The dashboard (/admin): its own session cookie and CSRF tokens, see dashboard.ts.
+adminRoutes.route('/', dashboardRoutes);

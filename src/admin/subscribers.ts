@@ -1,7 +1,6 @@
 // Admin API, subscribers: list (cursor paging), CSV export (streamed), CSV import, erase (GDPR).
 // Auth and the body limit are applied to every /api/* route in admin/routes.ts.
 import { Hono } from 'hono';
-import { getDb } from '../db/client';
 import { fail } from '../http/respond';
 import type { AppEnv } from '../http/types';
 import { normalizeEmail } from '../subscribers/address';
@@ -14,14 +13,14 @@ export const adminSubscriberRoutes = new Hono<AppEnv>();
 adminSubscriberRoutes.get('/api/subscribers', async (c) => {
   const query = parseListQuery({ status: c.req.query('status'), limit: c.req.query('limit'), cursor: c.req.query('cursor') });
   if (!query.ok) return fail(c, 400, query.code, query.message);
-  return c.json(await listSubscribers(getDb(c.env.DB), query));
+  return c.json(await listSubscribers(c.get('db'), query));
 });
 
 adminSubscriberRoutes.get('/api/subscribers/export', (c) => {
   const status = parseStatus(c.req.query('status'));
   if (status === false) return fail(c, 400, 'invalid_status', 'status must be one of pending, confirmed, unsubscribed, bounced, complained.');
   const day = new Date().toISOString().slice(0, 10);
-  return c.body(exportCsv(getDb(c.env.DB), status), 200, {
+  return c.body(exportCsv(c.get('db'), status), 200, {
     'Content-Type': 'text/csv; charset=utf-8',
     'Content-Disposition': `attachment; filename="subscribers-${status ?? 'all'}-${day}.csv"`,
     'Cache-Control': 'no-store',
@@ -63,6 +62,6 @@ adminSubscriberRoutes.post('/api/subscribers/import', async (c) => {
 adminSubscriberRoutes.delete('/api/subscribers/:email', async (c) => {
   const email = normalizeEmail(c.req.param('email'));
   if (!email.ok) return fail(c, 400, email.code, email.message);
-  const { found } = await eraseSubscriber(getDb(c.env.DB), email.value);
+  const { found } = await eraseSubscriber(c.get('db'), email.value);
   return c.json({ erased: true, found });
 });

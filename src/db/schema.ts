@@ -220,3 +220,39 @@ export const pacer = sqliteTable('pacer', {
   /** Bumped when slots already handed out are no longer good (a hold, a lower rate learnt): waiters take new ones. */
   epoch: integer('epoch').notNull().default(0),
 });
+
+
+// ---- The operator's dashboard (src/admin/): counters kept by SQLite triggers, so the overview
+// reads a handful of rows however long the list is. The triggers and their backfill are SQL that
+// drizzle-kit cannot generate: they live in the custom migration that follows the one for these tables.
+
+/** Subscribers per status, kept by triggers on `subscribers` (insert, delete, status change). */
+export const subscriberCounts = sqliteTable('subscriber_counts', {
+  status: text('status').primaryKey(),
+  n: integer('n').notNull().default(0),
+});
+
+/**
+ * Per UTC day (days since 1970-01-01): readers who became confirmed, and confirmed readers who
+ * left (unsubscribed, bounced, complained or were erased). Kept by triggers on `subscribers`.
+ */
+export const subscriberDays = sqliteTable('subscriber_days', {
+  day: integer('day').primaryKey(),
+  confirmed: integer('confirmed').notNull().default(0),
+  left: integer('left').notNull().default(0),
+});
+
+/**
+ * Sign-in attempts at /admin per client in the last minute: at most 10 failures a minute each.
+ * A row is taken before the token is checked (so parallel guesses count too) and given back when
+ * the token was right.
+ */
+export const adminSignInAttempts = sqliteTable(
+  'admin_sign_in_attempts',
+  {
+    id: integer('id').primaryKey(),
+    client: text('client').notNull(),
+    at: integer('at').notNull(),
+  },
+  (t) => [index('admin_sign_in_attempts_client_at').on(t.client, t.at), index('admin_sign_in_attempts_at').on(t.at)],
+);

@@ -82,10 +82,14 @@ const publicLimit = limitBody(PUBLIC_BODY_LIMIT);
 
 /**
  * 64 KB on every public route, whether or not the body says its length (chunked bodies are counted as
- * they stream). The admin API is left to set its own, larger limit after it has checked the token, so
- * nobody unauthenticated can make the Worker read megabytes.
+ * they stream). The admin API and the dashboard's upload are left to set their own, larger limit after
+ * they have checked the token or session, so nobody unauthenticated can make the Worker read megabytes.
  */
-export const limitPublicBodies: MiddlewareHandler<AppEnv> = (c, next) => (c.req.path.startsWith('/api/') ? next() : publicLimit(c, next));
+export const limitPublicBodies: MiddlewareHandler<AppEnv> = (c, next) =>
+  c.req.path.startsWith('/api/') || c.req.path === ADMIN_UPLOAD_PATH ? next() : publicLimit(c, next);
+
+/** The dashboard's CSV upload: like /api/*, it sets the admin limit itself once the session is checked. */
+const ADMIN_UPLOAD_PATH = '/admin/subscribers/import';
 
 const sameSiteOnly = csrf({
   origin: (origin, c) => origin === new URL(c.req.url).origin || origin === new URL(getConfig(c.env).publicUrl).origin,

@@ -4,6 +4,8 @@
 import { eq } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { sends, type SendStatus } from '../db/schema';
+import type { Article } from './article';
+import { allArticles, findArticle, issueStatus, type IssueStatus } from './catalog';
 
 /** What the admin API and the dashboard call a send's state. */
 export type IssueSendStatus = 'sending' | 'halted' | 'paused' | 'sent';
@@ -54,4 +56,47 @@ export async function sendStats(db: Db, sendId: number): Promise<IssueStats | nu
     opened: s.opened,
     clicked: s.clicked,
   };
+}
+
+const ZERO = { reason: null, recipients: 0, sent: 0, failed: 0, unknown: 0, skipped: 0, paused: 0, pending: 0, delivered: 0, bounced: 0, complained: 0, opened: 0, clicked: 0 };
+
+const sendRow = { id: sends.id, slug: sends.slug, status: sends.status, reason: sends.reason, title: sends.title, date: sends.articleDate, startedAt: sends.startedAt };
+export type SendSummary = { id: number; slug: string; status: SendStatus; reason: string | null; title: string; date: string; startedAt: number };
+
+/** An article (bundled, or sent and since removed from content/) and the state of its send. */
+export interface IssueSummary {
+  slug: string;
+  title: string;
+  date: string;
+  status: IssueStatus;
+  reason: string | null;
+}
+
+function stateOf(article: Article | undefined, send: SendSummary | undefined, now: number): IssueStatus {
+  return article ? issueStatus(article, send?.status, now) : apiStatus(send!.status);
+}
+
+/**
+ * Every article, newest first, with its state: the bundled ones, and those sent and since removed
+ * from content/ (from the stored send). GET /api/issues and the dashboard both read this.
+ */
+export async function issueList(db: Db, now = Date.now()): Promise<{ issues: IssueSummary[]; sends: SendSummary[] }> {
+  const stored = await db.select(sendRow).from(sends);
+  const bySlug = new Map(stored.map((s) => [s.slug, s]));
+  const issues: IssueSummary[] = allArticles().map((a) => {
+    const send = bySlug.get(a.slug);
+    return { slug: a.slug, title: a.title, date: a.date, status: stateOf(a, send, now), reason: send?.reason ?? null };
+  });
+  const bundled = new Set(issues.map((i) => i.slug));
+  for (const s of stored) if (!bundled.has(s.slug)) issues.push({ slug: s.slug, title: s.title, date: s.date, status: stateOf(undefined, s, now), reason: s.reason });
+  issues.sort((a, b) => b.date.localeCompare(a.date) || a.slug.localeCompare(b.slug));
+  return { issues, sends: stored };
+}
+
+/** One issue's state and numbers (all zero for an article never sent); null for a slug nobody knows. */
+export async function issueStats(db: Db, slug: string, now = Date.now(), send?: SendSummary | null): Promise<IssueStats | null> {
+  const row = send === undefined ? await db.select(sendRow).from(sends).where(eq(sends.slug, slug)).get() : send;
+  if (row) return sendStats(db, row.id);
+  const article = findArticle(slug);
+  return article ? { ...ZERO, status: issueStatus(article, undefined, now) } : null;
 }

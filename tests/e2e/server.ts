@@ -39,14 +39,15 @@ function groupAlive(pgid: number): boolean {
   }
 }
 
-export async function startDevServer(root: string, logFile: string, timeoutMs = 120_000): Promise<DevServer> {
+/** `extraArgs` go to `wrangler dev` after the ones here (e.g. `--var ADMIN_TOKEN:…` for the dashboard's own server). */
+export async function startDevServer(root: string, logFile: string, timeoutMs = 120_000, extraArgs: string[] = []): Promise<DevServer> {
   const port = await freePort();
   const base = `http://localhost:${port}`;
   const persistDir = mkdtempSync(join(tmpdir(), 'newsletter-e2e-state-'));
   const log = createWriteStream(logFile);
   // Links in emails must point at this server, and mail must stay in the local outbox whatever
   // a developer's .dev.vars says (an e2e run never sends real mail).
-  const args = ['run', 'dev', '--', '--port', String(port), '--persist-to', persistDir, '--var', `PUBLIC_URL:${base}`, '--var', 'EMAIL_TRANSPORT:outbox'];
+  const args = ['run', 'dev', '--', '--port', String(port), '--persist-to', persistDir, '--var', `PUBLIC_URL:${base}`, '--var', 'EMAIL_TRANSPORT:outbox', ...extraArgs];
   const child: ChildProcess = spawn('npm', args, {
     cwd: root,
     detached: true, // its own process group, so stop() reaches wrangler and workerd too
