@@ -264,8 +264,7 @@ describe('the issue email with every Markdown feature', async () => {
 // ---- confirmation ------------------------------------------------------------------------------------
 
 describe('the confirmation email', async () => {
-  const confirmation = await renderConfirmationEmail({ newsletterName: NEWSLETTER, siteUrl: SITE, confirmUrl: CONFIRM, name: EVIL_NAME });
-  const noName = await renderConfirmationEmail({ newsletterName: NEWSLETTER, siteUrl: SITE, confirmUrl: CONFIRM });
+  const confirmation = await renderConfirmationEmail({ newsletterName: NEWSLETTER, siteUrl: SITE, confirmUrl: CONFIRM });
 
   it('has its subject, the shared promises and headings in order', () => {
     expect(confirmation.subject).toBe(`Confirm your subscription to ${NEWSLETTER}`);
@@ -290,16 +289,17 @@ describe('the confirmation email', async () => {
   });
 
   it('has a plain-text part that reads on its own', () => {
-    expectCleanText(confirmation.text.replace(EVIL_NAME, 'NAME'));
+    expectCleanText(confirmation.text);
     expect(confirmation.text).toContain('This link expires in 7 days.');
     expect(confirmation.text).toContain('If you did not ask for this, ignore this email — you will not be added.');
-    expect(noName.text).toContain('Hi there,');
+    expect(confirmation.text).toContain('Hi there,');
   });
 
-  it('escapes a hostile name in the HTML and keeps it as typed in the text', () => {
-    expect(confirmation.html).not.toContain(EVIL_NAME);
-    expect(visible(confirmation.html)).toContain('Hi &lt;script&gt;alert(1)&lt;/script&gt;');
-    expect(confirmation.text).toContain(`Hi ${EVIL_NAME},`);
+  it('takes no name: it goes to an address that has not consented, so nothing from the form may be in it', async () => {
+    // @ts-expect-error the template has no name prop to carry form text
+    const withName = await renderConfirmationEmail({ newsletterName: NEWSLETTER, siteUrl: SITE, confirmUrl: CONFIRM, name: EVIL_NAME });
+    expect(withName.html).toBe(confirmation.html);
+    expect(withName.text).not.toContain('alert');
   });
 });
 

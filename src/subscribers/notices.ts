@@ -9,6 +9,7 @@ import { listHeaders, unsubscribeUrl } from '../mail/headers';
 import { takeSlot } from '../mail/pacer';
 import type { MailTransport, OutgoingEmail, SendResult } from '../mail/transport';
 import type { ConfirmationMessage, WelcomeMessage } from '../messages';
+import { MAILABLE_BY_FORM } from './lifecycle';
 import { signConfirmToken, signUnsubscribeToken } from './tokens';
 
 async function loadSubscriber(db: Db, id: number) {
@@ -20,14 +21,14 @@ async function loadSubscriber(db: Db, id: number) {
 export async function sendConfirmation(env: Env, config: Config, transport: MailTransport, message: ConfirmationMessage): Promise<SendResult | null> {
   const db = getDb(env.DB);
   const subscriber = await loadSubscriber(db, message.subscriberId);
-  if (!subscriber || subscriber.status === 'confirmed' || subscriber.confirmationSentAt !== message.requestedAt) return null;
+  // Only while the form may still mail the address: confirmed meanwhile, or bounced/complained, is nothing to send.
+  if (!subscriber || !MAILABLE_BY_FORM.includes(subscriber.status) || subscriber.confirmationSentAt !== message.requestedAt) return null;
   // Signed with the request's time, so a retry builds the identical email (same key, same payload).
   const token = await signConfirmToken(config.tokenSecret, subscriber.id, message.requestedAt);
   const rendered = await renderConfirmationEmail({
     newsletterName: config.newsletterName,
     siteUrl: config.publicUrl,
     confirmUrl: `${config.publicUrl}/confirm?token=${encodeURIComponent(token)}`,
-    name: subscriber.name,
   });
   return send(db, config, transport, `confirm-${subscriber.id}-${message.requestedAt}`, subscriber.email, rendered, {});
 }
