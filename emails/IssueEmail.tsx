@@ -22,6 +22,8 @@ export interface IssueEmailProps {
    * and `replaceAll` it per recipient.
    */
   unsubscribeUrl: string;
+  /** Per recipient, like unsubscribeUrl: the reader's own page (`/preferences?token=…`). */
+  preferencesUrl?: string;
 }
 
 /** The subject of an issue email: the article title, exactly. */
@@ -30,7 +32,7 @@ export function issueSubject(p: Pick<IssueEmailProps, "title">): string {
 }
 
 export default function IssueEmail(props: IssueEmailProps) {
-  const { newsletterName, siteUrl, title, summary, date, markdown, archiveUrl, unsubscribeUrl } = props;
+  const { newsletterName, siteUrl, title, summary, date, markdown, archiveUrl, unsubscribeUrl, preferencesUrl } = props;
   return (
     <EmailLayout
       title={issueSubject(props)}
@@ -49,6 +51,7 @@ export default function IssueEmail(props: IssueEmailProps) {
           newsletterName={newsletterName}
           siteUrl={siteUrl}
           unsubscribeUrl={unsubscribeUrl}
+          preferencesUrl={preferencesUrl}
           archiveUrl={`${siteUrl}/archive`}
           forwardNote
         />
@@ -88,6 +91,7 @@ IssueEmail.PreviewProps = {
   date: "2026-11-24",
   archiveUrl: "https://newsletter.example.com/archive/2026-11-24-gut-health-and-skin-clarity",
   unsubscribeUrl: "https://newsletter.example.com/unsubscribe?token=__UNSUB_TOKEN__",
+  preferencesUrl: "https://newsletter.example.com/preferences?token=__PREFERENCES_TOKEN__",
   markdown: `The human body is a complex system, where various organs and systems are interconnected in ways that often surprise us. One of the most interesting relationships is between **gut health** and **skin clarity**. Many people experience skin issues, including acne, eczema, and rosacea, yet they may not realize that the root of these problems can often be traced back to the gut.
 
 ## The microbiome and inflammation

@@ -4,6 +4,7 @@ import { adminRoutes } from './admin/routes';
 import { handleError, limitPublicBodies, notFound, refuseCrossSitePosts, securityHeaders, withConfig } from './http/middleware';
 import type { AppEnv } from './http/types';
 import { outboxRoutes } from './mail/routes';
+import { preferencesRoutes } from './preferences/routes';
 import { subscriberRoutes } from './subscribers/routes';
 import { webRoutes } from './web/routes';
 import { webhookRoutes } from './webhooks/resend';
@@ -20,6 +21,7 @@ app.use('*', refuseCrossSitePosts);
 
 app.route('/', webRoutes);
 app.route('/', subscriberRoutes);
+app.route('/', preferencesRoutes);
 app.route('/', outboxRoutes);
 app.route('/', adminRoutes);
 app.route('/', webhookRoutes);

@@ -11,6 +11,7 @@ import { deliverChunk } from './issues/deliver';
 import { type MailTransport, type SendResult, transportFor } from './mail/transport';
 import type { QueueMessage } from './messages';
 import { sendConfirmation, sendWelcome } from './subscribers/notices';
+import { sendEmailChangeConfirmation } from './preferences/notices';
 
 /** Messages of one batch handled at once; the pacer keeps their provider calls apart. */
 const CONCURRENCY = 6;
@@ -62,7 +63,12 @@ async function handleMessage(env: Env, db: Db, config: ReturnType<typeof getConf
     }
     return;
   }
-  const result = body.type === 'confirmation' ? await sendConfirmation(env, config, transport, body) : await sendWelcome(env, config, transport, body);
+  const result =
+    body.type === 'confirmation'
+      ? await sendConfirmation(env, config, transport, body)
+      : body.type === 'email_change'
+        ? await sendEmailChangeConfirmation(db, config, transport, body)
+        : await sendWelcome(env, config, transport, body);
   settle(message, result);
 }
 

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { prepareMarkdown } from '../emails/components/ArticleMarkdown';
 import { colors, contrastPairs } from '../emails/components/theme';
-import { renderConfirmationEmail, renderIssueEmail, renderWelcomeEmail, type IssueEmailProps } from '../emails/render';
+import { renderConfirmationEmail, renderEmailChangeEmail, renderIssueEmail, renderWelcomeEmail, type IssueEmailProps } from '../emails/render';
 import { articles } from '../src/generated/articles';
 
 const SITE = 'https://newsletter.example.com';
@@ -368,5 +368,45 @@ describe('the shared look', () => {
     const sources = import.meta.glob<string>('../emails/**/*.tsx', { query: '?raw', import: 'default', eager: true });
     expect(Object.keys(sources).length).toBeGreaterThanOrEqual(8);
     for (const [file, source] of Object.entries(sources)) expect(source, file).not.toContain('dangerouslySetInnerHTML');
+  });
+});
+
+// ---- the reader's own page -------------------------------------------------------------------------
+
+describe('the "Manage your subscription" link and the email-change confirmation', async () => {
+  const PREFS = 'https://example.com/preferences?token=__PREFERENCES_TOKEN__';
+  const issue = await renderIssueEmail({ ...issueProps, preferencesUrl: PREFS });
+  const welcome = await renderWelcomeEmail({ newsletterName: NEWSLETTER, siteUrl: SITE, archiveUrl: `${SITE}/archive`, unsubscribeUrl: UNSUB, preferencesUrl: PREFS, name: 'Ada' });
+  const CHANGE = 'https://example.com/preferences/confirm-email?token=__CHANGE_TOKEN__';
+  const change = await renderEmailChangeEmail({ newsletterName: NEWSLETTER, siteUrl: SITE, confirmUrl: CHANGE });
+
+  it('puts the link in the footer of the issue and the welcome email, in both parts, verbatim (one replaceAll personalises it)', () => {
+    for (const email of [issue, welcome]) {
+      expect(email.html).toMatch(new RegExp(`<a href="${re(PREFS)}"[^>]*>Manage your subscription</a>`));
+      expect(count(email.text, PREFS)).toBe(1);
+      expect(email.text).toContain(`Manage your subscription: ${PREFS}`);
+      // In the footer: after the unsubscribe link.
+      expect(email.html.indexOf(PREFS)).toBeGreaterThan(email.html.indexOf(UNSUB));
+      expectCommonHtml(email.html);
+      expectCleanText(email.text);
+    }
+    expect(bytes(issue.html)).toBeLessThan(100 * 1024);
+  });
+
+  it('leaves the link out when none is given (the confirmation email has none)', async () => {
+    expect((await renderIssueEmail(issueProps)).text).not.toContain('Manage your subscription');
+    expect((await renderConfirmationEmail({ newsletterName: NEWSLETTER, siteUrl: SITE, confirmUrl: CONFIRM })).text).not.toContain('Manage your subscription');
+  });
+
+  it('asks the new address to confirm, with the link in both parts, and says nothing changes otherwise', () => {
+    expect(change.subject).toBe(`Confirm your new address for ${NEWSLETTER}`);
+    expectCommonHtml(change.html);
+    expectHeadingsInOrder(change.html);
+    expectCleanText(change.text);
+    expect(change.html).toMatch(new RegExp(`<a href="${re(CHANGE)}"[^>]*>[\\s\\S]*?Confirm new address[\\s\\S]*?</a>`));
+    expect(change.text).toContain(`Confirm your new address: ${CHANGE}`);
+    expect(change.text).toContain('This link works once and expires in 7 days.');
+    expect(change.text).toMatch(/ignore this email: nothing will change/);
+    expect(change.text).not.toMatch(/Unsubscribe:/);
   });
 });

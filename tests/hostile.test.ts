@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { app } from '../src/app';
 import { getConfig } from '../src/config';
 import { CONFIRMATION_INTERVAL_MS, signUp } from '../src/subscribers/lifecycle';
-import { signConfirmToken, signUnsubscribeToken } from '../src/subscribers/tokens';
+import { signConfirmToken, signEmailChangeToken, signPreferencesToken, signUnsubscribeToken } from '../src/subscribers/tokens';
 import { allArticles } from '../src/issues/catalog';
 import { admin, postWebhook, resendEvent, signedWebhookRequest } from './support/admin';
 import { BASE, call, linkIn, mailsTo, outbox, postForm, postJson, subscriberStatus, waitFor, waitForMail } from './support/helpers';
@@ -42,7 +42,7 @@ async function snapshot(): Promise<Snapshot> {
   const [subscribers, ...counts] = await env.DB.batch<{ n: number | string }>([
     env.DB.prepare(
       `SELECT coalesce(group_concat(row, char(10)), '') AS n FROM (
-         SELECT id || '|' || email || '|' || coalesce(name, '') || '|' || coalesce(pending_name, '') || '|' || status || '|' || coalesce(confirmed_at, '') || '|' ||
+         SELECT id || '|' || email || '|' || coalesce(name, '') || '|' || coalesce(pending_name, '') || '|' || status || '|' || coalesce(paused_until, '') || '|' || coalesce(pending_email, '') || '|' || coalesce(email_change_sent_at, '') || '|' || coalesce(confirmed_at, '') || '|' ||
                 coalesce(left_at, '') || '|' || coalesce(confirmation_sent_at, '') AS row FROM subscribers ORDER BY id)`,
     ),
     count('outbox'),
@@ -81,6 +81,7 @@ const fixture = {
   orphanUnsubscribeToken: '',
   /** Suppressed: a bounce without a left_at (as an import stores it) and a complaint, both mailed long ago. */
   bouncedConfirmToken: '',
+  preferencesToken: '',
 };
 
 beforeAll(async () => {
@@ -97,6 +98,7 @@ beforeAll(async () => {
   fixture.unsubscribeToken = await signUnsubscribeToken(secret, fixture.confirmedId);
   fixture.orphanConfirmToken = await signConfirmToken(secret, 987654321, now);
   fixture.orphanUnsubscribeToken = await signUnsubscribeToken(secret, 987654321);
+  fixture.preferencesToken = await signPreferencesToken(secret, fixture.confirmedId);
   const suppressed = (email: string, status: string, leftAt: number | null) =>
     env.DB.prepare(`INSERT INTO subscribers (email, name, status, created_at, left_at, confirmation_sent_at) VALUES (?1, 'Fixture', ?2, ?3, ?4, ?3) RETURNING id`)
       .bind(email, status, now - 30 * DAY, leftAt)
@@ -300,6 +302,35 @@ const rows: Row[] = [
   ['POST /unsubscribe with a 70 KB body', () => form(`/unsubscribe?token=${fixture.unsubscribeToken}`, `List-Unsubscribe=One-Click&pad=${'x'.repeat(70 * KB)}`, { accept: 'application/json' }), { status: 413, code: 'payload_too_large' }],
   notAllowed('PUT', '/unsubscribe', 'GET, HEAD, POST'),
   notAllowed('DELETE', '/unsubscribe', 'GET, HEAD, POST'),
+
+  // --- /preferences ---------------------------------------------------------------------------
+  badToken('GET /preferences without a token', () => get('/preferences'), /incomplete or broken/),
+  badToken('GET /preferences?token=garbage', () => get('/preferences?token=garbage')),
+  badToken('GET /preferences with an unsubscribe token', () => get(`/preferences?token=${fixture.unsubscribeToken}`), /not meant for this page/),
+  badToken('GET /preferences relabelled from an unsubscribe token', () => get(`/preferences?token=p.${fixture.confirmedId}.${fixture.unsubscribeToken.split('.')[2]}`)),
+  badToken('POST /preferences with a changed signature', () => json(`/preferences?token=${flipLast(fixture.preferencesToken)}`, { action: 'unsubscribe' })),
+  badToken('POST /preferences erase with another id', () => json(`/preferences?token=${fixture.preferencesToken.replace(/^p\.\d+/, `p.${fixture.pendingId}`)}`, { action: 'erase', confirm: 'yes' })),
+  badToken('POST /preferences with a confirm token', () => json(`/preferences?token=${fixture.confirmToken}`, { action: 'unsubscribe' }), /not meant for this page/),
+  ['GET /preferences with a valid link: the page, no script', () => get(`/preferences?token=${fixture.preferencesToken}`, {}), { status: 200, html: true, says: /confirmed@hostile\.example/, never: ['<script'] }],
+  ['POST /preferences cross-site, even with a valid token', () => form(`/preferences?token=${fixture.preferencesToken}`, { action: 'unsubscribe' }, { origin: EVIL, accept: 'application/json' }), { status: 403, code: 'cross_site_request' }],
+  ['POST /preferences cross-site by Sec-Fetch-Site (HTML)', () => form(`/preferences?token=${fixture.preferencesToken}`, { action: 'erase', confirm: 'yes' }, { 'sec-fetch-site': 'cross-site' }), { status: 403, html: true, says: /posted from another site/ }],
+  ['POST /preferences pause for 3 weeks', () => json(`/preferences?token=${fixture.preferencesToken}`, { action: 'pause', weeks: 3 }), { status: 400, code: 'invalid_weeks', says: /2, 4 or 8/ }],
+  ['POST /preferences pause with SQL as weeks', () => json(`/preferences?token=${fixture.preferencesToken}`, { action: 'pause', weeks: `2; ${SQL_DROP}` }), { status: 400, code: 'invalid_weeks' }],
+  ['POST /preferences pause for 1e9 weeks (form)', () => form(`/preferences?token=${fixture.preferencesToken}`, { action: 'pause', weeks: '1000000000' }), { status: 400, html: true, says: /2, 4 or 8/ }],
+  ['POST /preferences an unknown action', () => json(`/preferences?token=${fixture.preferencesToken}`, { action: 'delete_everyone' }), { status: 400, code: 'invalid_action' }],
+  ['POST /preferences change_email to a CRLF address', () => json(`/preferences?token=${fixture.preferencesToken}`, { action: 'change_email', email: 'a@hostile.example\r\nBcc: all@hostile.example' }), { status: 400, code: 'invalid_email' }],
+  ['POST /preferences change_email to <script> (HTML, escaped)', () => form(`/preferences?token=${fixture.preferencesToken}`, { action: 'change_email', email: `${SCRIPT}@hostile.example` }), { status: 400, html: true, says: /role="alert"/, never: [SCRIPT] }],
+  ['POST /preferences change_email to its own address', () => json(`/preferences?token=${fixture.preferencesToken}`, { action: 'change_email', email: 'CONFIRMED@hostile.example' }), { status: 400, code: 'same_email' }],
+  ['POST /preferences erase without the confirmation: asks, erases nothing', () => json(`/preferences?token=${fixture.preferencesToken}`, { action: 'erase' }), { status: 200, check: (_r, body) => expect(JSON.parse(body)).toMatchObject({ status: 'confirmation_required' }) }],
+  ['POST /preferences erase without the confirmation (HTML): the confirmation step', () => form(`/preferences?token=${fixture.preferencesToken}`, { action: 'erase' }), { status: 200, html: true, says: /Erase your data\?/ }],
+  ['POST /preferences export changes nothing', () => json(`/preferences?token=${fixture.preferencesToken}`, { action: 'export' }), { status: 200, check: (_r, body) => expect(JSON.parse(body).subscriber.email).toBe('confirmed@hostile.example') }],
+  ['POST /preferences with 70 KB', () => json(`/preferences?token=${fixture.preferencesToken}`, { action: 'pause', pad: 'x'.repeat(70 * KB) }), { status: 413, code: 'payload_too_large' }],
+  ['POST /preferences as text/plain', () => post(`/preferences?token=${fixture.preferencesToken}`, 'action=unsubscribe', { 'content-type': 'text/plain', accept: 'application/json' }), { status: 415, code: 'unsupported_media_type' }],
+  notAllowed('PUT', '/preferences', 'GET, HEAD, POST'),
+  notAllowed('DELETE', '/preferences', 'GET, HEAD, POST'),
+  badToken('GET /preferences/confirm-email?token=garbage', () => get('/preferences/confirm-email?token=garbage')),
+  badToken('POST /preferences/confirm-email with a preferences token', () => call(`/preferences/confirm-email?token=${fixture.preferencesToken}`, { method: 'POST', headers: { accept: 'application/json' } }), /not meant for this page/),
+  badToken('POST /preferences/confirm-email with nothing asked for', async () => call(`/preferences/confirm-email?token=${await signEmailChangeToken(getConfig(env).tokenSecret, fixture.confirmedId, Date.now())}`, { method: 'POST', headers: { accept: 'application/json' } }), /used already/),
 
   // --- /archive and /archive/:slug ----------------------------------------------------------
   notFound('GET /archive/%00', () => raw('/archive/%00', { headers: { accept: 'application/json' } })),
@@ -717,7 +748,7 @@ describe('security headers', () => {
       nonces.add(/'nonce-([^']+)'/.exec(response.headers.get('content-security-policy')!)![1]);
     }
     expect(nonces.size).toBe(2);
-    for (const path of ['/', '/archive', '/archive/hostile-issue', '/nope', '/dev/outbox', `/confirm?token=${fixture.confirmToken}`, `/unsubscribe?token=${fixture.unsubscribeToken}`]) {
+    for (const path of ['/', '/archive', '/archive/hostile-issue', '/nope', '/dev/outbox', `/confirm?token=${fixture.confirmToken}`, `/unsubscribe?token=${fixture.unsubscribeToken}`, `/preferences?token=${fixture.preferencesToken}`]) {
       const html = await (await call(path)).text();
       expect(html, path).not.toMatch(/<script\b/);
       expect(html, path).not.toMatch(/\son[a-z]+="/i);

@@ -9,13 +9,15 @@ export interface FooterProps {
   reason?: ReactNode;
   /** Shown as a visible "Unsubscribe" link when given. Written out in full in the text part. */
   unsubscribeUrl?: string;
+  /** The reader's own page (`/preferences?token=…`): a "Manage your subscription" link when given. */
+  preferencesUrl?: string;
   /** Shown as a "Read past issues" link when given. */
   archiveUrl?: string;
   /** "Forwarded this email? Subscribe here": for emails that get passed on (the issues). */
   forwardNote?: boolean;
 }
 
-export function Footer({ newsletterName, siteUrl, reason, unsubscribeUrl, archiveUrl, forwardNote }: FooterProps) {
+export function Footer({ newsletterName, siteUrl, reason, unsubscribeUrl, preferencesUrl, archiveUrl, forwardNote }: FooterProps) {
   return (
     <>
       <Text style={smallMuted}>
@@ -31,6 +33,14 @@ export function Footer({ newsletterName, siteUrl, reason, unsubscribeUrl, archiv
             Unsubscribe
           </Link>{" "}
           <span data-skip-in-text="true">at any time with one click.</span>
+        </Text>
+      ) : null}
+      {preferencesUrl ? (
+        <Text style={smallMuted}>
+          <Link href={preferencesUrl} data-text-label="Manage your subscription" style={link}>
+            Manage your subscription
+          </Link>
+          <span data-skip-in-text="true">: take a break, change your address or download your data.</span>
         </Text>
       ) : null}
       {forwardNote ? (

@@ -32,6 +32,14 @@ export const subscribers = sqliteTable(
      * has not consented, and a later sign-up by someone else cannot rename the real reader.
      */
     pendingName: text('pending_name'),
+    /** A pause the reader took on their preferences page: weekly sends skip them until then (ms). */
+    pausedUntil: integer('paused_until'),
+    /**
+     * A new address the reader asked to move to, and when (which names its confirmation link, and
+     * allows one such email per 15 minutes). The move happens only once that link is used.
+     */
+    pendingEmail: text('pending_email'),
+    emailChangeSentAt: integer('email_change_sent_at'),
   },
   (t) => [index('subscribers_status_id').on(t.status, t.id)],
 );

@@ -22,7 +22,7 @@ import { deliveries, sendChunks, sends, subscribers } from '../db/schema';
 import type { ChunkMessage } from '../messages';
 import { holdUntil, reserveSlot, sleepUntil } from '../mail/pacer';
 import type { MailTransport, SendResult } from '../mail/transport';
-import { signUnsubscribeToken } from '../subscribers/tokens';
+import { signPreferencesToken, signUnsubscribeToken } from '../subscribers/tokens';
 import { personalize } from './template';
 
 export type ChunkResult =
@@ -92,6 +92,7 @@ export async function deliverChunk(
             SELECT ${subscribers.id} FROM ${subscribers}, ${sends}
              WHERE ${sends.id} = ${sendId} AND ${subscribers.id} BETWEEN ${sendChunks.fromId} AND ${sendChunks.toId}
                AND ${subscribers.status} = 'confirmed' AND ${subscribers.confirmedAt} <= ${sends.startedAt}
+               AND (${subscribers.pausedUntil} IS NULL OR ${subscribers.pausedUntil} <= ${now})
              ORDER BY ${subscribers.id}))`,
       })
       .where(and(thisChunk, isNull(sendChunks.recipients)));
@@ -117,7 +118,7 @@ export async function deliverChunk(
     return { kind: 'done', sent: 0, failed: 0, rowsWritten: rowsWritten + written(await db.batch(finishChunkStatements(db, message, []))) };
   }
 
-  const emails = await Promise.all(recipients.map(async (r) => personalize(config, send, r.email, await signUnsubscribeToken(config.tokenSecret, r.id))));
+  const emails = await Promise.all(recipients.map(async (r) => personalize(config, send, r.email, await signUnsubscribeToken(config.tokenSecret, r.id), await signPreferencesToken(config.tokenSecret, r.id))));
   const key = idempotencyKey(message);
 
   // The provider call. A 5xx or network error is retried once more at the next pace slot (often a

@@ -1,8 +1,8 @@
-// The subscriber lifecycle: sign up, confirm, unsubscribe. Every state change is one D1 statement,
+// The subscriber lifecycle: sign up, confirm, unsubscribe (the link's, and the preferences page's). Every state change is one D1 statement,
 // so concurrent requests for one address cannot interleave into a wrong state.
 import { and, eq, inArray, isNull, lt, lte, or, sql } from 'drizzle-orm';
 import type { Config, Env } from '../config';
-import { getDb } from '../db/client';
+import { type Db, getDb } from '../db/client';
 import { type SubscriberStatus, subscribers } from '../db/schema';
 import { verifyToken } from './tokens';
 
@@ -118,14 +118,20 @@ export async function confirm(env: Env, config: Config, token: unknown, now = Da
 export async function unsubscribe(env: Env, config: Config, token: unknown, now = Date.now()): Promise<TokenOutcome> {
   const verified = await verifyToken(config.tokenSecrets, 'unsubscribe', token, now);
   if (!verified.ok) return { ok: false, message: tokenProblem(verified.reason) };
-  // Idempotent: a second click, or an erased subscriber, is still "you are unsubscribed".
-  // A bounced or complained address keeps that stronger status.
-  const row = await getDb(env.DB)
+  return { ok: true, changed: await unsubscribeSubscriber(getDb(env.DB), verified.subscriberId, now) };
+}
+
+/**
+ * Idempotent: a second click, or an erased subscriber, is still "you are unsubscribed" (false: nothing
+ * changed). A bounced or complained address keeps that stronger status.
+ */
+export async function unsubscribeSubscriber(db: Db, subscriberId: number, now: number): Promise<boolean> {
+  const row = await db
     .update(subscribers)
     .set({ status: 'unsubscribed', leftAt: now })
-    .where(and(eq(subscribers.id, verified.subscriberId), inArray(subscribers.status, ['confirmed', 'pending'])))
+    .where(and(eq(subscribers.id, subscriberId), inArray(subscribers.status, ['confirmed', 'pending'])))
     .returning({ id: subscribers.id })
     .get();
-  return { ok: true, changed: row !== undefined };
+  return row !== undefined;
 }
 

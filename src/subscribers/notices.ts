@@ -9,8 +9,9 @@ import { listHeaders, unsubscribeUrl } from '../mail/headers';
 import { takeSlot } from '../mail/pacer';
 import type { MailTransport, OutgoingEmail, SendResult } from '../mail/transport';
 import type { ConfirmationMessage, WelcomeMessage } from '../messages';
+import { preferencesUrl } from '../preferences/link';
 import { MAILABLE_BY_FORM } from './lifecycle';
-import { signConfirmToken, signUnsubscribeToken } from './tokens';
+import { signConfirmToken, signPreferencesToken, signUnsubscribeToken } from './tokens';
 
 async function loadSubscriber(db: Db, id: number) {
   const { email, name, status, confirmationSentAt, confirmedAt } = subscribers;
@@ -30,7 +31,7 @@ export async function sendConfirmation(env: Env, config: Config, transport: Mail
     siteUrl: config.publicUrl,
     confirmUrl: `${config.publicUrl}/confirm?token=${encodeURIComponent(token)}`,
   });
-  return send(db, config, transport, `confirm-${subscriber.id}-${message.requestedAt}`, subscriber.email, rendered, {});
+  return sendNotice(db, config, transport, `confirm-${subscriber.id}-${message.requestedAt}`, subscriber.email, rendered, {});
 }
 
 export async function sendWelcome(env: Env, config: Config, transport: MailTransport, message: WelcomeMessage): Promise<SendResult | null> {
@@ -39,18 +40,21 @@ export async function sendWelcome(env: Env, config: Config, transport: MailTrans
   if (!subscriber || subscriber.status !== 'confirmed' || subscriber.confirmedAt !== message.confirmedAt) return null;
   const latest = await db.select({ slug: sends.slug, title: sends.title }).from(sends).orderBy(desc(sends.articleDate), desc(sends.startedAt)).limit(1).get();
   const unsubscribe = unsubscribeUrl(config, await signUnsubscribeToken(config.tokenSecret, subscriber.id));
+  const preferences = preferencesUrl(config, await signPreferencesToken(config.tokenSecret, subscriber.id));
   const rendered = await renderWelcomeEmail({
     newsletterName: config.newsletterName,
     siteUrl: config.publicUrl,
     archiveUrl: `${config.publicUrl}/archive`,
     latestIssue: latest ? { title: latest.title, url: `${config.publicUrl}/archive/${latest.slug}` } : null,
     unsubscribeUrl: unsubscribe,
+    preferencesUrl: preferences,
     name: subscriber.name,
   });
-  return send(db, config, transport, `welcome-${subscriber.id}-${message.confirmedAt}`, subscriber.email, rendered, listHeaders(config, unsubscribe));
+  return sendNotice(db, config, transport, `welcome-${subscriber.id}-${message.confirmedAt}`, subscriber.email, rendered, listHeaders(config, unsubscribe));
 }
 
-async function send(db: Db, config: Config, transport: MailTransport, key: string, to: string, rendered: RenderedEmail, headers: Record<string, string>): Promise<SendResult> {
+/** One transactional email, paced like everything that reaches the provider, under its idempotency key. */
+export async function sendNotice(db: Db, config: Config, transport: MailTransport, key: string, to: string, rendered: RenderedEmail, headers: Record<string, string>): Promise<SendResult> {
   const email: OutgoingEmail = { to, from: config.fromEmail, replyTo: config.replyTo, subject: rendered.subject, html: rendered.html, text: rendered.text, headers };
   if (transport.paced) await takeSlot(db, config.sendRatePerSecond);
   return transport.sendBatch([email], key);

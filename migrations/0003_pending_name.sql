@@ -1,1 +1,0 @@
-ALTER TABLE `subscribers` ADD `pending_name` text;
