@@ -136,7 +136,8 @@ preferencesRoutes.post('/preferences', async (c) => {
     }
     case 'unsubscribe':
       await unsubscribeSubscriber(db, reader.id, now);
-      return done(reader.status === 'unsubscribed' ? 'You are unsubscribed already.' : 'You are unsubscribed: no more weekly emails. Changed your mind? For 30 days you can resubscribe right here.');
+      if (reader.status !== 'confirmed' && reader.status !== 'pending') return done('You get no emails from us already.');
+      return done('You are unsubscribed: no more weekly emails. Changed your mind? For 30 days you can resubscribe right here.');
     case 'resubscribe':
       if (reader.status === 'confirmed') return done('You are subscribed already.');
       if (!(await resubscribe(db, reader.id, now))) return changedMeanwhile();

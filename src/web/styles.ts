@@ -471,9 +471,13 @@ input[aria-invalid="true"] { border-color: var(--alert-border); border-width: 2p
 }
 .facts dt { color: var(--muted); font-weight: 600; }
 .facts dd { margin: 0; min-width: 0; overflow-wrap: anywhere; }
+@media (max-width: 30em) {
+  .facts { grid-template-columns: 1fr; gap: 0; }
+  .facts dd { margin-bottom: 0.6rem; }
+}
 .prefs-section { padding-block: 1.75rem; border-top: 1px solid var(--border); }
 .prefs-section h2 { font-size: 1.3rem; margin-bottom: 0.5rem; }
-.prefs-section form + form { margin-top: 0.75rem; }
+.prefs-section > form + form { margin-top: 0.75rem; }
 .choices { border: 0; margin: 0 0 1rem; padding: 0; }
 .choices legend { font-weight: 600; margin-bottom: 0.4rem; padding: 0; }
 .choice {

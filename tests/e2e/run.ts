@@ -21,6 +21,7 @@ import { checkRss } from './feed-check';
 import { type DevServer, startDevServer } from './server';
 import type { OutboxMail } from '../../src/mail/outbox';
 import type { Harness } from './harness';
+import { preferencesPage } from './preferences';
 import { scannerConfirmsNothing } from './scanner';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -509,6 +510,7 @@ async function main() {
         }
       });
     }
+    await flow("the reader's preferences page", () => preferencesPage(harness()));
   } finally {
     await context?.close().catch(() => undefined);
     rmSync(userDataDir, { recursive: true, force: true });
