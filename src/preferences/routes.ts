@@ -8,7 +8,7 @@
 import type { Context } from 'hono';
 import { Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { getDb } from '../db/client';
+import { type Db, getDb } from '../db/client';
 import { readFields } from '../http/body';
 import { fail, page, site, wantsJson } from '../http/respond';
 import type { AppEnv } from '../http/types';
@@ -35,11 +35,11 @@ async function noStore(c: C, next: () => Promise<void>) {
 }
 
 /** The token's reader, or the answer that says why there is none. */
-async function readerFor(c: C): Promise<{ ok: true; token: string; reader: Reader } | { ok: false; response: Response }> {
+async function readerFor(c: C, db: Db): Promise<{ ok: true; token: string; reader: Reader } | { ok: false; response: Response }> {
   const token = c.req.query('token');
   const verified = await verifyToken(c.get('config').tokenSecrets, 'preferences', token, Date.now());
   if (!verified.ok) return { ok: false, response: fail(c, 400, 'invalid_token', tokenProblem(verified.reason), 'This link does not work') };
-  const reader = await loadReader(getDb(c.env.DB), verified.subscriberId);
+  const reader = await loadReader(db, verified.subscriberId);
   if (!reader) {
     const message = 'There is no subscription behind this link any more: its data was erased. You can subscribe again on the home page.';
     return { ok: false, response: fail(c, 404, 'not_found', message, 'Nothing here any more') };
@@ -50,8 +50,8 @@ async function readerFor(c: C): Promise<{ ok: true; token: string; reader: Reade
 type Shown = { notice?: string; error?: { code: string; message: string; field?: 'email' | 'weeks' }; values?: { email?: string } };
 
 /** The page (or its JSON) as the reader's row is now; with what just happened, or what went wrong. */
-async function show(c: C, token: string, readerId: number, status: ContentfulStatusCode, shown: Shown = {}): Promise<Response> {
-  const reader = await loadReader(getDb(c.env.DB), readerId);
+async function show(c: C, db: Db, token: string, readerId: number, status: ContentfulStatusCode, shown: Shown = {}): Promise<Response> {
+  const reader = await loadReader(db, readerId);
   if (!reader) return fail(c, 404, 'not_found', 'There is no subscription behind this link any more.', 'Nothing here any more');
   const view = preferencesView(reader, Date.now());
   if (wantsJson(c)) {
@@ -62,21 +62,23 @@ async function show(c: C, token: string, readerId: number, status: ContentfulSta
 }
 
 preferencesRoutes.get('/preferences', async (c) => {
-  const found = await readerFor(c);
+  const db = getDb(c.env.DB);
+  const found = await readerFor(c, db);
   if (!found.ok) return found.response;
-  return show(c, found.token, found.reader.id, 200);
+  return show(c, db, found.token, found.reader.id, 200);
 });
 
 preferencesRoutes.post('/preferences', async (c) => {
-  const found = await readerFor(c);
+  const db = getDb(c.env.DB);
+  const found = await readerFor(c, db);
   if (!found.ok) return found.response;
   const { token, reader } = found;
   const body = await readFields(c);
   if (!body.ok) return fail(c, body.status, body.code, body.message);
   const fields = body.fields;
   const problem = (status: ContentfulStatusCode, code: string, message: string, field?: 'email' | 'weeks', values?: Shown['values']) =>
-    show(c, token, reader.id, status, { error: { code, message, field }, values });
-  const done = (notice: string, status: ContentfulStatusCode = 200) => show(c, token, reader.id, status, { notice });
+    show(c, db, token, reader.id, status, { error: { code, message, field }, values });
+  const done = (notice: string, status: ContentfulStatusCode = 200) => show(c, db, token, reader.id, status, { notice });
   const changedMeanwhile = () => problem(409, 'not_available', 'Your subscription changed in the meantime: this is how it stands now. Nothing else was changed.');
 
   const action = parseAction(fields.action);
@@ -84,7 +86,6 @@ preferencesRoutes.post('/preferences', async (c) => {
   const now = Date.now();
   const refused = refusal(action, reader, now);
   if (refused) return problem(409, 'not_available', refused);
-  const db = getDb(c.env.DB);
 
   switch (action) {
     case 'pause': {

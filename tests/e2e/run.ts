@@ -6,7 +6,8 @@
 //   confirm (by pressing the page's one button; at phone width with scripts off) →
 //   the welcome email → `npm run send:weekly -- --port N` → the issue in the outbox, shown as a mail
 //   client would (light and dark) → its "view in browser" link → the archive and the feed →
-//   its unsubscribe link → the button.
+//   its unsubscribe link → the button. Modules of their own (each one call line in main): a mail
+//   scanner opening the confirm link (scanner.ts), the reader's preferences page (preferences.ts).
 // axe-core audits every page visited (light and dark colour scheme): serious or critical violations
 // fail the run. Screenshots go to test-results/e2e/; the signup page and the weekly email are also
 // copied to docs/screenshots/ for the README. One line per check, then "N passed, N failed".
