@@ -10,11 +10,11 @@ export interface ConfirmationEmailProps {
   siteUrl: string;
   /** `${siteUrl}/confirm?token=…`; appears verbatim in both the HTML and the text part. */
   confirmUrl: string;
-  /** User input: only ever rendered as escaped text. */
-  name?: string | null;
   /** The sender's postal address (POSTAL_ADDRESS), in the footer. */
   postalAddress: string;
 }
+// No name, nor anything else from the sign-up form: this email goes to an address that has not
+// consented yet, so whoever filled in the form must not be able to put words in it.
 
 /** How long a confirmation link stays valid (the text of the email says so). */
 export const CONFIRMATION_LINK_DAYS = 7;
@@ -24,7 +24,7 @@ export function confirmationSubject(p: Pick<ConfirmationEmailProps, "newsletterN
 }
 
 export default function ConfirmationEmail(props: ConfirmationEmailProps) {
-  const { newsletterName, siteUrl, confirmUrl, name, postalAddress } = props;
+  const { newsletterName, siteUrl, confirmUrl, postalAddress } = props;
   return (
     <EmailLayout
       title={confirmationSubject(props)}
@@ -48,7 +48,7 @@ export default function ConfirmationEmail(props: ConfirmationEmailProps) {
       <Heading as="h1" className={cls.text} style={{ ...h1, margin: "0 0 16px" }}>
         Confirm your subscription
       </Heading>
-      <Text className={cls.text} style={text}>{greeting(name)}</Text>
+      <Text className={cls.text} style={text}>{greeting(null)}</Text>
       <Text className={cls.text} style={text}>
         Thanks for signing up for {newsletterName}. Please confirm that this is your address and that you want
         to receive it: one click and you are in.
@@ -71,6 +71,5 @@ ConfirmationEmail.PreviewProps = {
   newsletterName: "The Weekly Letter",
   siteUrl: "https://newsletter.example.com",
   confirmUrl: "https://newsletter.example.com/confirm?token=Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MGFiY2RlZg",
-  name: "Ada",
   postalAddress: "Example Ltd, 1 Main Street, Springfield, USA",
 } satisfies ConfirmationEmailProps;

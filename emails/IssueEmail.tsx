@@ -24,6 +24,8 @@ export interface IssueEmailProps {
   unsubscribeUrl: string;
   /** The sender's postal address (POSTAL_ADDRESS), in the footer. */
   postalAddress: string;
+  /** Per recipient, like unsubscribeUrl: the reader's own page (`/preferences?token=…`). */
+  preferencesUrl?: string;
 }
 
 /** The subject of an issue email: the article title, exactly. */
@@ -32,7 +34,7 @@ export function issueSubject(p: Pick<IssueEmailProps, "title">): string {
 }
 
 export default function IssueEmail(props: IssueEmailProps) {
-  const { newsletterName, siteUrl, title, summary, date, markdown, archiveUrl, unsubscribeUrl, postalAddress } = props;
+  const { newsletterName, siteUrl, title, summary, date, markdown, archiveUrl, unsubscribeUrl, preferencesUrl, postalAddress } = props;
   return (
     <EmailLayout
       title={issueSubject(props)}
@@ -52,6 +54,7 @@ export default function IssueEmail(props: IssueEmailProps) {
           siteUrl={siteUrl}
           postalAddress={postalAddress}
           unsubscribeUrl={unsubscribeUrl}
+          preferencesUrl={preferencesUrl}
           archiveUrl={`${siteUrl}/archive`}
           forwardNote
           replyNote
@@ -96,6 +99,7 @@ IssueEmail.PreviewProps = {
   archiveUrl: "https://newsletter.example.com/archive/2026-11-24-gut-health-and-skin-clarity",
   unsubscribeUrl: "https://newsletter.example.com/unsubscribe?token=__UNSUB_TOKEN__",
   postalAddress: "Example Ltd, 1 Main Street, Springfield, USA",
+  preferencesUrl: "https://newsletter.example.com/preferences?token=__PREFERENCES_TOKEN__",
   markdown: `The human body is a complex system, where various organs and systems are interconnected in ways that often surprise us. One of the most interesting relationships is between **gut health** and **skin clarity**. Many people experience skin issues, including acne, eczema, and rosacea, yet they may not realize that the root of these problems can often be traced back to the gut.
 
 ## The microbiome and inflammation

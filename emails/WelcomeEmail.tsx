@@ -13,6 +13,8 @@ export interface WelcomeEmailProps {
   latestIssue?: { title: string; url: string } | null;
   /** Appears verbatim in both the HTML and the text part. */
   unsubscribeUrl: string;
+  /** The reader's own page (`/preferences?token=…`). */
+  preferencesUrl?: string;
   /** User input: only ever rendered as escaped text. */
   name?: string | null;
   /** The sender's postal address (POSTAL_ADDRESS), in the footer. */
@@ -24,14 +26,14 @@ export function welcomeSubject(p: Pick<WelcomeEmailProps, "newsletterName">): st
 }
 
 export default function WelcomeEmail(props: WelcomeEmailProps) {
-  const { newsletterName, siteUrl, archiveUrl, latestIssue, unsubscribeUrl, name, postalAddress } = props;
+  const { newsletterName, siteUrl, archiveUrl, latestIssue, unsubscribeUrl, preferencesUrl, name, postalAddress } = props;
   return (
     <EmailLayout
       title={welcomeSubject(props)}
       preview={`You are subscribed to ${newsletterName}. One article a week, straight to your inbox.`}
       newsletterName={newsletterName}
       siteUrl={siteUrl}
-      footer={<Footer newsletterName={newsletterName} siteUrl={siteUrl} postalAddress={postalAddress} unsubscribeUrl={unsubscribeUrl} />}
+      footer={<Footer newsletterName={newsletterName} siteUrl={siteUrl} postalAddress={postalAddress} unsubscribeUrl={unsubscribeUrl} preferencesUrl={preferencesUrl} />}
     >
       <Heading as="h1" className={cls.text} style={{ ...h1, margin: "0 0 16px" }}>
         Welcome to {newsletterName}
@@ -84,6 +86,7 @@ WelcomeEmail.PreviewProps = {
     url: "https://newsletter.example.com/archive/2026-11-24-gut-health-and-skin-clarity",
   },
   unsubscribeUrl: "https://newsletter.example.com/unsubscribe?token=__UNSUB_TOKEN__",
+  preferencesUrl: "https://newsletter.example.com/preferences?token=__PREFERENCES_TOKEN__",
   name: "Ada",
   postalAddress: "Example Ltd, 1 Main Street, Springfield, USA",
 } satisfies WelcomeEmailProps;

@@ -1,5 +1,5 @@
 /**
- * Renders the three emails to { subject, html, text }. Runs inside the Worker
+ * Renders the emails to { subject, html, text }. Runs inside the Worker
  * (react-email resolves `render` to its edge build there) as well as in Node.
  *
  * The text part comes from the same React tree through `render(…, { plainText: true })`
@@ -20,8 +20,9 @@ import IssueEmail, { issueSubject, type IssueEmailProps } from "./IssueEmail";
 import ConfirmationEmail, { confirmationSubject, type ConfirmationEmailProps } from "./ConfirmationEmail";
 import WelcomeEmail, { welcomeSubject, type WelcomeEmailProps } from "./WelcomeEmail";
 import { withOutlookConditionals } from "./components/OutlookOnly";
+import EmailChangeEmail, { emailChangeSubject, type EmailChangeEmailProps } from "./EmailChangeEmail";
 
-export type { IssueEmailProps, ConfirmationEmailProps, WelcomeEmailProps };
+export type { IssueEmailProps, ConfirmationEmailProps, WelcomeEmailProps, EmailChangeEmailProps };
 
 export interface RenderedEmail {
   subject: string;
@@ -39,6 +40,10 @@ export function renderConfirmationEmail(p: ConfirmationEmailProps): Promise<Rend
 
 export function renderWelcomeEmail(p: WelcomeEmailProps): Promise<RenderedEmail> {
   return renderEmail(welcomeSubject(p), <WelcomeEmail {...p} />);
+}
+
+export function renderEmailChangeEmail(p: EmailChangeEmailProps): Promise<RenderedEmail> {
+  return renderEmail(emailChangeSubject(p), <EmailChangeEmail {...p} />);
 }
 
 async function renderEmail(subject: string, element: ReactElement): Promise<RenderedEmail> {

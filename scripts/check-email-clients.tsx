@@ -78,7 +78,7 @@ async function emails(): Promise<[string, RenderedEmail][]> {
   return [
     [`issue (${article.slug})`, await issue(article.markdown)],
     ['issue (every Markdown feature)', await issue(FEATURES)],
-    ['confirmation', await renderConfirmationEmail({ newsletterName: 'The Weekly Letter', siteUrl: SITE, confirmUrl: `${SITE}/confirm?token=t`, name: 'Ada', postalAddress: POSTAL })],
+    ['confirmation', await renderConfirmationEmail({ newsletterName: 'The Weekly Letter', siteUrl: SITE, confirmUrl: `${SITE}/confirm?token=t`, postalAddress: POSTAL })],
     [
       'welcome',
       await renderWelcomeEmail({

@@ -134,6 +134,11 @@ export function readConfig(env: Env): Config {
   const siteKey = nonEmpty(env.TURNSTILE_SITE_KEY);
   const secretKey = nonEmpty(env.TURNSTILE_SECRET_KEY);
 
+  if (!isLocalDev) {
+    const problems = productionProblems({ publicUrl, fromEmail: env.FROM_EMAIL, adminToken: env.ADMIN_TOKEN, postalAddress: env.POSTAL_ADDRESS });
+    if (problems.length > 0) throw new ConfigError(problems.join(' '));
+  }
+
   return {
     publicUrl,
     newsletterName: nonEmpty(env.NEWSLETTER_NAME) ?? 'The Weekly Letter',
@@ -180,12 +185,8 @@ const MAX_POSTAL_ADDRESS = 300;
  */
 function readPostalAddress(raw: string | undefined, isLocalDev: boolean): string {
   const address = (raw ?? '').split(/\r?\n|\r/).map((line) => line.trim()).filter(Boolean).join(', ');
-  if (!address) {
-    if (isLocalDev) return PLACEHOLDER_POSTAL_ADDRESS;
-    throw new ConfigError(
-      'POSTAL_ADDRESS is not set: every newsletter email must show your postal address (CAN-SPAM). Set it in [vars] of wrangler.toml, e.g. POSTAL_ADDRESS = "Example Ltd, 1 Main Street, Springfield, USA".',
-    );
-  }
+  // Missing outside local dev: productionProblems() reports it.
+  if (!address) return isLocalDev ? PLACEHOLDER_POSTAL_ADDRESS : '';
   if (address.length > MAX_POSTAL_ADDRESS) throw new ConfigError(`POSTAL_ADDRESS is longer than ${MAX_POSTAL_ADDRESS} characters.`);
   return address;
 }
@@ -193,6 +194,45 @@ function readPostalAddress(raw: string | undefined, isLocalDev: boolean): string
 /** `Name <addr@domain>` → `addr@domain`; a bare address stays as it is. */
 function bareAddress(mailbox: string): string {
   return /<([^<>]+)>\s*$/.exec(mailbox)?.[1]?.trim() ?? mailbox;
+}
+
+/** The admin API's bearer token: guessable below this (CONTRACT: at least 32 characters outside local dev). */
+export const MIN_ADMIN_TOKEN_LENGTH = 32;
+/** Documentation domains (RFC 2606): mail from them cannot be sent (Resend refuses every batch). */
+const PLACEHOLDER_FROM_DOMAIN = /(^|\.)example\.(com|org|net)$/;
+
+/**
+ * Settings a site outside local dev must not run with, each with its fix; none is a problem locally.
+ * One home for these rules: readConfig refuses to serve with any of them (500 not_configured, the
+ * message in the log), and `npm run deploy` (scripts/deploy.ts) refuses to deploy them.
+ */
+export function productionProblems(settings: { publicUrl?: string | null; fromEmail?: string | null; adminToken?: string | null; postalAddress?: string | null }): string[] {
+  const problems: string[] = [];
+  const publicUrl = nonEmpty(settings.publicUrl ?? undefined);
+  if (!publicUrl || !publicUrl.toLowerCase().startsWith('https://')) {
+    problems.push(
+      `PUBLIC_URL must start with https:// outside local dev (got "${publicUrl ?? ''}"): every link carries a token, and RFC 8058 one-click unsubscribe needs HTTPS. Set PUBLIC_URL = "https://…" in [vars] of wrangler.toml.`,
+    );
+  }
+  const from = nonEmpty(settings.fromEmail ?? undefined);
+  const fromDomain = from ? /@([^@\s>]+)>?\s*$/.exec(from)?.[1]?.toLowerCase().replace(/\.$/, '') : undefined;
+  if (!from || !fromDomain) {
+    problems.push('FROM_EMAIL is not set (or has no address): set FROM_EMAIL = "Name <news@your-domain>" in [vars] of wrangler.toml, on a domain verified at Resend.');
+  } else if (PLACEHOLDER_FROM_DOMAIN.test(fromDomain)) {
+    problems.push(`FROM_EMAIL is on ${fromDomain}, a placeholder domain nothing can be sent from: set FROM_EMAIL = "Name <news@your-domain>" in [vars] of wrangler.toml, on a domain verified at Resend.`);
+  }
+  if (!nonEmpty(settings.postalAddress ?? undefined)) {
+    problems.push(
+      'POSTAL_ADDRESS is not set: every newsletter email must show your postal address (CAN-SPAM). Set it in [vars] of wrangler.toml, e.g. POSTAL_ADDRESS = "Example Ltd, 1 Main Street, Springfield, USA".',
+    );
+  }
+  const adminToken = nonEmpty(settings.adminToken ?? undefined);
+  if (adminToken && adminToken.length < MIN_ADMIN_TOKEN_LENGTH) {
+    problems.push(
+      `ADMIN_TOKEN is ${adminToken.length} characters long; it must be at least ${MIN_ADMIN_TOKEN_LENGTH}: generate one with \`openssl rand -base64 32\` and set it with \`npx wrangler secret put ADMIN_TOKEN\`.`,
+    );
+  }
+  return problems;
 }
 
 /** Previous secrets verify old links, so they must be as strong as the current one. */

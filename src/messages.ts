@@ -25,4 +25,12 @@ export interface WelcomeMessage {
   confirmedAt: number;
 }
 
-export type QueueMessage = ChunkMessage | ConfirmationMessage | WelcomeMessage;
+/** The confirmation a reader's new address gets before their subscription moves there (preferences page). */
+export interface EmailChangeMessage {
+  type: 'email_change';
+  subscriberId: number;
+  /** email_change_sent_at of the request: names this one email, so a retry sends the identical one. */
+  requestedAt: number;
+}
+
+export type QueueMessage = ChunkMessage | ConfirmationMessage | WelcomeMessage | EmailChangeMessage;

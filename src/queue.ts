@@ -13,6 +13,7 @@ import { retryDelaySeconds } from './mail/retry';
 import { type MailTransport, type SendOutcome, transportFor } from './mail/transport';
 import type { ChunkMessage, QueueMessage } from './messages';
 import { sendConfirmation, sendWelcome } from './subscribers/notices';
+import { sendEmailChangeConfirmation } from './preferences/notices';
 import { QUEUES } from './triggers';
 
 export async function handleQueue(batch: MessageBatch<QueueMessage>, env: Env): Promise<void> {
@@ -50,7 +51,12 @@ export async function handleQueue(batch: MessageBatch<QueueMessage>, env: Env): 
 async function handleMessage(db: Db, env: Env, config: Config, transport: MailTransport, message: Message<QueueMessage>): Promise<void> {
   const body = message.body;
   if (body.type !== 'chunk') {
-    const outcome = body.type === 'confirmation' ? await sendConfirmation(db, config, transport, body) : await sendWelcome(db, config, transport, body);
+    const outcome =
+      body.type === 'confirmation'
+        ? await sendConfirmation(db, config, transport, body)
+        : body.type === 'email_change'
+          ? await sendEmailChangeConfirmation(db, config, transport, body)
+          : await sendWelcome(db, config, transport, body);
     return settleNotice(message, outcome);
   }
   const result = await deliverChunk(db, config, transport, body);

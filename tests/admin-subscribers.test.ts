@@ -166,7 +166,7 @@ describe('listing subscribers', () => {
     expect(listed.map((s) => s.email)).toEqual(Array.from({ length: 23 }, (_, i) => `page-${String(i).padStart(2, '0')}@list.example`));
     expect(new Set(pages.flat().map((s) => s.email)).size).toBe(pages.flat().length);
     expect(pages.flat().every((s) => s.status === 'confirmed')).toBe(true);
-    expect(listed[0]).toEqual({ email: 'page-00@list.example', name: 'Page 0', status: 'confirmed', createdAt: expect.any(String), confirmedAt: expect.any(String) });
+    expect(listed[0]).toEqual({ email: 'page-00@list.example', name: 'Page 0', status: 'confirmed', createdAt: expect.any(String), confirmedAt: expect.any(String), pausedUntil: null });
     expect(Date.parse(listed[0].createdAt)).toBeGreaterThan(Date.now() - 60_000);
 
     const pending = (await allPages('status=pending')).flat();

@@ -3,14 +3,15 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { app } from '../src/app';
-import { ConfigError, DEV_TOKEN_SECRET, type Env, isLoopbackHost, PLACEHOLDER_POSTAL_ADDRESS, readConfig } from '../src/config';
+import { ConfigError, DEV_TOKEN_SECRET, type Env, isLoopbackHost, PLACEHOLDER_POSTAL_ADDRESS, productionProblems, readConfig } from '../src/config';
 import { signUnsubscribeToken, verifyToken } from '../src/subscribers/tokens';
 
 const PUBLIC = 'https://news.example.com';
 const GOOD_SECRET = 'q8Vx2Lr0-Zp4Ty7Nc1Wb5Hk9Jm3Fd6Gs_'; // 34 random-looking bytes
 const base = { DB: env.DB, SEND_QUEUE: env.SEND_QUEUE } as Env;
-// A public site needs a Resend key (or an explicit outbox) and a postal address; these tests are about the other rules.
-const PUBLIC_SITE = { RESEND_API_KEY: 're_test', POSTAL_ADDRESS: 'Example Ltd, 1 Main Street, Springfield, USA' };
+const REAL_FROM = 'The Weekly Letter <news@letter.example.org.uk>';
+// A public site needs a Resend key (or an explicit outbox), a real FROM_EMAIL and a postal address; these tests are about the other rules.
+const PUBLIC_SITE = { RESEND_API_KEY: 're_test', FROM_EMAIL: REAL_FROM, POSTAL_ADDRESS: 'Example Ltd, 1 Main Street, Springfield, USA' };
 const read = (vars: Partial<Env>) => readConfig({ ...base, ...(vars.PUBLIC_URL?.startsWith('https:') ? PUBLIC_SITE : {}), ...vars });
 const refuses = (vars: Partial<Env>, message: RegExp) => {
   expect(() => read(vars)).toThrow(ConfigError);
@@ -84,8 +85,25 @@ describe('the request-time guard', () => {
     app.fetch(new Request(url, { headers: { accept: 'application/json', 'cf-connecting-ip': '192.0.2.1' } }), { ...env, ...vars });
 
   it('never shows the outbox on a public site, even in outbox mode (it lists addresses and live links)', async () => {
-    const vars = { PUBLIC_URL: PUBLIC, TOKEN_SECRET: GOOD_SECRET, EMAIL_TRANSPORT: 'outbox', POSTAL_ADDRESS: PUBLIC_SITE.POSTAL_ADDRESS };
+    const vars = { PUBLIC_URL: PUBLIC, TOKEN_SECRET: GOOD_SECRET, EMAIL_TRANSPORT: 'outbox', POSTAL_ADDRESS: PUBLIC_SITE.POSTAL_ADDRESS, FROM_EMAIL: REAL_FROM };
     for (const path of ['dev/outbox.json', 'dev/outbox']) expect((await fetchAt(`https://news.example.com/${path}`, vars)).status).toBe(404);
+  });
+
+  it('never shows the outbox to a request under a public host name, even with a local PUBLIC_URL (deployed with plain `wrangler deploy`)', async () => {
+    // A real TOKEN_SECRET, so the dev-key guard lets the request through to the outbox's own check.
+    const vars = { TOKEN_SECRET: GOOD_SECRET };
+    for (const url of ['https://newsletter.someone.workers.dev', 'https://news.example.com', 'http://192.168.1.5:8787', 'http://host.docker.internal:8787']) {
+      for (const path of ['/dev/outbox.json', '/dev/outbox']) {
+        const response = await fetchAt(`${url}${path}`, vars);
+        expect(response.status, `${url}${path}`).toBe(404);
+        expect(await response.json()).toMatchObject({ error: { code: 'not_found', message: expect.stringMatching(/opened at localhost/) } });
+      }
+    }
+    for (const url of ['http://localhost:8787', 'http://127.0.0.1:8799', 'http://[::1]:8787']) {
+      const response = await fetchAt(`${url}/dev/outbox.json`, vars);
+      expect(response.status, url).toBe(200);
+      expect(Array.isArray(await response.json())).toBe(true);
+    }
   });
 
   it('refuses to serve with the dev key under a public host name (wrangler.toml PUBLIC_URL left in place), but /health answers', async () => {
@@ -175,5 +193,63 @@ describe('POSTAL_ADDRESS and REPLY_TO', () => {
     expect(read({ FROM_EMAIL: 'The Letter <letter@news.example.com>' }).replyTo).toBe('letter@news.example.com');
     expect(read({ FROM_EMAIL: 'letter@news.example.com' }).replyTo).toBe('letter@news.example.com');
     expect(read({ FROM_EMAIL: 'The Letter <letter@news.example.com>', REPLY_TO: 'Ada <ada@example.org>' }).replyTo).toBe('Ada <ada@example.org>');
+  });
+});
+
+describe('production settings (outside local dev)', () => {
+  const GOOD = { ...PUBLIC_SITE, PUBLIC_URL: PUBLIC, TOKEN_SECRET: GOOD_SECRET, ADMIN_TOKEN: 'k'.repeat(16) + 'Q7v2-Lm9xZp4Ty1N' };
+
+  it('accepts a site with https, a real FROM_EMAIL and a long ADMIN_TOKEN (or none: the admin API is then off)', () => {
+    expect(read(GOOD).isLocalDev).toBe(false);
+    expect(read({ ...GOOD, ADMIN_TOKEN: undefined }).adminToken).toBeNull();
+    expect(read({ ...GOOD, FROM_EMAIL: 'news@letter.example.org.uk' }).fromEmail).toBe('news@letter.example.org.uk');
+    // Look-alikes of the placeholder domains are real domains.
+    expect(read({ ...GOOD, FROM_EMAIL: 'News <n@myexample.com>' }).fromEmail).toBe('News <n@myexample.com>');
+    expect(read({ ...GOOD, FROM_EMAIL: 'News <n@example.com.au>' }).fromEmail).toBe('News <n@example.com.au>');
+    expect(productionProblems({ publicUrl: 'https://x.org', fromEmail: 'News <n@x.org>', adminToken: 'x'.repeat(32), postalAddress: '1 Main St' })).toEqual([]);
+  });
+
+  it('refuses a PUBLIC_URL that is not https://, naming the fix', () => {
+    refuses({ ...GOOD, PUBLIC_URL: 'http://news.example.com' }, /PUBLIC_URL must start with https:\/\/ outside local dev.*RFC 8058.*\[vars\] of wrangler\.toml/);
+    refuses({ ...GOOD, PUBLIC_URL: 'http://10.0.0.5:8787' }, /PUBLIC_URL must start with https:\/\//);
+  });
+
+  it('refuses a missing or placeholder FROM_EMAIL (example.com, .org, .net and their subdomains), naming the fix', () => {
+    for (const from of ['Newsletter <newsletter@example.com>', 'n@example.org', 'News <n@mail.example.net>', 'News <n@EXAMPLE.COM>']) {
+      refuses({ ...GOOD, FROM_EMAIL: from }, /FROM_EMAIL is on .*example\.(com|org|net), a placeholder domain.*domain verified at Resend/);
+    }
+    refuses({ ...GOOD, FROM_EMAIL: undefined }, /FROM_EMAIL is not set/);
+    refuses({ ...GOOD, FROM_EMAIL: '   ' }, /FROM_EMAIL is not set/);
+    refuses({ ...GOOD, FROM_EMAIL: 'The Weekly Letter' }, /FROM_EMAIL is not set \(or has no address\)/);
+  });
+
+  it('refuses an ADMIN_TOKEN shorter than 32 characters, naming the fix', () => {
+    refuses({ ...GOOD, ADMIN_TOKEN: 'x'.repeat(31) }, /ADMIN_TOKEN is 31 characters long; it must be at least 32.*openssl rand -base64 32.*wrangler secret put ADMIN_TOKEN/);
+    refuses({ ...GOOD, ADMIN_TOKEN: 'hunter2' }, /ADMIN_TOKEN is 7 characters/);
+    expect(read({ ...GOOD, ADMIN_TOKEN: 'x'.repeat(32) }).adminToken).toBe('x'.repeat(32));
+  });
+
+  it('names every problem at once', () => {
+    expect(() => read({ TOKEN_SECRET: GOOD_SECRET, RESEND_API_KEY: 're_x', PUBLIC_URL: 'http://news.example.com', FROM_EMAIL: 'n@example.com', ADMIN_TOKEN: 'short' })).toThrow(
+      /PUBLIC_URL must start with https.*FROM_EMAIL is on example\.com.*ADMIN_TOKEN is 5 characters/,
+    );
+  });
+
+  it('allows all of it in local dev (the wrangler.toml defaults)', () => {
+    const config = read({ FROM_EMAIL: 'Newsletter <newsletter@example.com>', ADMIN_TOKEN: 'dev' });
+    expect(config).toMatchObject({ isLocalDev: true, publicUrl: 'http://localhost:8787', adminToken: 'dev' });
+  });
+
+  it('is a 500 not_configured on every route of a deployed Worker but /health, and nothing else answers', async () => {
+    const fetchAt = (path: string, vars: Partial<Env>) =>
+      app.fetch(new Request(`https://news.example.com${path}`, { headers: { accept: 'application/json', 'cf-connecting-ip': '192.0.2.1' } }), { ...env, ...GOOD, ...vars });
+    expect((await fetchAt('/', {})).status).toBe(200);
+    for (const vars of [{ PUBLIC_URL: 'http://news.example.com' }, { FROM_EMAIL: 'n@example.net' }, { ADMIN_TOKEN: 'short' }]) {
+      const response = await fetchAt('/', vars);
+      expect(response.status, JSON.stringify(vars)).toBe(500);
+      expect(await response.json()).toMatchObject({ error: { code: 'not_configured' } });
+      expect((await fetchAt('/api/subscribers', vars)).status).toBe(500);
+      expect((await fetchAt('/health', vars)).status).toBe(200);
+    }
   });
 });

@@ -9,10 +9,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { app } from '../src/app';
 import { getConfig } from '../src/config';
 import { CONFIRMATION_INTERVAL_MS, signUp } from '../src/subscribers/lifecycle';
-import { signConfirmToken, signUnsubscribeToken } from '../src/subscribers/tokens';
+import { signConfirmToken, signEmailChangeToken, signPreferencesToken, signUnsubscribeToken } from '../src/subscribers/tokens';
 import { allArticles } from '../src/issues/catalog';
 import { admin, postWebhook, resendEvent, signedWebhookRequest } from './support/admin';
-import { BASE, call, mailsTo, outbox, postForm, postJson, subscriberStatus, waitFor, waitForMail } from './support/helpers';
+import { BASE, call, linkIn, mailsTo, outbox, postForm, postJson, subscriberStatus, waitFor, waitForMail } from './support/helpers';
 
 declare global {
   namespace Cloudflare {
@@ -42,7 +42,7 @@ async function snapshot(): Promise<Snapshot> {
   const [subscribers, ...counts] = await env.DB.batch<{ n: number | string }>([
     env.DB.prepare(
       `SELECT coalesce(group_concat(row, char(10)), '') AS n FROM (
-         SELECT id || '|' || email || '|' || coalesce(name, '') || '|' || status || '|' || coalesce(confirmed_at, '') || '|' ||
+         SELECT id || '|' || email || '|' || coalesce(name, '') || '|' || coalesce(pending_name, '') || '|' || status || '|' || coalesce(paused_until, '') || '|' || coalesce(pending_email, '') || '|' || coalesce(email_change_sent_at, '') || '|' || coalesce(confirmed_at, '') || '|' ||
                 coalesce(left_at, '') || '|' || coalesce(confirmation_sent_at, '') AS row FROM subscribers ORDER BY id)`,
     ),
     count('outbox'),
@@ -80,6 +80,9 @@ const fixture = {
   unsubscribeToken: '',
   orphanConfirmToken: '',
   orphanUnsubscribeToken: '',
+  /** Suppressed: a bounce without a left_at (as an import stores it) and a complaint, both mailed long ago. */
+  bouncedConfirmToken: '',
+  preferencesToken: '',
 };
 
 beforeAll(async () => {
@@ -96,6 +99,14 @@ beforeAll(async () => {
   fixture.unsubscribeToken = await signUnsubscribeToken(secret, fixture.confirmedId);
   fixture.orphanConfirmToken = await signConfirmToken(secret, 987654321, now);
   fixture.orphanUnsubscribeToken = await signUnsubscribeToken(secret, 987654321);
+  fixture.preferencesToken = await signPreferencesToken(secret, fixture.confirmedId);
+  const suppressed = (email: string, status: string, leftAt: number | null) =>
+    env.DB.prepare(`INSERT INTO subscribers (email, name, status, created_at, left_at, confirmation_sent_at) VALUES (?1, 'Fixture', ?2, ?3, ?4, ?3) RETURNING id`)
+      .bind(email, status, now - 30 * DAY, leftAt)
+      .first<{ id: number }>();
+  const bouncedId = (await suppressed('bounced@hostile.example', 'bounced', null))!.id;
+  await suppressed('complained@hostile.example', 'complained', now - DAY);
+  fixture.bouncedConfirmToken = await signConfirmToken(secret, bouncedId, now);
   await env.DB.prepare(
     `INSERT INTO sends (slug, status, started_at, max_subscriber_id, title, article_date, summary, markdown, subject, html, text)
      VALUES ('hostile-issue', 'sent', ?1, 0, 'Fish & <Chips>', '2026-01-05', 'A summary.', 'Body **text**.', 'Fish & <Chips>', '', '')`,
@@ -230,6 +241,10 @@ const rows: Row[] = [
   ['subscribe: honeypot as a number', () => json('/subscribe', { email: 'honeypot-number@hostile.example', website: 1 }), { status: 202 }],
   ['subscribe: honeypot as an object', () => json('/subscribe', { email: 'honeypot-object@hostile.example', website: {} }), { status: 202 }],
 
+  // --- POST /subscribe: suppressed addresses get no mail of any kind, and the same answer ------
+  ['subscribe: a bounced address (JSON): 202 pending, no mail, nothing stored', () => json('/subscribe', { email: 'bounced@hostile.example', name: 'Let me back' }), { status: 202, check: (_r, body) => expect(JSON.parse(body)).toEqual({ status: 'pending' }) }],
+  ['subscribe: a complained address (form, other spelling): the same page, no mail', () => form('/subscribe', { email: ' Complained@HOSTILE.example ', name: 'URGENT restore your account at https://evil.example', website: '' }), { status: 202, html: true, says: /check your inbox/i }],
+
   // --- POST /subscribe: from another site ---------------------------------------------------
   ['subscribe: form with a foreign Origin', () => form('/subscribe', { email: 'csrf@hostile.example' }, { origin: EVIL }), { status: 403, html: true, says: /posted from another site/ }],
   ['subscribe: form with a foreign Origin (JSON answer)', () => form('/subscribe', { email: 'csrf@hostile.example' }, { origin: EVIL, accept: 'application/json' }), { status: 403, code: 'cross_site_request' }],
@@ -261,6 +276,9 @@ const rows: Row[] = [
   badToken('POST /confirm with another id', () => call(`/confirm?token=${fixture.confirmToken.replace(/^c\.\d+/, `c.${fixture.confirmedId}`)}`, { method: 'POST', headers: { accept: 'application/json' } })),
   badToken('POST /confirm with an expired token', () => call(`/confirm?token=${fixture.expiredConfirmToken}`, { method: 'POST', headers: { accept: 'application/json' } }), /expired/),
   badToken('POST /confirm for a subscriber that does not exist', () => call(`/confirm?token=${fixture.orphanConfirmToken}`, { method: 'POST', headers: { accept: 'application/json' } }), /no longer exists/),
+  badToken('POST /confirm for a bounced address, even with a fresh link', () => call(`/confirm?token=${fixture.bouncedConfirmToken}`, { method: 'POST', headers: { accept: 'application/json' } }), /bounced, or was reported as spam/),
+  ['GET /confirm with a valid link: a button, no script, nothing confirmed', () => get(`/confirm?token=${fixture.confirmToken}`, {}), { status: 200, html: true, says: /Confirm my subscription/, never: ['<script', 'http-equiv'] }],
+  ['GET /confirm with a valid link (JSON): says to POST, confirms nothing', () => get(`/confirm?token=${fixture.confirmToken}`), { status: 200, check: (_r, body) => expect(JSON.parse(body)).toMatchObject({ status: 'confirmation_required', method: 'POST' }) }],
   badToken('POST /confirm with two garbage tokens', () => call('/confirm?token=c.1.2.3&token=u.1.2', { method: 'POST', headers: { accept: 'application/json' } })),
   badToken('POST /confirm with broken JSON and a bad token', () => post('/confirm?token=x', '{', JSON_HEADERS)),
   ['POST /confirm cross-site, even with a valid token', () => form(`/confirm?token=${fixture.confirmToken}`, '', { origin: EVIL, accept: 'application/json' }), { status: 403, code: 'cross_site_request' }],
@@ -285,6 +303,35 @@ const rows: Row[] = [
   ['POST /unsubscribe with a 70 KB body', () => form(`/unsubscribe?token=${fixture.unsubscribeToken}`, `List-Unsubscribe=One-Click&pad=${'x'.repeat(70 * KB)}`, { accept: 'application/json' }), { status: 413, code: 'payload_too_large' }],
   notAllowed('PUT', '/unsubscribe', 'GET, HEAD, POST'),
   notAllowed('DELETE', '/unsubscribe', 'GET, HEAD, POST'),
+
+  // --- /preferences ---------------------------------------------------------------------------
+  badToken('GET /preferences without a token', () => get('/preferences'), /incomplete or broken/),
+  badToken('GET /preferences?token=garbage', () => get('/preferences?token=garbage')),
+  badToken('GET /preferences with an unsubscribe token', () => get(`/preferences?token=${fixture.unsubscribeToken}`), /not meant for this page/),
+  badToken('GET /preferences relabelled from an unsubscribe token', () => get(`/preferences?token=p.${fixture.confirmedId}.${fixture.unsubscribeToken.split('.')[2]}`)),
+  badToken('POST /preferences with a changed signature', () => json(`/preferences?token=${flipLast(fixture.preferencesToken)}`, { action: 'unsubscribe' })),
+  badToken('POST /preferences erase with another id', () => json(`/preferences?token=${fixture.preferencesToken.replace(/^p\.\d+/, `p.${fixture.pendingId}`)}`, { action: 'erase', confirm: 'yes' })),
+  badToken('POST /preferences with a confirm token', () => json(`/preferences?token=${fixture.confirmToken}`, { action: 'unsubscribe' }), /not meant for this page/),
+  ['GET /preferences with a valid link: the page, no script', () => get(`/preferences?token=${fixture.preferencesToken}`, {}), { status: 200, html: true, says: /confirmed@hostile\.example/, never: ['<script'] }],
+  ['POST /preferences cross-site, even with a valid token', () => form(`/preferences?token=${fixture.preferencesToken}`, { action: 'unsubscribe' }, { origin: EVIL, accept: 'application/json' }), { status: 403, code: 'cross_site_request' }],
+  ['POST /preferences cross-site by Sec-Fetch-Site (HTML)', () => form(`/preferences?token=${fixture.preferencesToken}`, { action: 'erase', confirm: 'yes' }, { 'sec-fetch-site': 'cross-site' }), { status: 403, html: true, says: /posted from another site/ }],
+  ['POST /preferences pause for 3 weeks', () => json(`/preferences?token=${fixture.preferencesToken}`, { action: 'pause', weeks: 3 }), { status: 400, code: 'invalid_weeks', says: /2, 4 or 8/ }],
+  ['POST /preferences pause with SQL as weeks', () => json(`/preferences?token=${fixture.preferencesToken}`, { action: 'pause', weeks: `2; ${SQL_DROP}` }), { status: 400, code: 'invalid_weeks' }],
+  ['POST /preferences pause for 1e9 weeks (form)', () => form(`/preferences?token=${fixture.preferencesToken}`, { action: 'pause', weeks: '1000000000' }), { status: 400, html: true, says: /2, 4 or 8/ }],
+  ['POST /preferences an unknown action', () => json(`/preferences?token=${fixture.preferencesToken}`, { action: 'delete_everyone' }), { status: 400, code: 'invalid_action' }],
+  ['POST /preferences change_email to a CRLF address', () => json(`/preferences?token=${fixture.preferencesToken}`, { action: 'change_email', email: 'a@hostile.example\r\nBcc: all@hostile.example' }), { status: 400, code: 'invalid_email' }],
+  ['POST /preferences change_email to <script> (HTML, escaped)', () => form(`/preferences?token=${fixture.preferencesToken}`, { action: 'change_email', email: `${SCRIPT}@hostile.example` }), { status: 400, html: true, says: /role="alert"/, never: [SCRIPT] }],
+  ['POST /preferences change_email to its own address', () => json(`/preferences?token=${fixture.preferencesToken}`, { action: 'change_email', email: 'CONFIRMED@hostile.example' }), { status: 400, code: 'same_email' }],
+  ['POST /preferences erase without the confirmation: asks, erases nothing', () => json(`/preferences?token=${fixture.preferencesToken}`, { action: 'erase' }), { status: 200, check: (_r, body) => expect(JSON.parse(body)).toMatchObject({ status: 'confirmation_required' }) }],
+  ['POST /preferences erase without the confirmation (HTML): the confirmation step', () => form(`/preferences?token=${fixture.preferencesToken}`, { action: 'erase' }), { status: 200, html: true, says: /Erase your data\?/ }],
+  ['POST /preferences export changes nothing', () => json(`/preferences?token=${fixture.preferencesToken}`, { action: 'export' }), { status: 200, check: (_r, body) => expect(JSON.parse(body).subscriber.email).toBe('confirmed@hostile.example') }],
+  ['POST /preferences with 70 KB', () => json(`/preferences?token=${fixture.preferencesToken}`, { action: 'pause', pad: 'x'.repeat(70 * KB) }), { status: 413, code: 'payload_too_large' }],
+  ['POST /preferences as text/plain', () => post(`/preferences?token=${fixture.preferencesToken}`, 'action=unsubscribe', { 'content-type': 'text/plain', accept: 'application/json' }), { status: 415, code: 'unsupported_media_type' }],
+  notAllowed('PUT', '/preferences', 'GET, HEAD, POST'),
+  notAllowed('DELETE', '/preferences', 'GET, HEAD, POST'),
+  badToken('GET /preferences/confirm-email?token=garbage', () => get('/preferences/confirm-email?token=garbage')),
+  badToken('POST /preferences/confirm-email with a preferences token', () => call(`/preferences/confirm-email?token=${fixture.preferencesToken}`, { method: 'POST', headers: { accept: 'application/json' } }), /not meant for this page/),
+  badToken('POST /preferences/confirm-email with nothing asked for', async () => call(`/preferences/confirm-email?token=${await signEmailChangeToken(getConfig(env).tokenSecret, fixture.confirmedId, Date.now())}`, { method: 'POST', headers: { accept: 'application/json' } }), /used already/),
 
   // --- /archive and /archive/:slug ----------------------------------------------------------
   notFound('GET /archive/%00', () => raw('/archive/%00', { headers: { accept: 'application/json' } })),
@@ -326,6 +373,8 @@ const rows: Row[] = [
   notAllowed('POST', '/health', 'GET, HEAD'),
   ['GET /dev/outbox.json?limit=-1&cursor=%E0%A4%A', () => raw('/dev/outbox.json?limit=-1&cursor=%E0%A4%A'), { status: 200, type: /application\/json/ }],
   notAllowed('POST', '/dev/outbox.json', 'GET, HEAD'),
+  notFound('GET /dev/outbox.json asked for under a LAN address, not this machine', () => call('http://192.168.1.5:8787/dev/outbox.json', { headers: { accept: 'application/json' } }), { says: /opened at localhost/ }),
+  notFound('GET /dev/outbox asked for under a private name (HTML)', () => call('http://newsletter.test/dev/outbox'), { html: true, says: /only in local dev/ }),
   notAllowed('DELETE', '/dev/outbox', 'GET, HEAD'),
   notFound('GET /dev/outbox/../../etc/passwd (encoded)', () => raw('/dev/outbox/..%2F..%2Fetc%2Fpasswd', { headers: { accept: 'application/json' } })),
   ['a made-up method on /subscribe', () => method('PROPFIND', '/subscribe'), { status: 405, code: 'method_not_allowed' }],
@@ -360,6 +409,12 @@ const rows: Row[] = [
     { status: 200, check: (_r, body) => expect(JSON.parse(body)).toMatchObject({ imported: 0, skipped: 0 }) },
   ],
   ['DELETE /api/subscribers/%E0%A4%A', () => admin('/api/subscribers/%E0%A4%A', { method: 'DELETE' }), { status: 400, code: 'invalid_email' }],
+  unauthorized('DELETE …/suppression without a token', () => method('DELETE', '/api/subscribers/bounced%40hostile.example/suppression')),
+  ['DELETE …/suppression of a confirmed address: 404, nothing to lift', () => admin('/api/subscribers/confirmed%40hostile.example/suppression', { method: 'DELETE' }), { status: 404, code: 'not_suppressed', says: /not bounced or complained/ }],
+  ['DELETE …/suppression of a pending address: 404', () => admin('/api/subscribers/pending%40hostile.example/suppression', { method: 'DELETE' }), { status: 404, code: 'not_suppressed' }],
+  ['DELETE …/suppression of an address nobody has: 404', () => admin('/api/subscribers/nobody%40hostile.example/suppression', { method: 'DELETE' }), { status: 404, code: 'not_suppressed' }],
+  ['DELETE …/suppression of a non-address', () => admin(`/api/subscribers/${encodeURIComponent(`${SQL_OR}@x.example`)}/suppression`, { method: 'DELETE' }), { status: 400, code: 'invalid_email' }],
+  ['GET …/suppression', () => admin('/api/subscribers/bounced%40hostile.example/suppression'), { status: 405, code: 'method_not_allowed', check: (r) => expect(r.headers.get('allow')).toBe('DELETE') }],
   [`DELETE /api/subscribers/ with SQL`, () => admin(`/api/subscribers/${encodeURIComponent(`${SQL_OR}@x.example`)}`, { method: 'DELETE' }), { status: 400, code: 'invalid_email' }],
   ['PUT /api/subscribers', () => admin('/api/subscribers', { method: 'PUT' }), { status: 405, code: 'method_not_allowed', check: (r) => expect(r.headers.get('allow')).toBe('GET, HEAD') }],
   ['POST /api/issues', () => admin('/api/issues', { method: 'POST' }), { status: 405, code: 'method_not_allowed' }],
@@ -431,11 +486,14 @@ describe('a battery of hostile requests', () => {
 
   it('left no subscriber, and no mail, for any address it used', async () => {
     await new Promise((r) => setTimeout(r, 1500)); // any wrongly queued confirmation would land by now
-    const strays = await env.DB.prepare(`SELECT email FROM subscribers WHERE email LIKE '%hostile.example' AND email NOT IN ('pending@hostile.example', 'confirmed@hostile.example')`).all();
+    const fixtures = ['pending@hostile.example', 'confirmed@hostile.example', 'bounced@hostile.example', 'complained@hostile.example'];
+    const strays = await env.DB.prepare(`SELECT email FROM subscribers WHERE email LIKE '%hostile.example' AND email NOT IN (SELECT value FROM json_each(?1))`).bind(JSON.stringify(fixtures)).all();
     expect(strays.results).toEqual([]);
     expect((await outbox()).filter((m) => m.to.includes('hostile.example'))).toEqual([]);
     expect(await subscriberStatus('pending@hostile.example')).toBe('pending');
     expect(await subscriberStatus('confirmed@hostile.example')).toBe('confirmed');
+    expect(await subscriberStatus('bounced@hostile.example')).toBe('bounced');
+    expect(await subscriberStatus('complained@hostile.example')).toBe('complained');
     // Every table is still there after the SQL metacharacters.
     const tables = await env.DB.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('subscribers', 'sends', 'outbox')`).all();
     expect(tables.results).toHaveLength(3);
@@ -520,18 +578,30 @@ describe('floods', () => {
     expect(outcomes.filter((o) => o === 'confirmation_queued')).toHaveLength(1);
   });
 
-  it('changes a known address only when the sign-up claims a confirmation (the upsert WHERE decides)', async () => {
+  it('changes a known address only when the sign-up claims a confirmation, keeping its name aside (the upsert WHERE decides)', async () => {
     const email = 'named@hostile-interval.example';
-    const stored = () => env.DB.prepare('SELECT name, confirmation_sent_at AS sentAt FROM subscribers WHERE email = ?1').bind(email).first<{ name: string | null; sentAt: number }>();
+    const stored = () =>
+      env.DB.prepare('SELECT name, pending_name AS pendingName, confirmation_sent_at AS sentAt FROM subscribers WHERE email = ?1').bind(email).first<{ name: string | null; pendingName: string | null; sentAt: number }>();
     const t0 = Date.now();
     expect(await signUp(env, email, 'First', t0)).toBe('confirmation_queued');
     expect(await signUp(env, email, 'Second', t0 + 1)).toBe('nothing_to_do');
-    expect(await stored()).toEqual({ name: 'First', sentAt: t0 });
-    // A claim without a name keeps the stored one; a claim with a name replaces it.
+    expect(await stored()).toEqual({ name: null, pendingName: 'First', sentAt: t0 });
+    // Each claim keeps aside exactly what its own sign-up typed: nothing carries over from an earlier one.
     expect(await signUp(env, email, null, t0 + CONFIRMATION_INTERVAL_MS)).toBe('confirmation_queued');
-    expect(await stored()).toEqual({ name: 'First', sentAt: t0 + CONFIRMATION_INTERVAL_MS });
+    expect(await stored()).toEqual({ name: null, pendingName: null, sentAt: t0 + CONFIRMATION_INTERVAL_MS });
     expect(await signUp(env, email, 'Third', t0 + 2 * CONFIRMATION_INTERVAL_MS)).toBe('confirmation_queued');
-    expect(await stored()).toEqual({ name: 'Third', sentAt: t0 + 2 * CONFIRMATION_INTERVAL_MS });
+    expect(await stored()).toEqual({ name: null, pendingName: 'Third', sentAt: t0 + 2 * CONFIRMATION_INTERVAL_MS });
+  });
+
+  it('never mails a bounced or complained address through the form, however long ago its last confirmation was', async () => {
+    for (const status of ['bounced', 'complained']) {
+      const email = `${status}@hostile-interval.example`;
+      const t0 = Date.now() - 30 * DAY;
+      await env.DB.prepare(`INSERT INTO subscribers (email, status, created_at, confirmation_sent_at) VALUES (?1, ?2, ?3, ?3)`).bind(email, status, t0).run();
+      expect(await signUp(env, email, 'Again', Date.now()), status).toBe('nothing_to_do');
+      const row = await env.DB.prepare('SELECT status, pending_name AS pendingName, confirmation_sent_at AS sentAt FROM subscribers WHERE email = ?1').bind(email).first();
+      expect(row, status).toEqual({ status, pendingName: null, sentAt: t0 });
+    }
   });
 });
 
@@ -671,24 +741,22 @@ describe('security headers', () => {
     for (const [label, response] of answers) expectSecurityHeaders(response, label);
   });
 
-  it('gives the confirm page a fresh nonce per request, used by its one inline script, and no other page an inline script', async () => {
+  it('puts no script on any page, the confirm page included (loading a link must do nothing), and a fresh nonce in each CSP', async () => {
     const nonces = new Set<string>();
     for (let i = 0; i < 2; i++) {
       const response = await call(`/confirm?token=${fixture.confirmToken}`);
       expect(response.status).toBe(200);
-      const nonce = /'nonce-([^']+)'/.exec(response.headers.get('content-security-policy')!)![1];
-      nonces.add(nonce);
-      const html = await response.text();
-      const scripts = [...html.matchAll(/<script\b[^>]*>/g)].map((m) => m[0]);
-      expect(scripts).toEqual([`<script nonce="${nonce}">`]);
+      nonces.add(/'nonce-([^']+)'/.exec(response.headers.get('content-security-policy')!)![1]);
     }
     expect(nonces.size).toBe(2);
-    for (const path of ['/', '/archive', '/archive/hostile-issue', '/nope', '/dev/outbox', `/unsubscribe?token=${fixture.unsubscribeToken}`]) {
+    for (const path of ['/', '/archive', '/archive/hostile-issue', '/nope', '/dev/outbox', `/confirm?token=${fixture.confirmToken}`, `/unsubscribe?token=${fixture.unsubscribeToken}`, `/preferences?token=${fixture.preferencesToken}`]) {
       const html = await (await call(path)).text();
       expect(html, path).not.toMatch(/<script\b/);
       expect(html, path).not.toMatch(/\son[a-z]+="/i);
       expect(html, path).not.toMatch(/\sstyle="/i);
+      expect(html, path).not.toMatch(/http-equiv="refresh"/i);
     }
+    expect(await subscriberStatus('pending@hostile.example')).toBe('pending');
   });
 
   it('answers HEAD on every page without a body and with the same headers', async () => {
@@ -704,31 +772,41 @@ describe('security headers', () => {
 // ---------------------------------------------------------------------------------------------
 
 describe('names and odd but valid input', () => {
-  it('escapes a hostile name in the confirmation email and the outbox page, and keeps it out of every header', async () => {
+  it('keeps a hostile name out of the confirmation email, and escapes it in the welcome and the outbox page, never in a header', async () => {
     const email = 'escaped-name@example.org';
     const name = `${SCRIPT} "Quotes" & <b>bold</b>`;
     expect((await postJson('/subscribe', { email, name })).status).toBe(202);
     const [mail] = await waitForMail(email, 'Confirm');
-    expect(mail.html).not.toContain(SCRIPT);
-    expect(mail.html).not.toContain('<b>bold</b>');
-    expect(mail.html).toContain('&lt;script&gt;');
-    expect(mail.text).toContain('"Quotes"');
-    expect(mail.to).toBe(email);
-    for (const header of [mail.subject, mail.from, JSON.stringify(mail.headers)]) {
+    for (const part of [mail.html, mail.text, mail.subject, JSON.stringify(mail.headers)]) {
+      expect(part).not.toContain('alert');
+      expect(part).not.toContain('Quotes');
+      expect(part).not.toContain('bold');
+    }
+    const stored = () => env.DB.prepare('SELECT name, pending_name AS pendingName FROM subscribers WHERE email = ?1').bind(email).first<{ name: string | null; pendingName: string | null }>();
+    expect(await stored()).toEqual({ name: null, pendingName: name });
+
+    // Confirmed through its own link: now it is the reader's name, escaped wherever it shows.
+    expect((await call(linkIn(mail, '/confirm?token='), { method: 'POST' })).status).toBe(200);
+    expect(await stored()).toEqual({ name, pendingName: null });
+    const [welcome] = await waitForMail(email, 'Welcome');
+    expect(welcome.html).not.toContain(SCRIPT);
+    expect(welcome.html).not.toContain('<b>bold</b>');
+    expect(welcome.html).toContain('&lt;script&gt;');
+    expect(welcome.text).toContain('"Quotes"');
+    expect(welcome.to).toBe(email);
+    for (const header of [welcome.subject, welcome.from, JSON.stringify(welcome.headers)]) {
       expect(header).not.toContain('alert');
       expect(header).not.toContain('Quotes');
     }
     const page = await (await call('/dev/outbox')).text();
     expect(page).not.toContain(SCRIPT);
     expect(page).not.toContain('<b>bold</b>');
-    const stored = await env.DB.prepare('SELECT name FROM subscribers WHERE email = ?1').bind(email).first<{ name: string }>();
-    expect(stored!.name).toBe(name);
   });
 
   it('stores SQL metacharacters as data', async () => {
     const email = "o'brien+sql@example.org"; // an apostrophe is valid in a local part
     expect((await postJson('/subscribe', { email, name: SQL_DROP })).status).toBe(202);
-    const stored = await env.DB.prepare('SELECT email, name FROM subscribers WHERE email = ?1').bind(email).first();
+    const stored = await env.DB.prepare('SELECT email, pending_name AS name FROM subscribers WHERE email = ?1').bind(email).first();
     expect(stored).toEqual({ email, name: SQL_DROP });
     expect((await postJson('/subscribe', { email: `x@example.org`, name: SQL_OR })).status).toBe(202);
     expect(await subscriberStatus('x@example.org')).toBe('pending');

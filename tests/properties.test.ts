@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { clientKey, parseIpv6 } from '../src/http/client';
 import { normalizeEmail, normalizeName } from '../src/subscribers/address';
 import { csvHeader, csvLines, type ExportRow, neutralizeCell, parseSubscriberCsv, restoreCell } from '../src/subscribers/csv';
-import { CONFIRM_TOKEN_TTL_MS, signConfirmToken, signUnsubscribeToken, verifyToken } from '../src/subscribers/tokens';
+import { CONFIRM_TOKEN_TTL_MS, signConfirmToken, signEmailChangeToken, signPreferencesToken, signUnsubscribeToken, type TokenPurpose, verifyToken } from '../src/subscribers/tokens';
 
 const SECRET = 'property-test-secret-0123456789-abcdefghijklmnop';
 const OTHER_SECRET = 'another-property-secret-9876543210-zyxwvutsrqpo';
@@ -20,7 +20,23 @@ const TOKEN_CHARS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456
 const anyToken = fc.oneof(
   fc.tuple(smallId, time).map(async ([i, t]) => ({ purpose: 'confirm' as const, token: await signConfirmToken(SECRET, i, t), at: t })),
   smallId.map(async (i) => ({ purpose: 'unsubscribe' as const, token: await signUnsubscribeToken(SECRET, i), at: Date.now() })),
+  smallId.map(async (i) => ({ purpose: 'preferences' as const, token: await signPreferencesToken(SECRET, i), at: Date.now() })),
+  fc.tuple(smallId, time).map(async ([i, t]) => ({ purpose: 'email_change' as const, token: await signEmailChangeToken(SECRET, i, t), at: t })),
 );
+
+const PURPOSES: TokenPurpose[] = ['confirm', 'unsubscribe', 'preferences', 'email_change'];
+function signFor(purpose: TokenPurpose, subscriberId: number, now: number): Promise<string> {
+  switch (purpose) {
+    case 'confirm':
+      return signConfirmToken(SECRET, subscriberId, now);
+    case 'email_change':
+      return signEmailChangeToken(SECRET, subscriberId, now);
+    case 'unsubscribe':
+      return signUnsubscribeToken(SECRET, subscriberId);
+    case 'preferences':
+      return signPreferencesToken(SECRET, subscriberId);
+  }
+}
 
 describe('signed tokens', () => {
   it('round-trip any id, for either purpose', async () => {
@@ -30,6 +46,10 @@ describe('signed tokens', () => {
         expect(confirm).toEqual({ ok: true, subscriberId, issuedAt: Math.floor(now / 1000) * 1000 });
         const unsubscribe = await verifyToken(SECRET, 'unsubscribe', await signUnsubscribeToken(SECRET, subscriberId), now);
         expect(unsubscribe).toEqual({ ok: true, subscriberId, issuedAt: null });
+        const preferences = await verifyToken(SECRET, 'preferences', await signPreferencesToken(SECRET, subscriberId), now);
+        expect(preferences).toEqual({ ok: true, subscriberId, issuedAt: null });
+        const emailChange = await verifyToken(SECRET, 'email_change', await signEmailChangeToken(SECRET, subscriberId, now), now);
+        expect(emailChange).toEqual({ ok: true, subscriberId, issuedAt: Math.floor(now / 1000) * 1000 });
       }),
     );
   });
@@ -86,6 +106,23 @@ describe('signed tokens', () => {
     );
   });
 
+  it('never cross any two of the four purposes, not even relabelled (the preferences and email-change links included)', async () => {
+    await fc.assert(
+      fc.asyncProperty(smallId, time, fc.constantFrom(...PURPOSES), fc.constantFrom(...PURPOSES), async (subscriberId, now, signed, used) => {
+        fc.pre(signed !== used);
+        const token = await signFor(signed, subscriberId, now);
+        expect(await verifyToken(SECRET, used, token, now)).toEqual({ ok: false, reason: 'purpose' });
+        // The same signature under the other purpose's letter (and shape) never verifies.
+        const [, , ...rest] = token.split('.');
+        const signature = rest.at(-1);
+        const letter = { confirm: 'c', unsubscribe: 'u', preferences: 'p', email_change: 'e' }[used];
+        const relabelled = used === 'confirm' || used === 'email_change' ? `${letter}.${subscriberId}.${Math.floor(now / 1000)}.${signature}` : `${letter}.${subscriberId}.${signature}`;
+        expect((await verifyToken(SECRET, used, relabelled, now)).ok, relabelled).toBe(false);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   it('expire a confirmation exactly 7 days after it was issued, and refuse one from the future beyond a minute', async () => {
     await fc.assert(
       fc.asyncProperty(smallId, time, async (subscriberId, now) => {
@@ -96,16 +133,20 @@ describe('signed tokens', () => {
         expect(await at(issuedAt + CONFIRM_TOKEN_TTL_MS + 1)).toEqual({ ok: false, reason: 'expired' });
         expect((await at(issuedAt - 60_000)).ok).toBe(true); // clock skew
         expect(await at(issuedAt - 60_001)).toEqual({ ok: false, reason: 'expired' });
-        // Unsubscribe links never expire.
+        // Unsubscribe and preferences links never expire; email-change links do, like confirmations.
         expect((await verifyToken(SECRET, 'unsubscribe', await signUnsubscribeToken(SECRET, subscriberId), now + 10 * 365 * 86_400_000)).ok).toBe(true);
+        expect((await verifyToken(SECRET, 'preferences', await signPreferencesToken(SECRET, subscriberId), now + 10 * 365 * 86_400_000)).ok).toBe(true);
+        const change = await signEmailChangeToken(SECRET, subscriberId, now);
+        expect((await verifyToken(SECRET, 'email_change', change, issuedAt + CONFIRM_TOKEN_TTL_MS)).ok).toBe(true);
+        expect(await verifyToken(SECRET, 'email_change', change, issuedAt + CONFIRM_TOKEN_TTL_MS + 1)).toEqual({ ok: false, reason: 'expired' });
       }),
     );
   });
 
   it('never throw, and never verify, on anything else', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.oneof(fc.anything(), fc.string(), fc.stringMatching(/^[cu]\.[0-9]{1,20}(\.[0-9]{1,12})?\.[A-Za-z0-9_-]{40,46}$/)), fc.constantFrom('confirm', 'unsubscribe'), async (token, purpose) => {
-        expect((await verifyToken(SECRET, purpose as 'confirm' | 'unsubscribe', token, Date.now())).ok).toBe(false);
+      fc.asyncProperty(fc.oneof(fc.anything(), fc.string(), fc.stringMatching(/^[cupe]\.[0-9]{1,20}(\.[0-9]{1,12})?\.[A-Za-z0-9_-]{40,46}$/)), fc.constantFrom(...PURPOSES), async (token, purpose) => {
+        expect((await verifyToken(SECRET, purpose, token, Date.now())).ok).toBe(false);
       }),
       { numRuns: 300 },
     );

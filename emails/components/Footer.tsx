@@ -11,6 +11,8 @@ export interface FooterProps {
   reason?: ReactNode;
   /** Shown as a visible "Unsubscribe" link when given. Written out in full in the text part. */
   unsubscribeUrl?: string;
+  /** The reader's own page (`/preferences?token=…`): a "Manage your subscription" link when given. */
+  preferencesUrl?: string;
   /** Shown as a "Read past issues" link when given. */
   archiveUrl?: string;
   /** "Forwarded this email? Subscribe here": for emails that get passed on (the issues). */
@@ -22,7 +24,7 @@ export interface FooterProps {
 const muted = { className: cls.muted, style: smallMuted };
 const linkProps = { className: cls.link, style: link };
 
-export function Footer({ newsletterName, siteUrl, postalAddress, reason, unsubscribeUrl, archiveUrl, forwardNote, replyNote }: FooterProps) {
+export function Footer({ newsletterName, siteUrl, postalAddress, reason, unsubscribeUrl, preferencesUrl, archiveUrl, forwardNote, replyNote }: FooterProps) {
   return (
     <>
       <Text {...muted}>
@@ -41,6 +43,14 @@ export function Footer({ newsletterName, siteUrl, postalAddress, reason, unsubsc
             Unsubscribe
           </Link>{" "}
           (a page with one button: press it and you are off the list at once)
+        </Text>
+      ) : null}
+      {preferencesUrl ? (
+        <Text {...muted}>
+          <Link href={preferencesUrl} data-text-label="Manage your subscription" {...linkProps}>
+            Manage your subscription
+          </Link>
+          <span data-skip-in-text="true">: take a break, change your address or download your data.</span>
         </Text>
       ) : null}
       {forwardNote ? (

@@ -1,4 +1,5 @@
-// Admin API, subscribers: list (cursor paging), CSV export (streamed), CSV import, erase (GDPR).
+// Admin API, subscribers: list (cursor paging), CSV export (streamed), CSV import, lifting a
+// bounce/complaint suppression, erase (GDPR).
 // Auth and the body limit are applied to every /api/* route in admin/routes.ts.
 import { Hono } from 'hono';
 import { fail } from '../http/respond';
@@ -7,6 +8,7 @@ import { normalizeEmail } from '../subscribers/address';
 import { eraseSubscriber } from '../subscribers/erase';
 import { importSubscribers } from '../subscribers/import';
 import { exportCsv, listSubscribers, parseListQuery, parseStatus } from '../subscribers/listing';
+import { liftSuppression } from '../subscribers/suppression';
 
 export const adminSubscriberRoutes = new Hono<AppEnv>();
 
@@ -57,6 +59,15 @@ adminSubscriberRoutes.post('/api/subscribers/import', async (c) => {
   const { report } = outcome;
   console.log(`import: ${report.imported} imported, ${report.skipped} skipped, ${report.invalid.length} invalid as ${status} in ${Date.now() - started} ms`);
   return c.json(report);
+});
+
+adminSubscriberRoutes.delete('/api/subscribers/:email/suppression', async (c) => {
+  const email = normalizeEmail(c.req.param('email'));
+  if (!email.ok) return fail(c, 400, email.code, email.message);
+  if (!(await liftSuppression(c.get('db'), email.value))) {
+    return fail(c, 404, 'not_suppressed', `${email.value} is not bounced or complained, so there is no suppression to lift.`);
+  }
+  return c.json({ email: email.value, status: 'unsubscribed' });
 });
 
 adminSubscriberRoutes.delete('/api/subscribers/:email', async (c) => {

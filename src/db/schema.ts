@@ -11,6 +11,7 @@ export const subscribers = sqliteTable(
     id: integer('id').primaryKey({ autoIncrement: true }),
     /** Normalised: trimmed, lower-cased, domain in ASCII (punycode). One person, one row. */
     email: text('email').notNull().unique(),
+    /** Given by the reader; set only when an address is confirmed (see pendingName). */
     name: text('name'),
     status: text('status', { enum: SUBSCRIBER_STATUSES }).notNull().default('pending'),
     createdAt: integer('created_at').notNull(),
@@ -21,6 +22,22 @@ export const subscribers = sqliteTable(
     confirmationSentAt: integer('confirmation_sent_at'),
     /** Transient bounces seen (they only count; a permanent bounce suppresses). */
     softBounces: integer('soft_bounces').notNull().default(0),
+    // Columns added later go last, in the order of the table in D1 (ALTER TABLE ADD appends), which
+    // is also the order an INSERT … SELECT through the builder must give them in (src/db/batch.ts).
+    /**
+     * The name typed with the latest sign-up that claimed a confirmation, kept aside until the
+     * address is confirmed through that sign-up's own link: form text never reaches an address that
+     * has not consented, and a later sign-up by someone else cannot rename the real reader.
+     */
+    pendingName: text('pending_name'),
+    /** A pause the reader took on their preferences page: weekly sends skip them until then (ms). */
+    pausedUntil: integer('paused_until'),
+    /**
+     * A new address the reader asked to move to, and when (which names its confirmation link, and
+     * allows one such email per 15 minutes). The move happens only once that link is used.
+     */
+    pendingEmail: text('pending_email'),
+    emailChangeSentAt: integer('email_change_sent_at'),
   },
   (t) => [index('subscribers_status_id').on(t.status, t.id)],
 );

@@ -47,8 +47,8 @@ export const withConfig: MiddlewareHandler<AppEnv> = async (c, next) => {
 };
 
 /**
- * Strict CSP on every answer (pages, errors, JSON): scripts only with this request's nonce (the confirm
- * page's auto-submit, the Turnstile loader) or from Turnstile's host, which Cloudflare documents as the
+ * Strict CSP on every answer (pages, errors, JSON): scripts only with this request's nonce (the
+ * Turnstile loader, the only script on any page) or from Turnstile's host, which Cloudflare documents as the
  * two ways to allow it; its iframe from that host; no inline styles, no plugins, no framing, forms post
  * only here. Plus nosniff, no referrer across origins, and no powerful features.
  */

@@ -24,7 +24,7 @@ import type { MailTransport, SendOutcome } from '../mail/transport';
 import { BLIND_AFTER_MS, RETRY_BUDGET_MS } from '../mail/retry';
 import { emailTags } from '../mail/tags';
 import type { ChunkMessage } from '../messages';
-import { signUnsubscribeToken } from '../subscribers/tokens';
+import { readerTokens } from '../subscribers/tokens';
 import {
   afterFailedAttempt,
   finishChunk,
@@ -143,7 +143,7 @@ export async function deliverChunk(db: Db, config: Config, transport: MailTransp
   }
 
   const tags = (id: number) => emailTags('issue', send.slug, { sendId, subscriberId: id });
-  const emails = await Promise.all(payload.map(async (r) => personalize(config, send, r.email, await signUnsubscribeToken(config.tokenSecret, r.id), tags(r.id))));
+  const emails = await Promise.all(payload.map(async (r) => personalize(config, send, r.email, await readerTokens(config.tokenSecret, r.id), tags(r.id))));
   const result: SendOutcome = await transport.send(emails, idempotencyKey(send.keyNonce, sendId, chunk, state.round));
   if (options.crashAt === 'after_provider') throw new Error('injected crash after_provider');
 

@@ -28,10 +28,9 @@ export function inAudience(startedAt: SQLWrapper | number): SQL {
   return sql`(${subscribers.status} = 'confirmed' AND ${subscribers.confirmedAt} <= ${startedAt})`;
 }
 
-/** A reader of the audience who paused their subscription is left out until the pause ends. */
+/** A reader of the audience who paused their subscription (their preferences page) is left out until the pause ends. */
 export function isPaused(now: number): SQL {
-  void now;
-  return sql`0`;
+  return sql`(${subscribers.pausedUntil} IS NOT NULL AND ${subscribers.pausedUntil} > ${now})`;
 }
 
 /** Readers of the audience that a chunk of this phase is about (the canary takes multiples of the modulus). */

@@ -163,6 +163,10 @@ function insertStatement(db: Db, now: number, json: string) {
           leftAt: sql`CASE WHEN ${status} IN ('unsubscribed', 'bounced', 'complained') THEN ${now} END`.as('left_at'),
           confirmationSentAt: sql`CASE WHEN ${status} = 'pending' THEN ${now} END`.as('confirmation_sent_at'),
           softBounces: sql`0`.as('soft_bounces'),
+          pendingName: sql`NULL`.as('pending_name'),
+          pausedUntil: sql`NULL`.as('paused_until'),
+          pendingEmail: sql`NULL`.as('pending_email'),
+          emailChangeSentAt: sql`NULL`.as('email_change_sent_at'),
         })
         .from(sql`json_each(${json}) AS r`)
         .where(sql`NOT EXISTS (SELECT 1 FROM ${suppressions} WHERE ${suppressions.emailHash} = ${value('h')})`),

@@ -1,13 +1,20 @@
-// The subscriber lifecycle: sign up, confirm, unsubscribe. Every state change is one D1 statement,
+// The subscriber lifecycle: sign up, confirm, unsubscribe (the link's, and the preferences page's). Every state change is one D1 statement,
 // so concurrent requests for one address cannot interleave into a wrong state.
-import { and, eq, inArray, isNull, lt, lte, ne, or, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNull, lt, lte, or, sql } from 'drizzle-orm';
 import type { Config, Env } from '../config';
-import { getDb } from '../db/client';
-import { subscribers } from '../db/schema';
+import { type Db, getDb } from '../db/client';
+import { type SubscriberStatus, subscribers } from '../db/schema';
 import { verifyToken } from './tokens';
 
 /** At most one confirmation email per address per 15 minutes, whoever asks. */
 export const CONFIRMATION_INTERVAL_MS = 15 * 60 * 1000;
+
+/**
+ * The states in which the form may mail an address (a confirmation) and a link may confirm it.
+ * Bounced (the address does not exist) and complained (no more mail of any kind) are left out:
+ * only the operator lifts those (DELETE /api/subscribers/:email/suppression, see suppression.ts).
+ */
+export const MAILABLE_BY_FORM: SubscriberStatus[] = ['pending', 'unsubscribed'];
 
 /**
  * Records a sign-up and, when one is due, queues a confirmation email. The caller answers the same
@@ -21,18 +28,20 @@ export async function signUp(
   now = Date.now(),
   defer?: (work: Promise<unknown>) => void,
 ): Promise<'confirmation_queued' | 'nothing_to_do'> {
-  // New address: insert as pending. Known, not confirmed, no recent confirmation: claim this one.
-  // Confirmed, or a confirmation sent in the last 15 minutes: the WHERE fails and nothing returns.
+  // New address: insert as pending. Known as pending or unsubscribed, no recent confirmation: claim
+  // this one. Confirmed (nothing to do), bounced or complained (no mail of any kind until the operator
+  // lifts the suppression), or a confirmation sent in the last 15 minutes: the WHERE fails and nothing
+  // returns. The name waits in pending_name until this sign-up's own link confirms it (see confirm).
   // (In the DO UPDATE part, `subscribers.x` is the stored row: the WHERE judges what is already there.)
   const db = getDb(env.DB);
   const row = await db
     .insert(subscribers)
-    .values({ email, name, status: 'pending', createdAt: now, confirmationSentAt: now })
+    .values({ email, pendingName: name, status: 'pending', createdAt: now, confirmationSentAt: now })
     .onConflictDoUpdate({
       target: subscribers.email,
-      set: { confirmationSentAt: now, name: sql`coalesce(${name}, ${subscribers.name})` },
+      set: { confirmationSentAt: now, pendingName: name },
       setWhere: and(
-        ne(subscribers.status, 'confirmed'),
+        inArray(subscribers.status, MAILABLE_BY_FORM),
         or(isNull(subscribers.confirmationSentAt), lte(subscribers.confirmationSentAt, now - CONFIRMATION_INTERVAL_MS)),
       ),
     })
@@ -73,13 +82,21 @@ export async function confirm(env: Env, config: Config, token: unknown, now = Da
   // A link issued before the reader left (unsubscribed, bounced, complained) cannot bring them back.
   const db = getDb(env.DB);
   const leftBefore = issuedAt + 999; // tokens carry whole seconds; the request came within that second
+  // The name typed with the sign-up this link answers, and only that one: when a later sign-up (by
+  // anyone) claimed a newer confirmation, its name is not this reader's entry and is dropped.
+  const ownSignUp = sql`${subscribers.confirmationSentAt} / 1000 = ${issuedAt / 1000}`;
   const row = await db
     .update(subscribers)
-    .set({ status: 'confirmed', confirmedAt: now })
+    .set({
+      status: 'confirmed',
+      confirmedAt: now,
+      name: sql`CASE WHEN ${ownSignUp} THEN coalesce(${subscribers.pendingName}, ${subscribers.name}) ELSE ${subscribers.name} END`,
+      pendingName: null,
+    })
     .where(
       and(
         eq(subscribers.id, verified.subscriberId),
-        ne(subscribers.status, 'confirmed'),
+        inArray(subscribers.status, MAILABLE_BY_FORM),
         or(isNull(subscribers.leftAt), lt(subscribers.leftAt, leftBefore)),
       ),
     )
@@ -92,20 +109,29 @@ export async function confirm(env: Env, config: Config, token: unknown, now = Da
   const current = await db.select({ status: subscribers.status }).from(subscribers).where(eq(subscribers.id, verified.subscriberId)).get();
   if (current?.status === 'confirmed') return { ok: true, changed: false }; // idempotent
   if (!current) return { ok: false, message: 'This subscription no longer exists. Sign up again to subscribe.' };
+  if (current.status === 'bounced' || current.status === 'complained') {
+    return { ok: false, message: 'Mail to this address is stopped (it bounced, or was reported as spam), so it cannot be confirmed. Write to the sender if that was a mistake.' };
+  }
   return { ok: false, message: 'This link is older than your unsubscribe. Sign up again to get a new confirmation link.' };
 }
 
 export async function unsubscribe(env: Env, config: Config, token: unknown, now = Date.now()): Promise<TokenOutcome> {
   const verified = await verifyToken(config.tokenSecrets, 'unsubscribe', token, now);
   if (!verified.ok) return { ok: false, message: tokenProblem(verified.reason) };
-  // Idempotent: a second click, or an erased subscriber, is still "you are unsubscribed".
-  // A bounced or complained address keeps that stronger status.
-  const row = await getDb(env.DB)
+  return { ok: true, changed: await unsubscribeSubscriber(getDb(env.DB), verified.subscriberId, now) };
+}
+
+/**
+ * Idempotent: a second click, or an erased subscriber, is still "you are unsubscribed" (false: nothing
+ * changed). A bounced or complained address keeps that stronger status.
+ */
+export async function unsubscribeSubscriber(db: Db, subscriberId: number, now: number): Promise<boolean> {
+  const row = await db
     .update(subscribers)
     .set({ status: 'unsubscribed', leftAt: now })
-    .where(and(eq(subscribers.id, verified.subscriberId), inArray(subscribers.status, ['confirmed', 'pending'])))
+    .where(and(eq(subscribers.id, subscriberId), inArray(subscribers.status, ['confirmed', 'pending'])))
     .returning({ id: subscribers.id })
     .get();
-  return { ok: true, changed: row !== undefined };
+  return row !== undefined;
 }
 

@@ -69,22 +69,24 @@ export interface SubscriberView {
   status: SubscriberStatus;
   createdAt: string;
   confirmedAt: string | null;
+  /** Set while the reader has paused the weekly email on their preferences page (status stays confirmed). */
+  pausedUntil: string | null;
 }
 
-type Row = ExportRow & { id: number; status: SubscriberStatus };
+type Row = ExportRow & { id: number; status: SubscriberStatus; pausedUntil: number | null };
 
 function pageQuery(db: Db, status: SubscriberStatus | null, afterId: number, limit: number): Promise<Row[]> {
-  const { id, email, name, createdAt, confirmedAt } = subscribers;
+  const { id, email, name, createdAt, confirmedAt, pausedUntil } = subscribers;
   const after = gt(id, afterId);
   return db
-    .select({ id, email, name, status: subscribers.status, createdAt, confirmedAt })
+    .select({ id, email, name, status: subscribers.status, createdAt, confirmedAt, pausedUntil })
     .from(subscribers)
     .where(status ? and(eq(subscribers.status, status), after) : after)
     .orderBy(asc(id))
     .limit(limit);
 }
 
-export async function listSubscribers(db: Db, query: ListQuery): Promise<{ subscribers: SubscriberView[]; nextCursor: string | null }> {
+export async function listSubscribers(db: Db, query: ListQuery, now = Date.now()): Promise<{ subscribers: SubscriberView[]; nextCursor: string | null }> {
   const results = await pageQuery(db, query.status, query.afterId, query.limit + 1);
   const page = results.slice(0, query.limit);
   return {
@@ -94,6 +96,7 @@ export async function listSubscribers(db: Db, query: ListQuery): Promise<{ subsc
       status: r.status,
       createdAt: new Date(r.createdAt).toISOString(),
       confirmedAt: r.confirmedAt === null ? null : new Date(r.confirmedAt).toISOString(),
+      pausedUntil: r.status === 'confirmed' && r.pausedUntil !== null && r.pausedUntil > now ? new Date(r.pausedUntil).toISOString() : null,
     })),
     nextCursor: results.length > query.limit ? encodeCursor(page[page.length - 1].id) : null,
   };

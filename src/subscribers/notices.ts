@@ -9,7 +9,9 @@ import { listHeaders, unsubscribeUrl } from '../mail/headers';
 import { type EmailKind, emailTags } from '../mail/tags';
 import type { MailTransport, OutgoingEmail, SendOutcome } from '../mail/transport';
 import type { ConfirmationMessage, WelcomeMessage } from '../messages';
-import { signConfirmToken, signUnsubscribeToken } from './tokens';
+import { preferencesUrl } from '../preferences/link';
+import { MAILABLE_BY_FORM } from './lifecycle';
+import { signConfirmToken, signPreferencesToken, signUnsubscribeToken } from './tokens';
 
 async function loadSubscriber(db: Db, id: number) {
   const { email, name, status, confirmationSentAt, confirmedAt } = subscribers;
@@ -19,17 +21,17 @@ async function loadSubscriber(db: Db, id: number) {
 /** null when there is nothing to send (confirmed meanwhile, erased, or superseded). */
 export async function sendConfirmation(db: Db, config: Config, transport: MailTransport, message: ConfirmationMessage): Promise<SendOutcome | null> {
   const subscriber = await loadSubscriber(db, message.subscriberId);
-  if (!subscriber || subscriber.status === 'confirmed' || subscriber.confirmationSentAt !== message.requestedAt) return null;
+  // Only while the form may still mail the address: confirmed meanwhile, or bounced/complained, is nothing to send.
+  if (!subscriber || !MAILABLE_BY_FORM.includes(subscriber.status) || subscriber.confirmationSentAt !== message.requestedAt) return null;
   // Signed with the request's time, so a retry builds the identical email (same key, same payload).
   const token = await signConfirmToken(config.tokenSecret, subscriber.id, message.requestedAt);
   const rendered = await renderConfirmationEmail({
     newsletterName: config.newsletterName,
     siteUrl: config.publicUrl,
     confirmUrl: `${config.publicUrl}/confirm?token=${encodeURIComponent(token)}`,
-    name: subscriber.name,
     postalAddress: config.postalAddress,
   });
-  return send(config, transport, `confirm-${subscriber.id}-${message.requestedAt}`, subscriber.email, rendered, {}, 'confirmation');
+  return sendNotice(config, transport, `confirm-${subscriber.id}-${message.requestedAt}`, subscriber.email, rendered, {}, 'confirmation');
 }
 
 export async function sendWelcome(db: Db, config: Config, transport: MailTransport, message: WelcomeMessage): Promise<SendOutcome | null> {
@@ -37,19 +39,22 @@ export async function sendWelcome(db: Db, config: Config, transport: MailTranspo
   if (!subscriber || subscriber.status !== 'confirmed' || subscriber.confirmedAt !== message.confirmedAt) return null;
   const latest = await db.select({ slug: sends.slug, title: sends.title }).from(sends).orderBy(desc(sends.articleDate), desc(sends.startedAt)).limit(1).get();
   const unsubscribe = unsubscribeUrl(config, await signUnsubscribeToken(config.tokenSecret, subscriber.id));
+  const preferences = preferencesUrl(config, await signPreferencesToken(config.tokenSecret, subscriber.id));
   const rendered = await renderWelcomeEmail({
     newsletterName: config.newsletterName,
     siteUrl: config.publicUrl,
     archiveUrl: `${config.publicUrl}/archive`,
     latestIssue: latest ? { title: latest.title, url: `${config.publicUrl}/archive/${latest.slug}` } : null,
     unsubscribeUrl: unsubscribe,
+    preferencesUrl: preferences,
     name: subscriber.name,
     postalAddress: config.postalAddress,
   });
-  return send(config, transport, `welcome-${subscriber.id}-${message.confirmedAt}`, subscriber.email, rendered, listHeaders(config, unsubscribe), 'welcome');
+  return sendNotice(config, transport, `welcome-${subscriber.id}-${message.confirmedAt}`, subscriber.email, rendered, listHeaders(config, unsubscribe), 'welcome');
 }
 
-function send(config: Config, transport: MailTransport, key: string, to: string, rendered: RenderedEmail, headers: Record<string, string>, kind: EmailKind): Promise<SendOutcome> {
+/** One transactional email under its idempotency key (the transport paces it like every request). */
+export function sendNotice(config: Config, transport: MailTransport, key: string, to: string, rendered: RenderedEmail, headers: Record<string, string>, kind: EmailKind): Promise<SendOutcome> {
   const email: OutgoingEmail = { to, from: config.fromEmail, replyTo: config.replyTo, subject: rendered.subject, html: rendered.html, text: rendered.text, headers, tags: emailTags(kind) };
   return transport.send([email], key);
 }

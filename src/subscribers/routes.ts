@@ -1,4 +1,5 @@
-// Public subscriber routes: sign up, confirm (GET shows a page that POSTs), unsubscribe (one click).
+// Public subscriber routes: sign up, confirm (GET shows a button that POSTs; loading it confirms
+// nothing), unsubscribe (one click).
 // Body limits, cross-site refusal and security headers are applied app-wide (src/app.ts).
 import { Hono } from 'hono';
 import { readFields } from '../http/body';
@@ -76,7 +77,7 @@ subscriberRoutes.get('/confirm', async (c) => {
     return fail(c, 400, 'invalid_token', tokenProblem(verified.reason), 'This link does not work');
   }
   if (wantsJson(c)) return c.json({ status: 'confirmation_required', method: 'POST', url: `/confirm?token=${encodeURIComponent(token!)}` });
-  return page(c, ConfirmPage({ site: site(c), token: token!, nonce: c.get('secureHeadersNonce') ?? '' }));
+  return page(c, ConfirmPage({ site: site(c), token: token! }));
 });
 
 subscriberRoutes.post('/confirm', async (c) => {

@@ -1,37 +1,60 @@
-// Signed, purpose-bound tokens for confirm and unsubscribe links (HMAC-SHA256 with TOKEN_SECRET).
-//   confirm:      c.<subscriberId>.<issuedAtSeconds>.<signature>   expires after 7 days
-//   unsubscribe:  u.<subscriberId>.<signature>                     never expires, and is the same
-//                                                                  every time (a retried batch is identical)
-// The purpose letter is signed too, so a token for one purpose never works for the other.
+// Signed, purpose-bound tokens for the links in emails (HMAC-SHA256 with TOKEN_SECRET).
+//   confirm:       c.<subscriberId>.<issuedAtSeconds>.<signature>   expires after 7 days
+//   unsubscribe:   u.<subscriberId>.<signature>                     never expires, and is the same
+//                                                                   every time (a retried batch is identical)
+//   preferences:   p.<subscriberId>.<signature>                     the reader's own page: like unsubscribe
+//   email_change:  e.<subscriberId>.<issuedAtSeconds>.<signature>   confirms a new address; 7 days
+// The purpose letter is signed too, so a token for one purpose never works for another.
 // Verification goes through crypto.subtle.verify, which compares in constant time. It accepts the
 // current secret and any previous ones (TOKEN_SECRET_PREVIOUS), so rotating the key never breaks the
-// unsubscribe links in emails already sent.
+// links in emails already sent.
 
-export type TokenPurpose = 'confirm' | 'unsubscribe';
+export type TokenPurpose = 'confirm' | 'unsubscribe' | 'preferences' | 'email_change';
 export const CONFIRM_TOKEN_TTL_MS = 7 * 24 * 60 * 60 * 1000;
 
 export type VerifiedToken = { ok: true; subscriberId: number; issuedAt: number | null } | { ok: false; reason: 'malformed' | 'signature' | 'expired' | 'purpose' };
 
-const PREFIX: Record<TokenPurpose, string> = { confirm: 'c', unsubscribe: 'u' };
+const PREFIX: Record<TokenPurpose, string> = { confirm: 'c', unsubscribe: 'u', preferences: 'p', email_change: 'e' };
+/** Purposes whose token carries the time it was issued, and expires CONFIRM_TOKEN_TTL_MS later. */
+const EXPIRES: Record<TokenPurpose, boolean> = { confirm: true, unsubscribe: false, preferences: false, email_change: true };
+const PREFIXES = new Set(Object.values(PREFIX));
 const MAX_TOKEN_LENGTH = 200;
 const keys = new Map<string, Promise<CryptoKey>>();
 
 export async function signConfirmToken(secret: string, subscriberId: number, now: number): Promise<string> {
-  const body = `c.${subscriberId}.${Math.floor(now / 1000)}`;
-  return `${body}.${await sign(secret, body)}`;
+  return signToken(secret, 'confirm', subscriberId, now);
 }
 
 export async function signUnsubscribeToken(secret: string, subscriberId: number): Promise<string> {
-  const body = `u.${subscriberId}`;
+  return signToken(secret, 'unsubscribe', subscriberId);
+}
+
+export async function signPreferencesToken(secret: string, subscriberId: number): Promise<string> {
+  return signToken(secret, 'preferences', subscriberId);
+}
+
+/** A reader's two never-expiring links (both the same every time, so a retried batch is identical). */
+export async function readerTokens(secret: string, subscriberId: number): Promise<{ unsubscribe: string; preferences: string }> {
+  const [unsubscribe, preferences] = await Promise.all([signUnsubscribeToken(secret, subscriberId), signPreferencesToken(secret, subscriberId)]);
+  return { unsubscribe, preferences };
+}
+
+/** `now`: when the change was asked for (email_change_sent_at), which the link must match to work. */
+export async function signEmailChangeToken(secret: string, subscriberId: number, now: number): Promise<string> {
+  return signToken(secret, 'email_change', subscriberId, now);
+}
+
+async function signToken(secret: string, purpose: TokenPurpose, subscriberId: number, now?: number): Promise<string> {
+  const body = EXPIRES[purpose] ? `${PREFIX[purpose]}.${subscriberId}.${Math.floor(now! / 1000)}` : `${PREFIX[purpose]}.${subscriberId}`;
   return `${body}.${await sign(secret, body)}`;
 }
 
 export async function verifyToken(secrets: string | readonly string[], purpose: TokenPurpose, token: unknown, now: number): Promise<VerifiedToken> {
   if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH) return { ok: false, reason: 'malformed' };
   const parts = token.split('.');
-  const expected = purpose === 'confirm' ? 4 : 3;
+  const expected = EXPIRES[purpose] ? 4 : 3;
   if (parts[0] !== PREFIX[purpose]) {
-    return { ok: false, reason: parts[0] === 'c' || parts[0] === 'u' ? 'purpose' : 'malformed' };
+    return { ok: false, reason: PREFIXES.has(parts[0]) ? 'purpose' : 'malformed' };
   }
   if (parts.length !== expected || !parts.slice(1, -1).every((p) => /^[0-9]{1,15}$/.test(p))) return { ok: false, reason: 'malformed' };
   const signature = fromBase64Url(parts[parts.length - 1]);
@@ -43,7 +66,7 @@ export async function verifyToken(secrets: string | readonly string[], purpose: 
   }
   if (!valid) return { ok: false, reason: 'signature' };
   const subscriberId = Number(parts[1]);
-  if (purpose === 'unsubscribe') return { ok: true, subscriberId, issuedAt: null };
+  if (!EXPIRES[purpose]) return { ok: true, subscriberId, issuedAt: null };
   const issuedAt = Number(parts[2]) * 1000;
   if (now - issuedAt > CONFIRM_TOKEN_TTL_MS || issuedAt - now > 60_000) return { ok: false, reason: 'expired' };
   return { ok: true, subscriberId, issuedAt };

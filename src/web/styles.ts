@@ -18,6 +18,7 @@ export const stylesheet = String.raw`
   --code-bg: #f1eee7;
   --note-bg: #fff7e0;
   --note-border: #d9a521;
+  --on-danger: #ffffff;
   --sans: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", "Noto Sans", "Liberation Sans", Arial, sans-serif;
   --serif: "Iowan Old Style", "Palatino Linotype", Palatino, "Book Antiqua", Charter, "Bitstream Charter", "Sitka Text", Cambria, Georgia, serif;
   --mono: ui-monospace, "SF Mono", "Cascadia Mono", "Roboto Mono", Menlo, Consolas, "Liberation Mono", monospace;
@@ -43,6 +44,7 @@ export const stylesheet = String.raw`
     --code-bg: #222428;
     --note-bg: #2b2616;
     --note-border: #b8901f;
+    --on-danger: #1b0d0a;
   }
 }
 
@@ -458,6 +460,50 @@ input[aria-invalid="true"] { border-color: var(--alert-border); border-width: 2p
   max-height: 32rem;
   overflow: auto;
 }
+
+/* The reader's preferences page (src/preferences/pages.tsx) -------------- */
+
+.facts {
+  display: grid;
+  grid-template-columns: max-content 1fr;
+  gap: 0.35rem 1.25rem;
+  margin: 0 0 2rem;
+}
+.facts dt { color: var(--muted); font-weight: 600; }
+.facts dd { margin: 0; min-width: 0; overflow-wrap: anywhere; }
+@media (max-width: 30em) {
+  .facts { grid-template-columns: 1fr; gap: 0; }
+  .facts dd { margin-bottom: 0.6rem; }
+}
+.prefs-section { padding-block: 1.75rem; border-top: 1px solid var(--border); }
+.prefs-section h2 { font-size: 1.3rem; margin-bottom: 0.5rem; }
+.prefs-section > form + form { margin-top: 0.75rem; }
+.choices { border: 0; margin: 0 0 1rem; padding: 0; }
+.choices legend { font-weight: 600; margin-bottom: 0.4rem; padding: 0; }
+.choice {
+  display: inline-flex;
+  align-items: center;
+  gap: 0.45rem;
+  min-height: 2.75rem;
+  margin: 0 1.25rem 0 0;
+  font-weight: 400;
+  cursor: pointer;
+}
+.choice input { width: 1.25rem; height: 1.25rem; margin: 0; accent-color: var(--accent); }
+.button-row { display: flex; flex-wrap: wrap; gap: 0.75rem; }
+.button-row form { margin: 0; }
+.button--danger { background: var(--alert-border); border-color: var(--alert-border); color: var(--on-danger); }
+.button--danger:hover { background: var(--alert-text); border-color: var(--alert-text); color: var(--on-danger); }
+.done {
+  margin-bottom: 1.5rem;
+  padding: 0.75rem 1rem;
+  background: var(--surface);
+  border: 1px solid var(--border);
+  border-left: 4px solid var(--accent);
+  border-radius: 6px;
+  font-weight: 500;
+}
+.field-error { color: var(--alert-text); font-weight: 600; margin: 0 0 0.5rem; }
 
 /* Motion and print ------------------------------------------------------ */
 

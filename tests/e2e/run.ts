@@ -3,10 +3,11 @@
 // Starts the real service (`npm run dev -- --port N --persist-to <fresh dir>`), then drives Debian's
 // Chromium through what a reader does, at phone width (375 px) and on a desktop (1280 px):
 //   subscribe with the form → "check your inbox" → the confirmation link from /dev/outbox.json →
-//   confirm (the page auto-submits a POST; at phone width with scripts off, by pressing the button) →
+//   confirm (by pressing the page's one button; at phone width with scripts off) →
 //   the welcome email → `npm run send:weekly -- --port N` → the issue in the outbox, shown as a mail
 //   client would (light and dark) → its "view in browser" link → the archive and the feed →
-//   its unsubscribe link → the button.
+//   its unsubscribe link → the button. Modules of their own (each one call line in main): a mail
+//   scanner opening the confirm link (scanner.ts), the reader's preferences page (preferences.ts).
 // axe-core audits every page visited (light and dark colour scheme): serious or critical violations
 // fail the run. Screenshots go to test-results/e2e/; the signup page and the weekly email are also
 // copied to docs/screenshots/ for the README. One line per check, then "N passed, N failed".
@@ -22,6 +23,9 @@ import { adminDashboard } from './admin';
 import { checkRss } from './feed-check';
 import { type DevServer, startDevServer } from './server';
 import type { OutboxMail } from '../../src/mail/outbox';
+import type { Harness } from './harness';
+import { preferencesPage } from './preferences';
+import { scannerConfirmsNothing } from './scanner';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const OUT = join(ROOT, 'test-results', 'e2e');
@@ -237,6 +241,11 @@ async function auditEmail(vp: Viewport, mail: Mail, label: string) {
   }
 }
 
+/** What the e2e modules (tests/e2e/*.ts) use of this runner. */
+function harness(): Harness {
+  return { base: server!.base, viewports: VIEWPORTS, check, newPage, audit, screenshot, waitForMail, getJson, urlIn, chromium: { path: CHROMIUM, args: CHROMIUM_ARGS }, outDir: OUT };
+}
+
 // ---- the flows ---------------------------------------------------------------------------------
 
 interface Reader {
@@ -310,8 +319,10 @@ async function signUp(reader: Reader) {
       });
       await cdp.detach();
     } else {
-      await check(`${vp.name}: opening the link confirms by itself (the page POSTs)`, async () => {
+      await check(`${vp.name}: the link shows the confirm button, and pressing it confirms`, async () => {
         await page.goto(confirmUrl);
+        const [response] = await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: /confirm/i }).click()]);
+        assert(response?.status() === 200, `POST /confirm answered ${response?.status()}`);
         await page.getByRole('heading', { level: 1, name: /you.re subscribed/i }).waitFor({ timeout: 10_000 });
       });
     }
@@ -448,6 +459,7 @@ async function main() {
     });
     const readers: Reader[] = VIEWPORTS.map((vp) => ({ vp, email: `e2e-${vp.name}+reader@example.com`, name: vp.name === 'phone' ? 'Ada Phone' : 'Grace Desktop' }));
     for (const reader of readers) await flow(`sign-up at ${reader.vp.name} width`, () => signUp(reader));
+    await flow('a mail scanner opens the confirm link', () => scannerConfirmsNothing(harness()));
 
     let issue: Issue | null = null;
     await flow('the weekly send', async () => {
@@ -503,6 +515,7 @@ async function main() {
       });
     }
     await flow("the operator's dashboard", () => adminDashboard({ root: ROOT, out: OUT, docs: DOCS, context: context!, viewports: VIEWPORTS, check, audit, newPage, screenshot }));
+    await flow("the reader's preferences page", () => preferencesPage(harness()));
   } finally {
     await context?.close().catch(() => undefined);
     rmSync(userDataDir, { recursive: true, force: true });
