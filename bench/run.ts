@@ -33,6 +33,7 @@ const { values: flags } = parseArgs({
     limiter: { type: 'string', default: LIMITER_KINDS.join(',') },
     faults: { type: 'string', default: '429=0.05,500=0.05,lost=0.05' },
     port: { type: 'string', default: '8797' },
+    'canary-wait': { type: 'string', default: '0.5' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -46,12 +47,15 @@ const N = positiveInt('n', flags.n!);
 const RATE = positiveInt('rate', flags.rate!);
 const PORT = positiveInt('port', flags.port!);
 const FAULTS = parseFaults(flags.faults!);
-const SCENARIOS = ['clean', 'faults', 'storm', 'outage', 'slow-account'] as const;
+const SCENARIOS = ['clean', 'faults', 'storm', 'outage', 'slow-account', 'canary', 'housekeeping'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 const scenarios = (flags.scenario === 'both' ? 'clean,faults' : flags.scenario!).split(',') as Scenario[];
 if (!scenarios.every((s) => SCENARIOS.includes(s))) fail(`--scenario takes a comma-separated list of ${SCENARIOS.join(', ')}`);
 const limiters = flags.limiter!.split(',') as LimiterKind[];
 if (!limiters.every((l) => LIMITER_KINDS.includes(l))) fail(`--limiter takes a comma-separated list of ${LIMITER_KINDS.join(', ')}`);
+/** CANARY_WAIT_MINUTES of the canary scenario (CANARY_PERCENT is the default, 2). */
+const CANARY_WAIT_MINUTES = Number(flags['canary-wait']);
+if (!(CANARY_WAIT_MINUTES >= 0)) fail('--canary-wait takes minutes, e.g. 0.5');
 /** How long a storm or an outage lasts, mid-send. */
 const DISRUPTION_SECONDS: Partial<Record<Scenario, number>> = { storm: 60, outage: 120 };
 
@@ -80,17 +84,26 @@ interface Row {
 }
 
 const rows: Row[] = [];
-for (const scenario of scenarios) for (const limiter of limiters) rows.push(await runScenario(scenario, limiter));
-printTable(rows);
+const housekeeping: { chunks: number; medianMs: number; maxMs: number }[] = [];
+for (const scenario of scenarios) {
+  if (scenario === 'housekeeping') housekeeping.push(...(await runHousekeeping()));
+  else for (const limiter of limiters) rows.push(await runScenario(scenario, limiter));
+}
+if (rows.length > 0) printTable(rows);
+if (housekeeping.length > 0) {
+  console.log('\n| chunks of a healthy send | housekeeping run, median ms | slowest ms |\n|---|---|---|');
+  for (const h of housekeeping) console.log(`| ${h.chunks} | ${h.medianMs} | ${h.maxMs} |`);
+}
 const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version };
-writeFileSync(join(root, 'bench', 'results.json'), JSON.stringify({ ranAt: new Date().toISOString(), machine, rows }, null, 2) + '\n');
+writeFileSync(join(root, 'bench', 'results.json'), JSON.stringify({ ranAt: new Date().toISOString(), machine, rows, housekeeping }, null, 2) + '\n');
 console.log(`\nwrote bench/results.json (${machine.cpus} cores, ${machine.memoryGiB} GiB, ${machine.cpuModel}, node ${machine.node})`);
 
 async function runScenario(scenario: Scenario, limiter: LimiterKind): Promise<Row> {
   const faults = scenario === 'faults' ? FAULTS : { rateLimited: 0, serverError: 0, lostAnswer: 0 };
   // The account's real limit: half the setting for slow-account.
   const providerRate = scenario === 'slow-account' ? RATE / 2 : RATE;
-  const disruption = DISRUPTION_SECONDS[scenario] ?? 0;
+  // The canary's wait is part of the time the send is allowed.
+  const disruption = DISRUPTION_SECONDS[scenario] ?? (scenario === 'canary' ? CANARY_WAIT_MINUTES * 60 : 0);
   console.log(`\n== ${scenario} (${limiter} limiter): N=${N}, ${RATE} requests/s configured, ${providerRate}/s enforced, faults ${describeFaults(faults)}`);
   const fake = await startFakeResend({ ratePerSecond: providerRate, limiter, faults, keepBodies: false, apiKey: API_KEY, seed: 42 });
   const persist = mkdtempSync(join(tmpdir(), 'newsletter-bench-'));
@@ -98,7 +111,7 @@ async function runScenario(scenario: Scenario, limiter: LimiterKind): Promise<Ro
   let server: ChildProcess | null = null;
   try {
     await run('npx', ['wrangler', 'd1', 'migrations', 'apply', 'DB', '--local', '--persist-to', persist]);
-    server = startServer(persist, fake, logs);
+    server = startServer(persist, fake, logs, scenario === 'canary' ? { CANARY_PERCENT: '2', CANARY_WAIT_MINUTES: String(CANARY_WAIT_MINUTES) } : {});
     await waitForHealth();
 
     const csv = 'email,name\n' + Array.from({ length: N }, (_, i) => `reader-${i}@bench.example,Reader ${i}`).join('\n') + '\n';
@@ -124,7 +137,7 @@ async function runScenario(scenario: Scenario, limiter: LimiterKind): Promise<Ro
       stats = await api('GET', `/api/issues/${issue.slug}/stats`);
       const elapsed = (performance.now() - start) / 1000;
       if (stats.pending === 0 && stats.sent + stats.failed + stats.unknown >= N) break;
-      if (disruption > 0 && !disrupted && stats.sent >= N / 4) {
+      if (DISRUPTION_SECONDS[scenario] && !disrupted && stats.sent >= N / 4) {
         // Mid-send: every request refused (a storm of 429s, or a 503 outage) for a while.
         disrupted = true;
         fake.configure({ forceStatus: { status: scenario === 'storm' ? 429 : 503, untilMs: Date.now() + disruption * 1000 } });
@@ -177,16 +190,60 @@ async function runScenario(scenario: Scenario, limiter: LimiterKind): Promise<Ro
   }
 }
 
-function startServer(persist: string, fake: FakeResend, logs: { rowsWritten: number; lines: string[] }): ChildProcess {
+/**
+ * Housekeeping's cost against the size of a healthy send: a send of 1,000 and of 10,000 chunks (a
+ * million readers), nothing stalled, and the maintenance cron fired several times through wrangler's
+ * scheduled-event route. It should not grow with the number of chunks.
+ */
+async function runHousekeeping(): Promise<{ chunks: number; medianMs: number; maxMs: number }[]> {
+  const results = [];
+  for (const chunks of [1000, 10_000]) {
+    console.log(`\n== housekeeping: one healthy send of ${chunks} chunks`);
+    const persist = mkdtempSync(join(tmpdir(), 'newsletter-bench-'));
+    const logs = { rowsWritten: 0, lines: [] as string[] };
+    let server: ChildProcess | null = null;
+    try {
+      await run('npx', ['wrangler', 'd1', 'migrations', 'apply', 'DB', '--local', '--persist-to', persist]);
+      const now = Date.now();
+      // A send under way (moved a minute ago) with all its chunks planned and pending.
+      const sql = `INSERT INTO sends (slug, status, key_nonce, started_at, touched_at, max_subscriber_id, recipients, chunks_total, main_at, title, article_date, summary, markdown, subject, html, text)
+                   VALUES ('bench-housekeeping', 'sending', 'bench', ${now - 60_000}, ${now - 60_000}, ${chunks * 100}, ${chunks * 100}, ${chunks}, 0, 't', '2026-01-01', 's', 'm', 's', 'h', 't');
+                   WITH RECURSIVE c(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM c WHERE n < ${chunks - 1})
+                   INSERT INTO send_chunks (send_id, chunk, phase, from_id, to_id, size, status) SELECT 1, n, 1, n * 100 + 1, n * 100 + 100, 100, 'pending' FROM c;`;
+      await run('npx', ['wrangler', 'd1', 'execute', 'DB', '--local', '--persist-to', persist, '--command', sql]);
+      server = startServer(persist, null, logs);
+      await waitForHealth();
+      const times: number[] = [];
+      for (let i = 0; i < 7; i++) {
+        const start = performance.now();
+        const response = await fetch(`http://127.0.0.1:${PORT}/cdn-cgi/handler/scheduled?cron=${encodeURIComponent('*/15 * * * *')}`);
+        if (!response.ok) fail(`scheduled run: ${response.status} ${await response.text()}`);
+        times.push(performance.now() - start);
+      }
+      times.shift(); // the first run warms the isolate up
+      times.sort((a, b) => a - b);
+      const result = { chunks, medianMs: round(times[Math.floor(times.length / 2)]), maxMs: round(times[times.length - 1]) };
+      console.log(`housekeeping with ${chunks} chunks: median ${result.medianMs} ms, slowest ${result.maxMs} ms`);
+      results.push(result);
+    } finally {
+      if (server) await stop(server);
+      rmSync(persist, { recursive: true, force: true });
+    }
+  }
+  return results;
+}
+
+function startServer(persist: string, fake: FakeResend | null, logs: { rowsWritten: number; lines: string[] }, extra: Record<string, string> = {}): ChildProcess {
   const vars = {
-    EMAIL_TRANSPORT: 'resend',
+    EMAIL_TRANSPORT: fake ? 'resend' : 'outbox',
     RESEND_API_KEY: API_KEY,
-    RESEND_BASE_URL: fake.url,
+    RESEND_BASE_URL: fake?.url ?? 'http://127.0.0.1:9',
     SEND_RATE_PER_SECOND: String(RATE),
     CANARY_PERCENT: '0',
     ADMIN_TOKEN,
+    ...extra,
   };
-  const args = ['wrangler', 'dev', '--port', String(PORT), '--persist-to', persist, '--log-level', 'log', ...Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}:${v}`])];
+  const args = ['wrangler', 'dev', '--port', String(PORT), '--persist-to', persist, '--log-level', 'log', '--test-scheduled', ...Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}:${v}`])];
   const child = spawn('npx', args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: '1' } });
   const onData = (chunk: Buffer) => {
     for (const line of chunk.toString().split('\n')) {

@@ -126,7 +126,7 @@ describe('the subscribe page', () => {
     expectSubscribeForm(html);
     expect(html).toMatch(/<h1 id="page-title">The Weekly Clarity<\/h1>/);
     expect(html).toContain(site.tagline);
-    expect(html).toContain('One article a week. Unsubscribe with one click.');
+    expect(html).toContain('One article a week. Leave any time with one press of a button.');
     expect(html).toMatch(/<a class="latest__title" href="\/archive\/gut-health">Gut Health and Skin Clarity: The Hidden Connection<\/a>/);
     expect(html).toMatch(/<time class="latest__date" dateTime="2026-11-24">24 November 2026<\/time>/);
     expect(scripts(html)).toHaveLength(0);

@@ -8,6 +8,7 @@ import { getDb } from '../src/db/client';
 import { retryFailed } from '../src/issues/control';
 import { deliverChunk } from '../src/issues/deliver';
 import { sendStats } from '../src/issues/stats';
+import { applyEvent } from '../src/webhooks/resend';
 import { BASE_MARGIN, reserveSlot } from '../src/mail/pacer';
 import { ResendTransport } from '../src/mail/resend';
 import { BLIND_AFTER_MS, RETRY_BUDGET_MS } from '../src/mail/retry';
@@ -176,6 +177,20 @@ describe('time', () => {
 });
 
 describe('counters', () => {
+  it('cost at most 2 D1 rows written per delivery event (the record and its counter), 0 for a replay', async () => {
+    const send = await planSend(fake, 100);
+    await deliverAll(send);
+    const at = Date.now();
+    const ref = { sendId: send.sendId, subscriberId: send.ids[0] };
+    for (const column of ['deliveredAt', 'openedAt', 'clickedAt'] as const) {
+      const kind = { deliveredAt: 'email.delivered', openedAt: 'email.opened', clickedAt: 'email.clicked' }[column];
+      const effect = { kind: 'delivery' as const, column, error: null, delivery: ref, address: null, at };
+      expect(await applyEvent(send.db, send.config, effect, at), kind).toEqual({ changed: true, rowsWritten: 2 });
+      expect(await applyEvent(send.db, send.config, effect, at), `${kind} again`).toEqual({ changed: false, rowsWritten: 0 });
+    }
+    expect(await sendStats(send.db, send.sendId)).toMatchObject({ delivered: 1, opened: 1, clicked: 1 });
+  });
+
   it('equal a count of the delivery records after a send with faults and webhooks, replays included', async () => {
     await fake.config({ faults: { rateLimited: 0.1, serverError: 0.1, lostAnswer: 0.1 }, seed: 7 });
     const send = await planSend(fake, 1000, { RESEND_WEBHOOK_SECRET: WEBHOOK_SECRET }, { serverErrorAttempts: 1 });

@@ -49,7 +49,7 @@ function DateTag({ date, className }: { date: string; className?: string }) {
   );
 }
 
-const PROMISE = "One article a week. Unsubscribe with one click.";
+const PROMISE = "One article a week. Leave any time with one press of a button.";
 const TURNSTILE_SRC = "https://challenges.cloudflare.com/turnstile/v0/api.js";
 
 /* ------------------------------------------------------------------ */

@@ -91,15 +91,19 @@ function deliveryFromTags(tags: unknown): DeliveryRef | null {
   return sendId !== null && subscriberId !== null ? { sendId, subscriberId } : null;
 }
 
-/** The D1 batch of one event; `true` if it changed anything, `false` for a replay (or nothing to change). */
-export async function applyEvent(db: Db, config: Config, effect: WebhookEffect, now: number): Promise<boolean> {
-  if (effect.kind === 'ignored') return false;
+/**
+ * The D1 batch of one event: whether it changed anything (not for a replay, or an event about nobody
+ * we know) and the rows it wrote (D1 bills them: a delivery event writes its record and the counter).
+ */
+export async function applyEvent(db: Db, config: Config, effect: WebhookEffect, now: number): Promise<{ changed: boolean; rowsWritten: number }> {
+  const nothing = { changed: false, rowsWritten: 0 };
+  if (effect.kind === 'ignored') return nothing;
   const { delivery, address, at } = effect;
   // A null id or address matches nothing (`= NULL` is never true), as in the event that lacks it.
   const subscriber = or(eq(subscribers.id, delivery?.subscriberId ?? -1), eq(subscribers.email, address ?? ''))!;
   const statements: BatchItem<'sqlite'>[] = [];
   if (effect.kind === 'delivery') {
-    if (!delivery) return false; // delivery events only concern issue emails
+    if (!delivery) return nothing; // delivery events only concern issue emails
     statements.push(...(effect.column === 'failed' ? recordFailure(db, delivery, at, effect.error ?? 'failed') : recordEvent(db, delivery, effect.column, at)));
   } else if (effect.kind === 'bounce') {
     if (effect.permanent) {
@@ -114,9 +118,9 @@ export async function applyEvent(db: Db, config: Config, effect: WebhookEffect, 
     if (delivery) statements.push(...recordEvent(db, delivery, 'complainedAt', at));
   }
   if (delivery && effect.kind !== 'delivery') statements.push(tripBreaker(db, delivery.sendId, config.maxBounceRate, config.maxComplaintRate));
-  if (statements.length === 0) return false;
-  const results = await db.batch(statements as [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]]);
-  return results.some((r) => ((r as D1Result).meta?.changes ?? 0) > 0);
+  if (statements.length === 0) return nothing;
+  const results = (await db.batch(statements as [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]])) as D1Result[];
+  return { changed: results.some((r) => (r.meta?.changes ?? 0) > 0), rowsWritten: results.reduce((n, r) => n + (r.meta?.rows_written ?? 0), 0) };
 }
 
 const verifiers = new Map<string, Webhook>();
@@ -171,7 +175,7 @@ webhookRoutes.post('/webhooks/resend', async (c) => {
   const event = interpretEvent(payload, now);
   if (!event.ok) return fail(c, 400, 'invalid_payload', event.message);
   if (event.effect.kind === 'ignored') return c.json({ status: 'ignored' });
-  const changed = await applyEvent(c.get('db'), config, event.effect, now);
+  const { changed } = await applyEvent(c.get('db'), config, event.effect, now);
   return c.json({ status: changed ? 'processed' : 'duplicate' });
 });
 
