@@ -32,6 +32,7 @@ ALTER TABLE `__new_deliveries` RENAME TO `deliveries`;--> statement-breakpoint
 PRAGMA foreign_keys=ON;--> statement-breakpoint
 ALTER TABLE `outbox` ADD `tags` text DEFAULT '{}' NOT NULL;--> statement-breakpoint
 ALTER TABLE `pacer` ADD `interval_ms` integer DEFAULT 0 NOT NULL;--> statement-breakpoint
+ALTER TABLE `pacer` ADD `ring` text DEFAULT '[]' NOT NULL;--> statement-breakpoint
 ALTER TABLE `pacer` ADD `configured_rate` real DEFAULT 0 NOT NULL;--> statement-breakpoint
 ALTER TABLE `pacer` ADD `provider_rate` real;--> statement-breakpoint
 ALTER TABLE `pacer` ADD `margin` real DEFAULT 0 NOT NULL;--> statement-breakpoint

@@ -64,7 +64,8 @@ const bytes = (s: string) => new TextEncoder().encode(s).length;
 const count = (haystack: string, needle: string) => haystack.split(needle).length - 1;
 const re = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 /** React puts `<!-- -->` between adjacent text pieces; people and tests read past it. */
-const visible = (html: string) => html.replace(/<!-- -->/g, '');
+/** The HTML as a reader sees its text: React's empty comments gone, numeric references (non-ASCII is sent as those) decoded. */
+const visible = (html: string) => html.replace(/<!-- -->/g, '').replace(/&#(\d+);/g, (_, n: string) => String.fromCodePoint(Number(n)));
 
 function headingLevels(html: string): number[] {
   return [...html.matchAll(/<h([1-6])[\s>]/g)].map((m) => Number(m[1]));

@@ -34,17 +34,26 @@ async function deliverAll(send: PlannedSend, transport = send.transport, now?: (
 }
 
 describe('pacing against each honest limiter', () => {
-  it('spaces slots at 1000/rate ms while the provider has room, and adds a margin once its window is tight', async () => {
+  it('keeps at most `rate` slots in any window of a second, catches up after a gap, and guards each window once it is tight', async () => {
     const db = getDb(env.DB);
-    const now = Date.now() + 60_000; // in the future: nobody else's slots interfere
-    const take = async () => (await reserveSlot(db, 10, now).get())!.slot;
-    const loose = [await take(), await take(), await take()];
-    expect(loose[1] - loose[0]).toBe(100);
-    expect(loose[2] - loose[1]).toBe(100);
-    await env.DB.prepare('UPDATE pacer SET tight_until = ?1').bind(now + 10_000).run();
-    const a = await take();
-    const b = await take();
-    expect(b - a).toBe(Math.ceil(100 * (1 + BASE_MARGIN)));
+    const start = Date.now() + 60_000; // in the future: nobody else's slots interfere
+    const take = async (now = start) => (await reserveSlot(db, 10, now).get())!.slot;
+    const slots: number[] = [];
+    for (let i = 0; i < 25; i++) slots.push(await take());
+    // Never closer than half the average spacing; never 11 in a second.
+    for (let i = 1; i < slots.length; i++) expect(slots[i] - slots[i - 1]).toBeGreaterThanOrEqual(50);
+    for (let i = 10; i < slots.length; i++) expect(slots[i] - slots[i - 10]).toBeGreaterThanOrEqual(1000);
+    // Over the long run: exactly the rate, no slower.
+    expect(slots[24] - slots[14]).toBe(1000);
+    // A gap (nobody asked for 3 seconds) is caught up: the next slots come at half spacing, as the window allows.
+    const later = slots[24] + 3000;
+    const after = [await take(later), await take(later), await take(later)];
+    expect(after).toEqual([later, later + 50, later + 100]);
+    // A tight window (the provider said it is nearly full): each window gets a guard against jitter.
+    await env.DB.prepare('UPDATE pacer SET tight_until = ?1').bind(later + 60_000).run();
+    const tight: number[] = [];
+    for (let i = 0; i < 20; i++) tight.push(await take(later));
+    for (let i = 10; i < tight.length; i++) expect(tight[i] - tight[i - 10]).toBeGreaterThanOrEqual(1000 * (1 + BASE_MARGIN));
   });
 
   it.each(['token', 'sliding', 'fixed'])('sends to everyone once with at most one over-rate 429 against a %s limiter', async (limiter) => {

@@ -219,9 +219,12 @@ export const outbox = sqliteTable(
  */
 export const pacer = sqliteTable('pacer', {
   id: integer('id').primaryKey(),
+  /** The last slot handed out. */
   nextSlotAt: integer('next_slot_at').notNull().default(0),
-  /** The spacing of the slot last taken (ms). */
+  /** The least spacing between two requests (ms): half the average one, so a gap can be caught up. */
   intervalMs: integer('interval_ms').notNull().default(0),
+  /** The slots of the last requests (JSON array of ms, oldest first): the sliding log of the pace. */
+  ring: text('ring').notNull().default('[]'),
   /** SEND_RATE_PER_SECOND when this row's learning started: a new setting starts afresh. */
   configuredRate: real('configured_rate').notNull().default(0),
   /** The limit the provider announces (`ratelimit-limit` per second), when lower than configured. */

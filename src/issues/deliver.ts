@@ -35,6 +35,7 @@ import {
   type Outcome,
   readChunk,
   readSend,
+  sendTemplate,
   touchSend,
 } from './send-store';
 import { personalize } from './template';
@@ -143,7 +144,8 @@ export async function deliverChunk(db: Db, config: Config, transport: MailTransp
   }
 
   const tags = (id: number) => emailTags('issue', send.slug, { sendId, subscriberId: id });
-  const emails = await Promise.all(payload.map(async (r) => personalize(config, send, r.email, await readerTokens(config.tokenSecret, r.id), tags(r.id))));
+  const template = await sendTemplate(db, sendId, send.keyNonce);
+  const emails = await Promise.all(payload.map(async (r) => personalize(config, template, r.email, await readerTokens(config.tokenSecret, r.id), tags(r.id))));
   const result: SendOutcome = await transport.send(emails, idempotencyKey(send.keyNonce, sendId, chunk, state.round));
   if (options.crashAt === 'after_provider') throw new Error('injected crash after_provider');
 

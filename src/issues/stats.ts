@@ -36,7 +36,12 @@ export function apiStatus(status: SendStatus): IssueSendStatus {
 }
 
 export async function sendStats(db: Db, sendId: number): Promise<IssueStats | null> {
-  const s = await db.select().from(sends).where(eq(sends.id, sendId)).get();
+  const { status, reason, finishedAt, recipients, sent, failed, unknown, skipped, paused, delivered, bounced, complained, opened, clicked } = sends;
+  const s = await db
+    .select({ status, reason, finishedAt, recipients, sent, failed, unknown, skipped, paused, delivered, bounced, complained, opened, clicked })
+    .from(sends)
+    .where(eq(sends.id, sendId))
+    .get();
   if (!s) return null;
   const done = s.sent + s.failed + s.unknown + s.skipped + s.paused;
   const finished = s.status === 'sent' || (s.status === 'cancelled' && s.finishedAt !== null);

@@ -1,15 +1,16 @@
 // The shared pace of provider requests: at most the provider's rate across every consumer together,
-// whatever limiter the provider runs. One D1 row holds the next free slot; each request reserves one
-// atomically (`UPDATE … RETURNING`), sleeps until it, and checks nobody was told to hold meanwhile.
+// whatever limiter the provider runs. One D1 row holds a log of the last requests' slots; each request
+// reserves the next one atomically (`UPDATE … RETURNING`, see reserveSlot), sleeps until it, and checks
+// nobody was told to hold meanwhile.
 //
-// Why the spacing is not simply 1000/rate ms: Resend promises "N requests per second", not an
-// algorithm. A token bucket forgives a request that arrives a little early; a sliding one-second window
-// or a fixed window aligned to whole seconds does not, and timer and network jitter then push an
-// N+1st request into some window. So the pacer learns from every answer's headers:
+// Resend promises "N requests per second", not an algorithm. A token bucket forgives a request that
+// arrives a little early; a sliding one-second window or a fixed window aligned to whole seconds does
+// not, and timer and network jitter then push an N+1st request into some window. So the pacer keeps
+// at most N requests in any window of a second by its own clock, and learns from every answer's headers:
 //  - `ratelimit-limit` below SEND_RATE_PER_SECOND: the account's real limit; the pace follows it
 //    (and the log says to lower the setting);
 //  - `ratelimit-remaining` of 0 or 1: the window is tight (not a bucket with room to spare), so for the
-//    next while slots get a margin against jitter; with room to spare they go at the full rate;
+//    next while each window gets a guard against jitter; with room to spare requests go at the full rate;
 //  - a 429 that says the window is spent: nobody calls before `retry-after` (to the millisecond the
 //    header allows, never rounded up to a second), and the margin grows; it relaxes after a quiet while.
 import { eq, sql } from 'drizzle-orm';
@@ -23,6 +24,8 @@ const MAX_MARGIN = 0.5;
 const MARGIN_STEP = 0.05;
 /** How long a "remaining ≤ 1" answer keeps the margin on. */
 const TIGHT_FOR_MS = 10_000;
+/** A request that wakes this long after its slot takes a new one. */
+const LATE_MS = 50;
 /** A slot further ahead than this is checked again before it is used (it may have been voided). */
 const LONG_WAIT_MS = 500;
 /** After this long without an over-rate 429, extra margin halves. */
@@ -90,6 +93,7 @@ export function createPacer(db: Db, configuredRate: number): Pacer {
           firstAnswer = { promise: new Promise<void>((r) => (resolve = r)), resolve };
         }
       }
+      let late = false;
       for (;;) {
         const reservedAt = Date.now();
         const mine = (await reserveSlot(db, configuredRate, reservedAt).get())!;
@@ -100,6 +104,12 @@ export function createPacer(db: Db, configuredRate: number): Pacer {
         if (mine.slot - reservedAt > LONG_WAIT_MS) {
           const row = await db.select({ epoch: pacer.epoch, holdUntil: pacer.holdUntil }).from(pacer).where(eq(pacer.id, 1)).get();
           if (row && (row.epoch !== mine.epoch || row.holdUntil > Date.now())) continue;
+        }
+        // Woken well after the slot (a busy isolate): the log holds a time that was not the real one,
+        // so take a fresh slot once rather than go late and crowd the next window.
+        if (!late && Date.now() - mine.slot > LATE_MS) {
+          late = true;
+          continue;
         }
         const spacing = Math.max(mine.intervalMs, localIntervalMs);
         const at = Math.max(Date.now(), lastLocalStart + spacing, localHoldUntil);
@@ -123,6 +133,7 @@ export function createPacer(db: Db, configuredRate: number): Pacer {
         // Slots handed out at the old spacing are void; the next ones start from now at the new one.
         updates.epoch = sql`${pacer.epoch} + 1` as unknown as number;
         updates.nextSlotAt = now;
+        updates.ring = pastSlots(now) as unknown as string;
         console.warn(
           `pacer: the provider allows ${limit} requests/s but SEND_RATE_PER_SECOND is ${configuredRate}; pacing at ${limit}/s. Set SEND_RATE_PER_SECOND=${limit} to match your plan.`,
         );
@@ -139,6 +150,7 @@ export function createPacer(db: Db, configuredRate: number): Pacer {
             ...updates,
             holdUntil: sql`max(${pacer.holdUntil}, ${now + holdMs})`,
             nextSlotAt: now + holdMs,
+            ring: pastSlots(now),
             epoch: sql`${pacer.epoch} + 1`,
             margin: sql`min(${MAX_MARGIN}, max(${pacer.margin}, ${BASE_MARGIN}) + ${MARGIN_STEP})`,
             tightUntil: now + TIGHT_FOR_MS,
@@ -160,25 +172,43 @@ export function createPacer(db: Db, configuredRate: number): Pacer {
 }
 
 /**
- * The statement that reserves the next slot. The spacing comes from the row: the lower of the
- * configured and the provider's rate, plus the margin while the window is tight. A changed
+ * The statement that reserves the next slot: a sliding log of the last requests, shared by every
+ * consumer. A request may go once the request `count` places before it is a whole window old (plus a
+ * guard against jitter while the provider's window is tight), and never sooner than half the spacing
+ * after the one before. So the pace is exactly the rate over any window, a token bucket, a sliding
+ * window and a fixed window all accept it, and a gap (a batch boundary, a slow D1 answer) is caught up
+ * rather than lost. The rate is the lower of the configured and the provider's; a changed
  * SEND_RATE_PER_SECOND starts the learning afresh.
  */
 export function reserveSlot(db: Db, configuredRate: number, now: number) {
-  const fresh = sql`${pacer.configuredRate} <> ${configuredRate}`;
-  const rate = sql`(CASE WHEN ${fresh} OR ${pacer.providerRate} IS NULL THEN ${configuredRate} ELSE min(${configuredRate}, ${pacer.providerRate}) END)`;
-  const margin = sql`(CASE WHEN ${fresh} THEN ${BASE_MARGIN} WHEN ${pacer.last429At} < ${now - RELAX_AFTER_MS} THEN max(${BASE_MARGIN}, ${pacer.margin} / 2) ELSE max(${BASE_MARGIN}, ${pacer.margin}) END)`;
-  const tight = sql`(NOT ${fresh} AND ${pacer.tightUntil} > ${now})`;
-  const interval = sql`CAST(ceil(1000.0 / ${rate} * (1 + CASE WHEN ${tight} THEN ${margin} ELSE 0 END)) AS INTEGER)`;
-  const start = sql`max(${pacer.nextSlotAt}, ${pacer.holdUntil}, ${now})`;
+  // Numbers inline (they are ours, not input): the expressions repeat them, and D1 binds at most 100.
+  const cfg = sql.raw(String(Number(configuredRate)));
+  const at = sql.raw(String(Math.trunc(now)));
+  const fresh = sql`${pacer.configuredRate} <> ${cfg}`;
+  const rate = sql`(CASE WHEN ${fresh} OR ${pacer.providerRate} IS NULL THEN ${cfg} ELSE min(${cfg}, ${pacer.providerRate}) END)`;
+  const count = sql`max(1, CAST(${rate} AS INTEGER))`;
+  const windowMs = sql`(${count} * 1000.0 / ${rate})`;
+  const margin = sql`(CASE WHEN ${fresh} THEN ${sql.raw(String(BASE_MARGIN))} WHEN ${pacer.last429At} < ${sql.raw(String(Math.trunc(now - RELAX_AFTER_MS)))} THEN max(${sql.raw(String(BASE_MARGIN))}, ${pacer.margin} / 2) ELSE max(${sql.raw(String(BASE_MARGIN))}, ${pacer.margin}) END)`;
+  const tight = sql`(NOT ${fresh} AND ${pacer.tightUntil} > ${at})`;
+  const guard = sql`(CASE WHEN ${tight} THEN ${margin} * ${windowMs} ELSE 0 END)`;
+  const minGap = sql`CAST(ceil(${windowMs} / ${count} / 2) AS INTEGER)`;
+  const ring = sql`(CASE WHEN ${fresh} THEN '[]' ELSE ${pacer.ring} END)`;
+  const len = sql`json_array_length(${ring})`;
+  const windowFrees = sql`(CASE WHEN ${len} >= ${count} THEN json_extract(${ring}, '$[#-' || ${count} || ']') + ${windowMs} + ${guard} ELSE 0 END)`;
+  const previous = sql`(CASE WHEN ${fresh} THEN 0 ELSE ${pacer.nextSlotAt} END)`;
+  const slot = sql`CAST(ceil(max(${at}, ${pacer.holdUntil}, ${previous} + ${minGap}, ${windowFrees})) AS INTEGER)`;
+  // Keep the log at `count` entries (shrinking by two at a time after the rate went down).
+  const trimmed = sql`(CASE WHEN ${len} > ${count} THEN json_remove(${ring}, '$[0]', '$[0]') WHEN ${len} = ${count} THEN json_remove(${ring}, '$[0]') ELSE ${ring} END)`;
+  const firstGap = Math.ceil(1000 / configuredRate / 2);
   return db
     .insert(pacer)
-    .values({ id: 1, nextSlotAt: now + Math.ceil(1000 / configuredRate), intervalMs: Math.ceil(1000 / configuredRate), configuredRate, margin: BASE_MARGIN })
+    .values({ id: 1, nextSlotAt: now, ring: JSON.stringify([now]), intervalMs: firstGap, configuredRate, margin: BASE_MARGIN })
     .onConflictDoUpdate({
       target: pacer.id,
       set: {
-        nextSlotAt: sql`${start} + ${interval}`,
-        intervalMs: interval,
+        nextSlotAt: slot,
+        ring: sql`json_insert(${trimmed}, '$[#]', ${slot})`,
+        intervalMs: minGap,
         configuredRate,
         providerRate: sql`CASE WHEN ${fresh} THEN NULL ELSE ${pacer.providerRate} END`,
         margin,
@@ -186,8 +216,7 @@ export function reserveSlot(db: Db, configuredRate: number, now: number) {
       },
     })
     .returning({
-      // RETURNING sees the row as updated: the slot just taken is the new next slot less its spacing.
-      slot: sql<number>`${pacer.nextSlotAt} - ${pacer.intervalMs}`,
+      slot: pacer.nextSlotAt,
       intervalMs: pacer.intervalMs,
       holdUntil: pacer.holdUntil,
       tightUntil: pacer.tightUntil,
@@ -195,6 +224,11 @@ export function reserveSlot(db: Db, configuredRate: number, now: number) {
       margin: pacer.margin,
       epoch: pacer.epoch,
     });
+}
+
+/** The log without the slots handed out for later, which a new epoch voids (their holders take new ones). */
+function pastSlots(now: number) {
+  return sql`(SELECT json_group_array(value) FROM (SELECT value FROM json_each(${pacer.ring}) WHERE value <= ${now} ORDER BY key))`;
 }
 
 /** `ratelimit-limit` as requests per second (a `ratelimit-policy` window `w=` other than 1 s divides it). */
