@@ -167,11 +167,28 @@ const textOptions = {
 /** Trim stray whitespace left by layout tables: no trailing spaces, at most one blank line in a row. */
 function tidyText(text: string): string {
   return (
-    text
+    plainPunctuation(text)
       .split("\n")
       .map((l) => l.replace(/[ \t\u00a0]+$/, ""))
       .join("\n")
       .replace(/\n{3,}/g, "\n\n")
       .trim() + "\n"
   );
+}
+
+/** Typographic punctuation as the plain characters a text part is usually written in. */
+const PLAIN: Record<string, string> = {
+  "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201c": '"', "\u201d": '"', "\u201e": '"',
+  "\u2013": "-", "\u2014": "--", "\u2026": "...", "\u00b7": "-", "\u2022": "*", "\u00a0": " ",
+  "\u200b": "", "\u200c": "", "\u200d": "", "\ufeff": "",
+};
+
+/**
+ * The text part in plain ASCII punctuation (curly quotes, dashes, ellipses, invisible spacers), as
+ * text parts are by convention; letters of any script stay as they are. Besides reading the same in
+ * every client, a text part (and so a whole batch of emails) that is all ASCII is a one-byte string
+ * in V8: half the memory and serialising time for each batch call.
+ */
+function plainPunctuation(text: string): string {
+  return text.replace(/[\u2018\u2019\u201a\u201c\u201d\u201e\u2013\u2014\u2026\u00b7\u2022\u00a0\u200b\u200c\u200d\ufeff]/g, (c) => PLAIN[c] ?? c);
 }

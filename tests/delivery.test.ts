@@ -73,17 +73,19 @@ describe('delivering a chunk', () => {
     ]);
   });
 
-  it('takes three D1 round trips per chunk, plus one for the shared pacer (and one per isolate for the rendered issue)', async () => {
+  it('takes four D1 round trips per chunk, plus one for the shared pacer (and one per isolate for the rendered issue)', async () => {
     const { renv, config, chunks } = await planSend(fake, 200);
     const counted = countingD1(env.DB);
     const db = getDb(counted.db);
     expect(await deliverChunk(db, config, new OutboxTransport(db), chunks[0])).toMatchObject({ kind: 'done', sent: 100 });
     const outboxTrips = counted.trips();
-    expect(outboxTrips).toBe(3 + 1 + 1); // read, freeze, record; the outbox's own insert; the rendered issue, once per isolate
+    // read, freeze, record; who still receives, read again when the call's turn comes; the outbox's own
+    // insert; the rendered issue, once per isolate
+    expect(outboxTrips).toBe(4 + 1 + 1);
     expect(await deliverChunk(db, config, new ResendTransport(db, readConfig(renv)), chunks[1])).toMatchObject({ kind: 'done', sent: 100 });
-    // read, freeze, record; reserve a slot (a slot far ahead is checked again before use: one more);
-    // the rendered issue comes from the isolate's cache now
-    expect(counted.trips() - outboxTrips).toBe(3 + 1);
+    // the same four; reserve a slot (a slot far ahead is checked again before use: one more); the
+    // rendered issue comes from the isolate's cache now
+    expect(counted.trips() - outboxTrips).toBe(4 + 1);
   });
 
   it.each<FaultPoint>(['after_read', 'after_freeze', 'after_provider', 'after_record'])('loses and duplicates nobody when the consumer crashes %s', async (crashAt) => {

@@ -125,28 +125,40 @@ export async function deliverChunk(db: Db, config: Config, transport: MailTransp
   }
   if (options.crashAt === 'after_freeze') throw new Error('injected crash after_freeze');
 
-  // Whoever left or paused since the freeze is not sent to. (If the provider accepted this list
-  // already, the changed payload is refused: the 409 below.)
-  const payload = frozen.filter((r) => r.receives && r.recorded !== 'sent' && r.recorded !== 'unknown');
-  const priorSure = new Set<number>(JSON.parse(state.sureIds ?? '[]') as number[]);
-  if (payload.length === 0) {
+  // Readers in every earlier attempt's payload (none before the first attempt): for the 409 below.
+  const priorSure = new Set<number>(state.frozen ? (JSON.parse(state.sureIds ?? '[]') as number[]) : []);
+  // What the chunk row says now: the frozen list (first attempt), or the readers of every attempt so far.
+  let sure = state.frozen ? priorSure : new Set(frozen.map((r) => r.id));
+  const receiving = (list: typeof frozen) => list.filter((r) => r.receives && r.recorded !== 'sent' && r.recorded !== 'unknown');
+  if (receiving(frozen).length === 0) {
     // Everybody left. If an earlier attempt may have been accepted, those in it may have the issue.
     const maybe = state.frozen && underWay ? frozen.filter((r) => r.recorded === null || r.recorded === 'failed') : [];
     return finishWith(maybe.map((r) => ({ s: r.id, status: 'unknown', error: 'left after an attempt the provider may have accepted' })), { rowsWritten });
   }
   if (state.frozen) {
-    // A later attempt: it may be accepted from now on, and the sure readers narrow to this payload.
-    const inPayload = new Set(payload.map((r) => r.id));
-    const narrowed = [...priorSure].filter((id) => inPayload.has(id));
-    const marked = await markAttempt(db, sendId, chunk, now, narrowed.length !== priorSure.size ? narrowed : null);
+    // A later attempt: from now on it may be accepted.
+    const marked = await markAttempt(db, sendId, chunk, now, null);
     if (!marked) return { kind: 'already_done' };
     if (marked.uncertainSince === now && !underWay) mine = now;
   }
 
+  // The payload is settled when the call's turn comes (a chunk may wait seconds for its pace slot):
+  // whoever left or paused by then is not sent to, and the sure readers narrow to this payload first.
+  // (If the provider accepted an earlier, larger list, the changed payload is refused: the 409 below.)
+  let payload: typeof frozen = [];
   const tags = (id: number) => emailTags('issue', send.slug, { sendId, subscriberId: id });
-  const template = await sendTemplate(db, sendId, send.keyNonce);
-  const emails = await Promise.all(payload.map(async (r) => personalize(config, template, r.email, await readerTokens(config.tokenSecret, r.id), tags(r.id))));
-  const result: SendOutcome = await transport.send(emails, idempotencyKey(send.keyNonce, sendId, chunk, state.round));
+  const build = async () => {
+    const template = await sendTemplate(db, sendId, send.keyNonce);
+    payload = receiving(await frozenList(db, sendId, chunk, options.now ?? Date.now()));
+    const inPayload = new Set(payload.map((r) => r.id));
+    const narrowed = [...sure].filter((id) => inPayload.has(id));
+    if (narrowed.length !== sure.size) {
+      await markAttempt(db, sendId, chunk, now, narrowed);
+      sure = new Set(narrowed);
+    }
+    return Promise.all(payload.map(async (r) => personalize(config, template, r.email, await readerTokens(config.tokenSecret, r.id), tags(r.id))));
+  };
+  const result: SendOutcome = await transport.send(build, idempotencyKey(send.keyNonce, sendId, chunk, state.round));
   if (options.crashAt === 'after_provider') throw new Error('injected crash after_provider');
 
   if (result.kind === 'retry') {
@@ -159,7 +171,11 @@ export async function deliverChunk(db: Db, config: Config, transport: MailTransp
     return { kind: 'halted', reason: result.message };
   }
   let outcomes: Outcome[];
-  if (result.kind === 'accepted') {
+  if (result.kind === 'accepted' && payload.length === 0) {
+    // Everybody left while the call waited for its turn; nothing was sent. Who was in an earlier
+    // attempt the provider may have accepted may have the issue.
+    outcomes = state.frozen && underWay ? frozen.filter((r) => r.recorded === null || r.recorded === 'failed').map((r) => ({ s: r.id, status: 'unknown', error: 'left after an attempt the provider may have accepted' })) : [];
+  } else if (result.kind === 'accepted') {
     outcomes = payload.map((r, i) => {
       const o = result.outcomes[i];
       return 'id' in o ? { s: r.id, status: 'sent', id: o.id } : { s: r.id, status: 'failed', error: o.error };

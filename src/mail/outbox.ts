@@ -4,13 +4,14 @@ import { desc, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { selectList } from '../db/batch';
 import { outbox } from '../db/schema';
-import { checkBatchSize, type MailTransport, type OutgoingEmail, type SendOutcome } from './transport';
+import { type Batch, built, type MailTransport, type SendOutcome } from './transport';
 
 export class OutboxTransport implements MailTransport {
   constructor(private readonly db: Db) {}
 
-  async send(emails: OutgoingEmail[], idempotencyKey: string): Promise<SendOutcome> {
-    checkBatchSize(emails);
+  async send(batch: Batch, idempotencyKey: string): Promise<SendOutcome> {
+    const emails = await built(batch);
+    if (emails.length === 0) return { kind: 'accepted', outcomes: [] };
     const now = Date.now();
     const rows = emails.map((e, i) => ({
       id: `${idempotencyKey}:${i}`,

@@ -21,11 +21,21 @@ import { pacer } from '../db/schema';
 export const BASE_MARGIN = 0.05;
 const MAX_MARGIN = 0.5;
 /** Each over-rate 429 adds this much margin. */
-const MARGIN_STEP = 0.05;
+const MARGIN_STEP = 0.02;
 /** How long a "remaining ≤ 1" answer keeps the margin on. */
 const TIGHT_FOR_MS = 10_000;
-/** A request that wakes this long after its slot takes a new one. */
-const LATE_MS = 50;
+/**
+ * Slots follow a uniform grid of the average spacing (the window rule adds the guard every `count`
+ * slots): uniform spacing leaves the busy isolate time to build each 2 MB batch between calls, so
+ * calls leave on time. Within the isolate, real start times are checked against the window with a
+ * smaller guard (the grid already carries the full one: a call that left a little late does not push
+ * the next ones later, so lateness does not pile up), and never closer than half the spacing.
+ */
+const CATCH_UP = 1;
+const LOCAL_GUARD_SHARE = 0.7;
+const LOCAL_MIN_GAP_SHARE = 0.5;
+/** A new pacer (or a new setting) assumes a tight window until the provider's answers show room. */
+const ASSUME_TIGHT_MS = 2000;
 /** A slot further ahead than this is checked again before it is used (it may have been voided). */
 const LONG_WAIT_MS = 500;
 /** After this long without an over-rate 429, extra margin halves. */
@@ -38,8 +48,11 @@ export interface RateSignal {
 }
 
 export interface Pacer {
-  /** Waits for this request's slot. */
-  wait(): Promise<void>;
+  /**
+   * Waits for this request's slot. `prepare` runs once the slot has come and before the request's
+   * start is counted (building the batch: it varies, and the provider must not see that variance).
+   */
+  wait(prepare?: () => Promise<void>): Promise<void>;
   /** Learns from an answer; returns ms to hold everyone when it was an over-rate 429, else null. */
   observe(signal: RateSignal): Promise<number | null>;
 }
@@ -55,14 +68,12 @@ interface Reserved {
 }
 
 /**
- * The last request this isolate let go. Slots are D1 timestamps: when D1 answers slowly, several
- * callers can get their (already past) slots back at the same instant and would go together, a burst
- * a window limiter refuses. So within an isolate, requests also keep the slot spacing between them.
+ * What this isolate knows first-hand: when its own requests really started, and what its own answers
+ * taught (a lower limit, a tight window, a hold) before D1 tells the others. Slots are D1 timestamps,
+ * and a busy isolate wakes tens of milliseconds late now and then (a batch of 100 emails is 2 MB of
+ * JSON to build), so within the isolate the window rule is checked again on the real start times.
  */
-let lastLocalStart = 0;
-/** What this isolate's own answers taught: the spacing to keep and a hold, before D1 says so to others. */
-let localIntervalMs = 0;
-let localHoldUntil = 0;
+const local = { starts: [] as number[], learnedRate: null as number | null, tightUntil: 0, holdUntil: 0 };
 /**
  * Until this isolate has seen one answer it knows nothing of the provider's real limit: the first
  * request goes alone (the others wait for its answer, a second at most), so a setting above the
@@ -74,18 +85,43 @@ const FIRST_ANSWER_WAIT_MS = 2000;
 
 /** Forgets what this isolate learnt (tests start each case against a fresh provider and pacer row). */
 export function forgetLocalPacing(): void {
-  lastLocalStart = 0;
-  localIntervalMs = 0;
-  localHoldUntil = 0;
+  local.starts = [];
+  local.learnedRate = null;
+  local.tightUntil = 0;
+  local.holdUntil = 0;
   firstAnswer = null;
   seenAnswer = false;
+}
+
+/** The window rule on this isolate's real start times; returns when a request may start now (and counts it). */
+async function startLocally(configuredRate: number, from: Reserved): Promise<void> {
+  for (;;) {
+    const now = Date.now();
+    const rate = Math.min(configuredRate, from.providerRate ?? Infinity, local.learnedRate ?? Infinity);
+    const count = Math.max(1, Math.floor(rate));
+    const windowMs = (count * 1000) / rate;
+    const tight = from.tightUntil > now || local.tightUntil > now;
+    const guard = tight ? Math.max(BASE_MARGIN, from.margin) * windowMs * LOCAL_GUARD_SHARE : 0;
+    const starts = local.starts;
+    const at = Math.max(
+      local.holdUntil,
+      starts.length >= count ? starts[starts.length - count]! + windowMs + guard : 0,
+      starts.length > 0 ? starts[starts.length - 1]! + (windowMs / count) * LOCAL_MIN_GAP_SHARE : 0,
+    );
+    if (at <= now) {
+      starts.push(now);
+      if (starts.length > 1000) starts.splice(0, starts.length - 1000);
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, Math.ceil(at - now)));
+  }
 }
 
 export function createPacer(db: Db, configuredRate: number): Pacer {
   /** What the row said at this instance's latest reservation (one instance serves concurrent calls). */
   let last: Reserved | null = null;
   return {
-    async wait() {
+    async wait(prepare) {
       if (!seenAnswer) {
         if (firstAnswer) await Promise.race([firstAnswer.promise, new Promise((resolve) => setTimeout(resolve, FIRST_ANSWER_WAIT_MS))]);
         else {
@@ -93,7 +129,6 @@ export function createPacer(db: Db, configuredRate: number): Pacer {
           firstAnswer = { promise: new Promise<void>((r) => (resolve = r)), resolve };
         }
       }
-      let late = false;
       for (;;) {
         const reservedAt = Date.now();
         const mine = (await reserveSlot(db, configuredRate, reservedAt).get())!;
@@ -105,21 +140,18 @@ export function createPacer(db: Db, configuredRate: number): Pacer {
           const row = await db.select({ epoch: pacer.epoch, holdUntil: pacer.holdUntil }).from(pacer).where(eq(pacer.id, 1)).get();
           if (row && (row.epoch !== mine.epoch || row.holdUntil > Date.now())) continue;
         }
-        // Woken well after the slot (a busy isolate): the log holds a time that was not the real one,
-        // so take a fresh slot once rather than go late and crowd the next window.
-        if (!late && Date.now() - mine.slot > LATE_MS) {
-          late = true;
-          continue;
-        }
-        const spacing = Math.max(mine.intervalMs, localIntervalMs);
-        const at = Math.max(Date.now(), lastLocalStart + spacing, localHoldUntil);
-        lastLocalStart = at;
-        await sleepUntil(at);
+        if (prepare) await prepare();
+        await startLocally(configuredRate, mine);
         return;
       }
     },
     async observe({ status, headers }) {
       const now = Date.now();
+      if (!seenAnswer && local.starts.length === 1) {
+        // The first call of an isolate leaves slowly (cold code): when it reached the provider is
+        // known only to be before its answer, so the window counts it from then.
+        local.starts[0] = now;
+      }
       seenAnswer = true;
       firstAnswer?.resolve();
       const limit = perSecondLimit(headers);
@@ -127,7 +159,8 @@ export function createPacer(db: Db, configuredRate: number): Pacer {
       const overRate = status === 429 && (remaining === null || remaining === 0);
       const updates: Partial<typeof pacer.$inferInsert> = {};
       const known = last?.providerRate ?? null;
-      if (limit !== null) localIntervalMs = limit < configuredRate ? Math.ceil((1000 / limit) * (1 + BASE_MARGIN)) : 0;
+      if (limit !== null) local.learnedRate = limit < configuredRate ? limit : null;
+      if (remaining !== null && remaining <= 1) local.tightUntil = now + TIGHT_FOR_MS;
       if (limit !== null && limit < configuredRate && limit !== known) {
         updates.providerRate = limit;
         // Slots handed out at the old spacing are void; the next ones start from now at the new one.
@@ -142,8 +175,9 @@ export function createPacer(db: Db, configuredRate: number): Pacer {
       }
       let holdMs: number | null = null;
       if (overRate) {
-        holdMs = retryAfterMs(headers) ?? 1000;
-        localHoldUntil = Math.max(localHoldUntil, now + holdMs);
+        holdMs = overRateHold(headers, configuredRate, last, now);
+        local.holdUntil = Math.max(local.holdUntil, now + holdMs);
+        local.tightUntil = now + TIGHT_FOR_MS;
         await db
           .update(pacer)
           .set({
@@ -174,7 +208,7 @@ export function createPacer(db: Db, configuredRate: number): Pacer {
 /**
  * The statement that reserves the next slot: a sliding log of the last requests, shared by every
  * consumer. A request may go once the request `count` places before it is a whole window old (plus a
- * guard against jitter while the provider's window is tight), and never sooner than half the spacing
+ * guard against jitter while the provider's window is tight), and never sooner than 3/4 of the spacing
  * after the one before. So the pace is exactly the rate over any window, a token bucket, a sliding
  * window and a fixed window all accept it, and a gap (a batch boundary, a slow D1 answer) is caught up
  * rather than lost. The rate is the lower of the configured and the provider's; a changed
@@ -189,9 +223,9 @@ export function reserveSlot(db: Db, configuredRate: number, now: number) {
   const count = sql`max(1, CAST(${rate} AS INTEGER))`;
   const windowMs = sql`(${count} * 1000.0 / ${rate})`;
   const margin = sql`(CASE WHEN ${fresh} THEN ${sql.raw(String(BASE_MARGIN))} WHEN ${pacer.last429At} < ${sql.raw(String(Math.trunc(now - RELAX_AFTER_MS)))} THEN max(${sql.raw(String(BASE_MARGIN))}, ${pacer.margin} / 2) ELSE max(${sql.raw(String(BASE_MARGIN))}, ${pacer.margin}) END)`;
-  const tight = sql`(NOT ${fresh} AND ${pacer.tightUntil} > ${at})`;
+  const tight = sql`(${fresh} OR ${pacer.tightUntil} > ${at})`;
   const guard = sql`(CASE WHEN ${tight} THEN ${margin} * ${windowMs} ELSE 0 END)`;
-  const minGap = sql`CAST(ceil(${windowMs} / ${count} / 2) AS INTEGER)`;
+  const minGap = sql`CAST(ceil(${windowMs} / ${count} * ${sql.raw(String(CATCH_UP))}) AS INTEGER)`;
   const ring = sql`(CASE WHEN ${fresh} THEN '[]' ELSE ${pacer.ring} END)`;
   const len = sql`json_array_length(${ring})`;
   const windowFrees = sql`(CASE WHEN ${len} >= ${count} THEN json_extract(${ring}, '$[#-' || ${count} || ']') + ${windowMs} + ${guard} ELSE 0 END)`;
@@ -199,10 +233,10 @@ export function reserveSlot(db: Db, configuredRate: number, now: number) {
   const slot = sql`CAST(ceil(max(${at}, ${pacer.holdUntil}, ${previous} + ${minGap}, ${windowFrees})) AS INTEGER)`;
   // Keep the log at `count` entries (shrinking by two at a time after the rate went down).
   const trimmed = sql`(CASE WHEN ${len} > ${count} THEN json_remove(${ring}, '$[0]', '$[0]') WHEN ${len} = ${count} THEN json_remove(${ring}, '$[0]') ELSE ${ring} END)`;
-  const firstGap = Math.ceil(1000 / configuredRate / 2);
+  const firstGap = Math.ceil((1000 / configuredRate) * CATCH_UP);
   return db
     .insert(pacer)
-    .values({ id: 1, nextSlotAt: now, ring: JSON.stringify([now]), intervalMs: firstGap, configuredRate, margin: BASE_MARGIN })
+    .values({ id: 1, nextSlotAt: now, ring: JSON.stringify([now]), intervalMs: firstGap, configuredRate, margin: BASE_MARGIN, tightUntil: now + ASSUME_TIGHT_MS })
     .onConflictDoUpdate({
       target: pacer.id,
       set: {
@@ -212,7 +246,7 @@ export function reserveSlot(db: Db, configuredRate: number, now: number) {
         configuredRate,
         providerRate: sql`CASE WHEN ${fresh} THEN NULL ELSE ${pacer.providerRate} END`,
         margin,
-        tightUntil: sql`CASE WHEN ${fresh} THEN 0 ELSE ${pacer.tightUntil} END`,
+        tightUntil: sql`CASE WHEN ${fresh} THEN ${sql.raw(String(Math.trunc(now + ASSUME_TIGHT_MS)))} ELSE ${pacer.tightUntil} END`,
       },
     })
     .returning({
@@ -224,6 +258,24 @@ export function reserveSlot(db: Db, configuredRate: number, now: number) {
       margin: pacer.margin,
       epoch: pacer.epoch,
     });
+}
+
+/**
+ * How long everyone holds after an over-rate 429. Headers come in whole seconds: `retry-after`
+ * rounded up, `ratelimit-reset` (when sent) rounded down, so the window frees somewhere between. Our
+ * own log says when: the request `count` places back ages out of the provider's window. Hold until
+ * the later of that (plus the guard) and what `ratelimit-reset` says, never a rounded-up second the
+ * headers do not require; with `retry-after` alone, that.
+ */
+function overRateHold(headers: Record<string, string> | null, configuredRate: number, from: Reserved | null, now: number): number {
+  const reset = headerNumber(headers, 'ratelimit-reset');
+  if (reset === null) return retryAfterMs(headers) ?? 1000;
+  const rate = Math.min(configuredRate, from?.providerRate ?? Infinity, local.learnedRate ?? Infinity);
+  const count = Math.max(1, Math.floor(rate));
+  const windowMs = (count * 1000) / rate;
+  const starts = local.starts;
+  const frees = starts.length >= count ? starts[starts.length - count]! + windowMs * (1 + Math.max(BASE_MARGIN, from?.margin ?? 0)) - now : windowMs;
+  return Math.max(0, Math.round(Math.max(reset * 1000, frees)));
 }
 
 /** The log without the slots handed out for later, which a new epoch voids (their holders take new ones). */

@@ -14,7 +14,7 @@ import { Resend } from 'resend';
 import type { Config } from '../config';
 import type { Db } from '../db/client';
 import { createPacer, type Pacer, retryAfterMs } from './pacer';
-import { checkBatchSize, type EmailOutcome, type MailTransport, type OutgoingEmail, type SendOutcome } from './transport';
+import { type Batch, built, type EmailOutcome, type MailTransport, type OutgoingEmail, type SendOutcome } from './transport';
 
 /** 429s are retried within one call while the time spent waiting on them stays under this. */
 const RATE_LIMIT_INLINE_MS = 5_000;
@@ -41,9 +41,9 @@ export class ResendTransport implements MailTransport {
     this.rateLimitInlineMs = options.rateLimitInlineMs ?? RATE_LIMIT_INLINE_MS;
   }
 
-  async send(emails: OutgoingEmail[], idempotencyKey: string): Promise<SendOutcome> {
-    checkBatchSize(emails);
-    const payload = emails.map((e) => ({
+  async send(batch: Batch, idempotencyKey: string): Promise<SendOutcome> {
+    let emails: OutgoingEmail[] | null = null;
+    const toPayload = (list: OutgoingEmail[]) => list.map((e) => ({
       from: e.from,
       to: [e.to],
       subject: e.subject,
@@ -53,15 +53,23 @@ export class ResendTransport implements MailTransport {
       tags: Object.entries(e.tags).map(([name, value]) => ({ name, value })),
       replyTo: e.replyTo,
     }));
+    let payload: ReturnType<typeof toPayload> = [];
     let uncertain = false;
     let serverErrors = 0;
     let rateLimitedMs = 0;
     for (;;) {
-      await this.pacer.wait();
+      // Built once, when the first turn comes; a retry sends the very same batch.
+      await this.pacer.wait(async () => {
+        if (emails === null) {
+          emails = await built(batch);
+          payload = toPayload(emails);
+        }
+      });
+      if (emails!.length === 0) return { kind: 'accepted', outcomes: [] };
       const { data, error, headers } = await this.client.batch.send(payload, { idempotencyKey, batchValidation: 'permissive' });
       const status = error ? (error.statusCode ?? null) : 200;
       const hold = await this.pacer.observe({ status, headers });
-      if (!error && data) return { kind: 'accepted', outcomes: outcomesOf(emails.length, data) };
+      if (!error && data) return { kind: 'accepted', outcomes: outcomesOf(emails!.length, data) };
       const name = error?.name ?? 'unknown_error';
       const message = `${status ?? 'no answer'} ${name}: ${error?.message ?? 'no answer'}`;
       if (status === 429) {

@@ -39,9 +39,23 @@ export type SendOutcome =
   /** The provider refuses the request as a whole, for a reason that is not about these readers (a bad key, an unverified domain, a quota). */
   | { kind: 'refused'; uncertain: boolean; message: string };
 
+/**
+ * The emails of one call, or how to build them: a paced transport builds them only when the call's
+ * turn has come, so a queue batch of many chunks waiting for their slots holds no payloads (100
+ * emails are about 2 MB) and leaves out whoever left while it waited.
+ */
+export type Batch = OutgoingEmail[] | (() => Promise<OutgoingEmail[]>);
+
 export interface MailTransport {
   /** Sends 1 to MAX_BATCH emails in one provider call; the key makes a retry of the same batch a no-op at the provider. */
-  send(emails: OutgoingEmail[], idempotencyKey: string): Promise<SendOutcome>;
+  send(batch: Batch, idempotencyKey: string): Promise<SendOutcome>;
+}
+
+/** The batch's emails; none when everyone left while the call waited for its turn (then nothing is sent). */
+export async function built(batch: Batch): Promise<OutgoingEmail[]> {
+  const emails = typeof batch === 'function' ? await batch() : batch;
+  if (emails.length > 0) checkBatchSize(emails);
+  return emails;
 }
 
 export function transportFor(env: Env, config: Config, db: Db): MailTransport {

@@ -9,8 +9,9 @@
  *
  * Each decision also gives the headers the provider sends: `ratelimit-limit`, `ratelimit-remaining`,
  * `ratelimit-reset` (seconds until a request would be allowed again / the window resets) and, when
- * refused, `retry-after`. Header values are whole seconds, as Resend sends them (and as HTTP's
- * Retry-After is defined): a client cannot learn sub-second timing from them.
+ * refused, `retry-after`. Header values are whole seconds, as Resend sends them: `retry-after`
+ * rounded up (HTTP's Retry-After: never too early), `ratelimit-reset` rounded down ("0" when the
+ * window frees within the second), so a client learns the truth is between the two.
  */
 
 export const LIMITER_KINDS = ['token', 'sliding', 'fixed'] as const;
@@ -26,9 +27,14 @@ export interface Limiter {
   take(nowMs: number): LimitDecision;
 }
 
-/** Seconds as a header value: whole seconds, rounded up, never below `min`. */
+/** Seconds as a header value: whole seconds, rounded up (Retry-After: never too early), never below `min`. */
 function seconds(ms: number, min = 0): string {
   return String(Math.max(min, Math.ceil(ms / 1000)));
+}
+
+/** `ratelimit-reset`: whole seconds until the window resets, rounded down ("0": within this second). */
+function resetSeconds(ms: number): string {
+  return String(Math.max(0, Math.floor(ms / 1000)));
 }
 
 export function createLimiter(kind: LimiterKind, ratePerSecond: number): Limiter {
@@ -50,7 +56,7 @@ function tokenBucket(rate: number, capacity: number): Limiter {
       const headers: Record<string, string> = {
         'ratelimit-limit': String(capacity),
         'ratelimit-remaining': String(Math.floor(tokens)),
-        'ratelimit-reset': seconds(((capacity - tokens) / rate) * 1000),
+        'ratelimit-reset': resetSeconds(((capacity - tokens) / rate) * 1000),
       };
       if (!ok) headers['retry-after'] = seconds(((1 - tokens) / rate) * 1000, 1);
       return { ok, headers };
@@ -71,7 +77,7 @@ function slidingWindow(limit: number): Limiter {
       const headers: Record<string, string> = {
         'ratelimit-limit': String(limit),
         'ratelimit-remaining': String(limit - log.length),
-        'ratelimit-reset': seconds(freesInMs),
+        'ratelimit-reset': resetSeconds(freesInMs),
       };
       if (!ok) headers['retry-after'] = seconds(freesInMs, 1);
       return { ok, headers };
@@ -98,7 +104,7 @@ function fixedWindow(limit: number): Limiter {
       const headers: Record<string, string> = {
         'ratelimit-limit': String(limit),
         'ratelimit-remaining': String(limit - used),
-        'ratelimit-reset': seconds(resetMs),
+        'ratelimit-reset': resetSeconds(resetMs),
       };
       if (!ok) headers['retry-after'] = seconds(resetMs, 1);
       return { ok, headers };
