@@ -23,8 +23,18 @@ export const subscribers = sqliteTable(
     confirmationSentAt: integer('confirmation_sent_at'),
     /** Transient bounces seen (they only count; a permanent bounce suppresses). */
     softBounces: integer('soft_bounces').notNull().default(0),
+    /**
+     * Set by an import in the statement that inserts a pending reader (equal to confirmation_sent_at):
+     * that confirmation is owed until it is known to be on the queue. Housekeeping queues any left
+     * behind by a crash (src/subscribers/owed-confirmations.ts).
+     */
+    confirmationOwedAt: integer('confirmation_owed_at'),
   },
-  (t) => [index('subscribers_status_id').on(t.status, t.id)],
+  (t) => [
+    index('subscribers_status_id').on(t.status, t.id),
+    // Partial: only readers still owed a confirmation, so housekeeping reads nothing else.
+    index('subscribers_confirmation_owed').on(t.confirmationOwedAt).where(sql`${t.confirmationOwedAt} IS NOT NULL`),
+  ],
 );
 
 /** Addresses erased on request (GDPR): only a hash is kept, so imports can skip them. */

@@ -6,6 +6,7 @@ import type { Env } from '../config';
 import { type Db, getDb } from '../db/client';
 import { deliveries, sendChunks, sends, webhookEvents } from '../db/schema';
 import type { ChunkMessage } from '../messages';
+import { sendOwedConfirmations } from '../subscribers/owed-confirmations';
 import { enqueueChunks, resumePlanning } from './plan';
 import { sendStats } from './stats';
 
@@ -98,5 +99,6 @@ export async function runMaintenance(env: Env, now = Date.now(), db: Db = getDb(
   const resumedPlans = await resumePlanning(env, now, db);
   const requeuedChunks = await requeueStalledChunks(env, now, db);
   const prunedDeliveries = await pruneOldRecords(env, now, db);
+  await sendOwedConfirmations(env, db);
   return { resumedPlans, requeuedChunks, prunedDeliveries };
 }

@@ -1,0 +1,252 @@
+// The import benchmark: the real Worker under `wrangler dev` (local D1), CSV files imported in one
+// call each through the admin API, as an operator would with curl. For each size: the wall time of
+// the call, and the workerd process's memory while it runs (VmRSS sampled every 50 ms, and VmHWM, the
+// kernel's own peak, from /proc/<pid>/status) against its VmRSS just before, plus its CPU time.
+// Local D1 runs inside the same workerd process, so SQLite's own memory and CPU are included.
+//
+//   npx tsx bench/import.ts                          50,000 rows, then 1,000,000 rows (about 35 MB)
+//   npx tsx bench/import.ts --rows 50000,200000 --status pending
+//
+// Linux only (it reads /proc). Each size goes into a fresh local database.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+
+const root = join(import.meta.dirname, '..');
+const ADMIN_TOKEN = 'bench-admin-token-0123456789abcdef';
+
+const { values: flags } = parseArgs({
+  options: {
+    rows: { type: 'string', default: '50000,1000000' },
+    status: { type: 'string', default: 'confirmed' },
+    port: { type: 'string', default: '8798' },
+    help: { type: 'boolean', default: false },
+  },
+});
+if (flags.help) {
+  console.log('npx tsx bench/import.ts [--rows 50000,1000000] [--status confirmed|pending] [--port 8798]');
+  process.exit(0);
+}
+const SIZES = flags.rows!.split(',').map((n) => positiveInt('rows', n));
+const STATUS = flags.status!;
+if (STATUS !== 'confirmed' && STATUS !== 'pending') fail('--status must be confirmed or pending');
+const PORT = positiveInt('port', flags.port!);
+
+interface Row {
+  rows: number;
+  megabytes: number;
+  seconds: number;
+  rowsPerSecond: number;
+  rssBeforeMiB: number;
+  rssPeakMiB: number;
+  hwmAfterMiB: number;
+  growthMiB: number;
+  cpuSeconds: number;
+}
+
+const results: Row[] = [];
+for (const n of SIZES) results.push(await measure(n));
+printTable(results);
+const machine = `${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, ${cpus()[0]?.model ?? 'unknown'}, node ${process.version}`;
+console.log(`\n${machine}\n${JSON.stringify({ status: STATUS, results })}`);
+
+async function measure(n: number): Promise<Row> {
+  console.log(`\n== ${n.toLocaleString('en')} rows as ${STATUS}`);
+  const csv = Buffer.from('email,name\n' + Array.from({ length: n }, (_, i) => `reader-${i}@import-bench.example,Reader ${i}`).join('\n') + '\n');
+  const persist = mkdtempSync(join(tmpdir(), 'newsletter-import-bench-'));
+  let server: ChildProcess | null = null;
+  const lines: string[] = [];
+  try {
+    await run('npx', ['wrangler', 'd1', 'migrations', 'apply', 'DB', '--local', '--persist-to', persist]);
+    server = startServer(persist, lines);
+    await waitForHealth();
+    // Warm up (the first request compiles the Worker), then let the process settle.
+    await importCsv(Buffer.from('email\nwarm-up@import-bench.example\n'));
+    await sleep(1000);
+    const pid = workerdPid(server.pid!);
+    const before = memory(pid);
+    const cpuBefore = cpuSeconds(pid);
+    let peak = before.rss;
+    const sampler = setInterval(() => {
+      try {
+        peak = Math.max(peak, memory(pid).rss);
+      } catch {
+        // the process is gone; the call below fails too
+      }
+    }, 50);
+    const started = performance.now();
+    const report = await importCsv(csv);
+    const seconds = (performance.now() - started) / 1000;
+    clearInterval(sampler);
+    const after = memory(pid);
+    peak = Math.max(peak, after.rss);
+    if (report.imported !== n) fail(`expected ${n} imported, got ${JSON.stringify(report).slice(0, 300)}`);
+    const row: Row = {
+      rows: n,
+      megabytes: round(csv.length / 1e6),
+      seconds: round(seconds),
+      rowsPerSecond: Math.round(n / seconds),
+      rssBeforeMiB: mib(before.rss),
+      rssPeakMiB: mib(peak),
+      hwmAfterMiB: mib(after.hwm),
+      growthMiB: mib(Math.max(peak, after.hwm) - before.rss),
+      cpuSeconds: round(cpuSeconds(pid) - cpuBefore),
+    };
+    console.log(`imported ${n} rows (${row.megabytes} MB) in ${row.seconds} s; workerd RSS ${row.rssBeforeMiB} → peak ${row.rssPeakMiB} MiB (VmHWM ${row.hwmAfterMiB} MiB), CPU ${row.cpuSeconds} s`);
+    return row;
+  } catch (error) {
+    console.error(`\nfailed: ${(error as Error).message}\nlast server log lines:\n${lines.slice(-30).join('\n')}`);
+    throw error;
+  } finally {
+    if (server) await stop(server);
+    rmSync(persist, { recursive: true, force: true });
+  }
+}
+
+function startServer(persist: string, lines: string[]): ChildProcess {
+  const args = ['wrangler', 'dev', '--port', String(PORT), '--persist-to', persist, '--log-level', 'log', '--var', `ADMIN_TOKEN:${ADMIN_TOKEN}`];
+  const child = spawn('npx', args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: '1' } });
+  const onData = (chunk: Buffer) => {
+    for (const line of chunk.toString().split('\n')) {
+      if (!line.trim()) continue;
+      lines.push(line);
+      if (lines.length > 200) lines.shift();
+    }
+  };
+  child.stdout!.on('data', onData);
+  child.stderr!.on('data', onData);
+  return child;
+}
+
+async function importCsv(body: Buffer): Promise<{ imported: number; skipped: number; invalid: unknown[] }> {
+  const response = await fetch(`http://127.0.0.1:${PORT}/api/subscribers/import?status=${STATUS}`, {
+    method: 'POST',
+    body,
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'text/csv', accept: 'application/json' },
+  });
+  const text = await response.text();
+  if (!response.ok) fail(`import: ${response.status} ${text.slice(0, 500)}`);
+  return JSON.parse(text);
+}
+
+/** The workerd process under the wrangler we started (the one with the most memory, if several). */
+function workerdPid(ancestor: number): number {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const found: number[] = [];
+  const walk = (pid: number) => {
+    for (const child of children.get(pid) ?? []) {
+      if (readFileSync(`/proc/${child}/comm`, 'utf8').trim() === 'workerd') found.push(child);
+      walk(child);
+    }
+  };
+  walk(ancestor);
+  if (found.length === 0) fail('no workerd process found under wrangler dev');
+  return found.sort((a, b) => memory(b).rss - memory(a).rss)[0];
+}
+
+/** VmRSS and VmHWM in bytes. */
+function memory(pid: number): { rss: number; hwm: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN) * 1024;
+  return { rss: kb('VmRSS'), hwm: kb('VmHWM') };
+}
+
+/** User + system CPU time of the process so far. */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+}
+
+async function waitForHealth(): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${PORT}/health`)).ok) return;
+    } catch {
+      // not up yet
+    }
+    await sleep(250);
+  }
+  fail(`wrangler dev did not answer on port ${PORT} within 60 s`);
+}
+
+function run(command: string, args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: root, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, CI: '1' } });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${command} ${args.join(' ')} exited ${code}: ${stderr}`))));
+  });
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  try {
+    process.kill(-child.pid!, 'SIGTERM');
+  } catch {
+    child.kill('SIGTERM');
+  }
+  await Promise.race([exited, sleep(5000)]);
+  if (child.exitCode === null) {
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+}
+
+function printTable(rows: Row[]): void {
+  const columns: [string, (r: Row) => string][] = [
+    ['rows', (r) => r.rows.toLocaleString('en')],
+    ['MB', (r) => r.megabytes.toFixed(1)],
+    ['wall s', (r) => r.seconds.toFixed(2)],
+    ['rows/s', (r) => r.rowsPerSecond.toLocaleString('en')],
+    ['workerd RSS before MiB', (r) => r.rssBeforeMiB.toFixed(0)],
+    ['peak RSS MiB', (r) => r.rssPeakMiB.toFixed(0)],
+    ['VmHWM MiB', (r) => r.hwmAfterMiB.toFixed(0)],
+    ['growth MiB', (r) => r.growthMiB.toFixed(0)],
+    ['workerd CPU s', (r) => r.cpuSeconds.toFixed(1)],
+  ];
+  const widths = columns.map(([h, f]) => Math.max(h.length, ...rows.map((r) => f(r).length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
+  console.log('\n' + line(columns.map(([h]) => h)));
+  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+  for (const r of rows) console.log(line(columns.map(([, f]) => f(r))));
+}
+
+function mib(bytes: number): number {
+  return Math.round((bytes / 2 ** 20) * 10) / 10;
+}
+
+function positiveInt(name: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) fail(`--${name} must be a positive whole number, got "${value}"`);
+  return n;
+}
+
+function round(n: number): number {
+  return Math.round(n * 100) / 100;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function fail(message: string): never {
+  throw new Error(`bench/import: ${message}`);
+}
