@@ -1,15 +1,23 @@
 // The import benchmark: the real Worker under `wrangler dev` (local D1), CSV files imported in one
-// call each through the admin API, as an operator would with curl. For each size: the wall time of
-// the call, and the workerd process's memory while it runs (VmRSS sampled every 50 ms, and VmHWM, the
-// kernel's own peak, from /proc/<pid>/status) against its VmRSS just before, plus its CPU time.
-// Local D1 runs inside the same workerd process, so SQLite's own memory and CPU are included.
+// call each through the admin API, as an operator would with curl. For each size, against a fresh
+// local database:
+//  - the wall time of the call;
+//  - the memory of the workerd process that runs the Worker (VmRSS sampled every 50 ms, and VmHWM,
+//    the kernel's own peak, from /proc/<pid>/status) against its VmRSS just before, and its CPU time.
+//    wrangler's local D1 (a Durable Object with SQLite) runs in that same process, so its memory and
+//    CPU are included;
+//  - the Worker's own V8 heap, read through wrangler's inspector (Runtime.getHeapUsage every 100 ms):
+//    peak used and peak committed, and what is left after a garbage collection at the end;
+//  - with --live, a second file of the same size imported while the inspector forces a garbage
+//    collection every 2 s: the peak of the heap that is actually in use (the committed heap is V8's
+//    choice under heavy allocation; this is what the import holds).
 //
-//   npx tsx bench/import.ts                          50,000 rows, then 1,000,000 rows (about 35 MB)
+//   npx tsx bench/import.ts --live                   50,000 rows, then 1,000,000 rows (about 35 MB)
 //   npx tsx bench/import.ts --rows 50000,200000 --status pending
 //
-// Linux only (it reads /proc). Each size goes into a fresh local database.
+// Linux only (it reads /proc).
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -22,17 +30,19 @@ const { values: flags } = parseArgs({
     rows: { type: 'string', default: '50000,1000000' },
     status: { type: 'string', default: 'confirmed' },
     port: { type: 'string', default: '8798' },
+    live: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 });
 if (flags.help) {
-  console.log('npx tsx bench/import.ts [--rows 50000,1000000] [--status confirmed|pending] [--port 8798]');
+  console.log('npx tsx bench/import.ts [--rows 50000,1000000] [--status confirmed|pending] [--live] [--port 8798 (and the next one for the inspector)]');
   process.exit(0);
 }
 const SIZES = flags.rows!.split(',').map((n) => positiveInt('rows', n));
 const STATUS = flags.status!;
 if (STATUS !== 'confirmed' && STATUS !== 'pending') fail('--status must be confirmed or pending');
 const PORT = positiveInt('port', flags.port!);
+const INSPECTOR_PORT = PORT + 1;
 
 interface Row {
   rows: number;
@@ -44,6 +54,11 @@ interface Row {
   hwmAfterMiB: number;
   growthMiB: number;
   cpuSeconds: number;
+  heapBeforeMiB: number;
+  heapPeakUsedMiB: number;
+  heapPeakCommittedMiB: number;
+  heapAfterGcMiB: number;
+  heapLivePeakMiB: number | null;
 }
 
 const results: Row[] = [];
@@ -54,21 +69,26 @@ console.log(`\n${machine}\n${JSON.stringify({ status: STATUS, results })}`);
 
 async function measure(n: number): Promise<Row> {
   console.log(`\n== ${n.toLocaleString('en')} rows as ${STATUS}`);
-  const csv = Buffer.from('email,name\n' + Array.from({ length: n }, (_, i) => `reader-${i}@import-bench.example,Reader ${i}`).join('\n') + '\n');
   const persist = mkdtempSync(join(tmpdir(), 'newsletter-import-bench-'));
   let server: ChildProcess | null = null;
+  let inspector: Inspector | null = null;
   const lines: string[] = [];
   try {
     await run('npx', ['wrangler', 'd1', 'migrations', 'apply', 'DB', '--local', '--persist-to', persist]);
     server = startServer(persist, lines);
     await waitForHealth();
-    // Warm up (the first request compiles the Worker), then let the process settle.
-    await importCsv(Buffer.from('email\nwarm-up@import-bench.example\n'));
+    // Warm up (the first request compiles the Worker and opens the database), then let it settle.
+    await importCsv(new TextEncoder().encode('email\nwarm-up@import.example\n'));
     await sleep(1000);
-    const pid = workerdPid(server.pid!);
+    const pid = workerdPid(server.pid!, persist);
+    inspector = await Inspector.connect(INSPECTOR_PORT);
+    await inspector.collectGarbage();
+    const heapBefore = await inspector.heapUsage();
     const before = memory(pid);
     const cpuBefore = cpuSeconds(pid);
     let peak = before.rss;
+    let heapUsed = heapBefore.used;
+    let heapCommitted = heapBefore.committed;
     const sampler = setInterval(() => {
       try {
         peak = Math.max(peak, memory(pid).rss);
@@ -76,13 +96,40 @@ async function measure(n: number): Promise<Row> {
         // the process is gone; the call below fails too
       }
     }, 50);
+    const heapSampler = setInterval(() => {
+      void inspector!.heapUsage().then((h) => {
+        heapUsed = Math.max(heapUsed, h.used);
+        heapCommitted = Math.max(heapCommitted, h.committed);
+      });
+    }, 100);
+    const csv = file(n, 'a');
     const started = performance.now();
     const report = await importCsv(csv);
     const seconds = (performance.now() - started) / 1000;
     clearInterval(sampler);
+    clearInterval(heapSampler);
     const after = memory(pid);
+    const cpuAfter = cpuSeconds(pid);
     peak = Math.max(peak, after.rss);
     if (report.imported !== n) fail(`expected ${n} imported, got ${JSON.stringify(report).slice(0, 300)}`);
+    await inspector.collectGarbage();
+    const heapAfter = await inspector.heapUsage();
+
+    let livePeak: number | null = null;
+    if (flags.live) {
+      // The same work again (new addresses), with a full collection every 2 s: the heap in use.
+      livePeak = 0;
+      const collector = setInterval(() => {
+        void inspector!
+          .collectGarbage()
+          .then(() => inspector!.heapUsage())
+          .then((h) => (livePeak = Math.max(livePeak!, h.used)));
+      }, 2000);
+      const again = await importCsv(file(n, 'b'));
+      clearInterval(collector);
+      if (again.imported !== n) fail(`expected ${n} imported, got ${JSON.stringify(again).slice(0, 300)}`);
+    }
+
     const row: Row = {
       rows: n,
       megabytes: round(csv.length / 1e6),
@@ -92,21 +139,84 @@ async function measure(n: number): Promise<Row> {
       rssPeakMiB: mib(peak),
       hwmAfterMiB: mib(after.hwm),
       growthMiB: mib(Math.max(peak, after.hwm) - before.rss),
-      cpuSeconds: round(cpuSeconds(pid) - cpuBefore),
+      cpuSeconds: round(cpuAfter - cpuBefore),
+      heapBeforeMiB: mib(heapBefore.used),
+      heapPeakUsedMiB: mib(heapUsed),
+      heapPeakCommittedMiB: mib(heapCommitted),
+      heapAfterGcMiB: mib(heapAfter.used),
+      heapLivePeakMiB: livePeak === null ? null : mib(livePeak),
     };
-    console.log(`imported ${n} rows (${row.megabytes} MB) in ${row.seconds} s; workerd RSS ${row.rssBeforeMiB} → peak ${row.rssPeakMiB} MiB (VmHWM ${row.hwmAfterMiB} MiB), CPU ${row.cpuSeconds} s`);
+    console.log(
+      `imported ${n} rows (${row.megabytes} MB) in ${row.seconds} s; workerd RSS ${row.rssBeforeMiB} → peak ${row.rssPeakMiB} MiB (VmHWM ${row.hwmAfterMiB} MiB), CPU ${row.cpuSeconds} s; ` +
+        `Worker heap ${row.heapBeforeMiB} MiB before, peak ${row.heapPeakUsedMiB} used / ${row.heapPeakCommittedMiB} committed, ${row.heapAfterGcMiB} after GC` +
+        (livePeak === null ? '' : `, live peak ${row.heapLivePeakMiB} MiB`),
+    );
     return row;
   } catch (error) {
     console.error(`\nfailed: ${(error as Error).message}\nlast server log lines:\n${lines.slice(-30).join('\n')}`);
     throw error;
   } finally {
+    inspector?.close();
     if (server) await stop(server);
     rmSync(persist, { recursive: true, force: true });
   }
 }
 
+/** N rows of `email,name`, about 37 bytes each: a million is about 35 MiB. */
+function file(n: number, tag: string): Uint8Array<ArrayBuffer> {
+  return new TextEncoder().encode('email,name\n' + Array.from({ length: n }, (_, i) => `${tag}${i}@import.example,Reader ${i}`).join('\n') + '\n');
+}
+
+/** The Chrome DevTools protocol on wrangler's inspector port: the Worker's own isolate. */
+class Inspector {
+  private nextId = 1;
+  private readonly waiting = new Map<number, (result: Record<string, number>) => void>();
+  private constructor(private readonly socket: WebSocket) {
+    socket.addEventListener('message', (event) => {
+      const message = JSON.parse(String(event.data)) as { id?: number; result?: Record<string, number> };
+      if (message.id !== undefined) this.waiting.get(message.id)?.(message.result ?? {});
+      if (message.id !== undefined) this.waiting.delete(message.id);
+    });
+  }
+
+  static async connect(port: number): Promise<Inspector> {
+    const [target] = (await (await fetch(`http://127.0.0.1:${port}/json`)).json()) as { webSocketDebuggerUrl: string }[];
+    // wrangler's inspector proxy only lets a local Origin in (Node's WebSocket takes headers in an undici option).
+    const url = target.webSocketDebuggerUrl.replace('localhost', '127.0.0.1');
+    const socket = new WebSocket(url, { headers: { origin: 'http://localhost' } } as unknown as string[]);
+    await new Promise((resolve, reject) => {
+      socket.addEventListener('open', resolve);
+      socket.addEventListener('error', () => reject(new Error(`cannot open the inspector at ${url}`)));
+    });
+    const inspector = new Inspector(socket);
+    await inspector.call('HeapProfiler.enable');
+    return inspector;
+  }
+
+  call(method: string): Promise<Record<string, number>> {
+    const id = this.nextId++;
+    return new Promise((resolve) => {
+      this.waiting.set(id, resolve);
+      this.socket.send(JSON.stringify({ id, method }));
+    });
+  }
+
+  async heapUsage(): Promise<{ used: number; committed: number }> {
+    const usage = await this.call('Runtime.getHeapUsage');
+    return { used: usage.usedSize, committed: usage.totalSize };
+  }
+
+  async collectGarbage(): Promise<void> {
+    await this.call('HeapProfiler.collectGarbage');
+  }
+
+  close(): void {
+    this.socket.close();
+  }
+}
+
 function startServer(persist: string, lines: string[]): ChildProcess {
-  const args = ['wrangler', 'dev', '--port', String(PORT), '--persist-to', persist, '--log-level', 'log', '--var', `ADMIN_TOKEN:${ADMIN_TOKEN}`];
+  const args = ['wrangler', 'dev', '--port', String(PORT), '--inspector-port', String(INSPECTOR_PORT), '--persist-to', persist, '--log-level', 'log', '--var', `ADMIN_TOKEN:${ADMIN_TOKEN}`];
   const child = spawn('npx', args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: '1' } });
   const onData = (chunk: Buffer) => {
     for (const line of chunk.toString().split('\n')) {
@@ -120,7 +230,7 @@ function startServer(persist: string, lines: string[]): ChildProcess {
   return child;
 }
 
-async function importCsv(body: Buffer): Promise<{ imported: number; skipped: number; invalid: unknown[] }> {
+async function importCsv(body: Uint8Array<ArrayBuffer>): Promise<{ imported: number; skipped: number; invalid: unknown[] }> {
   const response = await fetch(`http://127.0.0.1:${PORT}/api/subscribers/import?status=${STATUS}`, {
     method: 'POST',
     body,
@@ -131,8 +241,11 @@ async function importCsv(body: Buffer): Promise<{ imported: number; skipped: num
   return JSON.parse(text);
 }
 
-/** The workerd process under the wrangler we started (the one with the most memory, if several). */
-function workerdPid(ancestor: number): number {
+/**
+ * The workerd process under the wrangler we started that runs the Worker: wrangler also starts one for
+ * its own proxy, so it is told apart by the local database files it has open.
+ */
+function workerdPid(ancestor: number, persist: string): number {
   const children = new Map<number, number[]>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
@@ -152,8 +265,17 @@ function workerdPid(ancestor: number): number {
     }
   };
   walk(ancestor);
-  if (found.length === 0) fail('no workerd process found under wrangler dev');
-  return found.sort((a, b) => memory(b).rss - memory(a).rss)[0];
+  const opensDatabase = (pid: number) =>
+    readdirSync(`/proc/${pid}/fd`).some((fd) => {
+      try {
+        return readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith(persist);
+      } catch {
+        return false;
+      }
+    });
+  const runtime = found.filter(opensDatabase);
+  if (runtime.length !== 1) fail(`expected one workerd process with the local database open, found ${runtime.length} (of ${found.length} workerd processes)`);
+  return runtime[0];
 }
 
 /** VmRSS and VmHWM in bytes. */
@@ -221,6 +343,10 @@ function printTable(rows: Row[]): void {
     ['VmHWM MiB', (r) => r.hwmAfterMiB.toFixed(0)],
     ['growth MiB', (r) => r.growthMiB.toFixed(0)],
     ['workerd CPU s', (r) => r.cpuSeconds.toFixed(1)],
+    ['Worker heap before MiB', (r) => r.heapBeforeMiB.toFixed(0)],
+    ['heap peak used / committed MiB', (r) => `${r.heapPeakUsedMiB.toFixed(0)} / ${r.heapPeakCommittedMiB.toFixed(0)}`],
+    ['heap after GC MiB', (r) => r.heapAfterGcMiB.toFixed(0)],
+    ['live heap peak MiB', (r) => (r.heapLivePeakMiB === null ? '-' : r.heapLivePeakMiB.toFixed(0))],
   ];
   const widths = columns.map(([h, f]) => Math.max(h.length, ...rows.map((r) => f(r).length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;

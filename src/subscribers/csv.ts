@@ -157,7 +157,7 @@ export class SubscriberCsvReader {
     const result = this.parser.parse(input, 0, !final) as Papa.ParseResult<string[]>;
     if (this.failure) return this.failure;
     this.pending = final ? '' : input.slice(result.meta.cursor);
-    // (Smaller steps with a smaller sample, so that tests reading with a small one cross many pieces.)
+    // (A test's small sample makes the steps small too, so its short files cross many pieces.)
     this.parseAt = Math.max(2 * this.pending.length, this.pending.length + Math.min(PARSE_CHARS, this.sampleChars));
     const items = this.items;
     this.items = [];

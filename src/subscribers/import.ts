@@ -130,7 +130,7 @@ export async function importSubscribers(env: Env, db: Db, body: ReadableStream<U
   const writer = new ImportWriter(env, db, now, options.crashAt);
   const reader = body?.getReader();
   let bytes = 0;
-  let finished = false;
+  let drained = false;
   try {
     while (reader && !planner.stopped) {
       let chunk: ReadableStreamReadResult<Uint8Array>;
@@ -140,7 +140,10 @@ export async function importSubscribers(env: Env, db: Db, body: ReadableStream<U
         await writer.finish();
         return { ok: false, status: 400, code: 'incomplete_body', message: 'The upload was cut off before the end of the file. Send the whole file again: rows already imported are skipped.' };
       }
-      if (chunk.done) break;
+      if (chunk.done) {
+        drained = true;
+        break;
+      }
       bytes += chunk.value.byteLength;
       if (bytes > IMPORT_BODY_LIMIT) {
         // Only a body that did not say its length gets here (the route refuses a declared one at once).
@@ -151,14 +154,14 @@ export async function importSubscribers(env: Env, db: Db, body: ReadableStream<U
       if (!step.ok) return { ok: false, status: 400, code: step.code, message: step.message };
       await writer.add(step.candidates);
     }
-    finished = true;
     for (const step of [planner.push(decoder.decode()), planner.end()]) {
       if (!step.ok) return { ok: false, status: 400, code: step.code, message: step.message };
       await writer.add(step.candidates);
     }
     await writer.finish();
   } finally {
-    if (reader && !finished) await reader.cancel().catch(() => {});
+    // Whatever was not read (a refusal, a record that never ends) is not waited for.
+    if (reader && !drained) await reader.cancel().catch(() => {});
   }
   const report: ImportReport = { imported: writer.imported, skipped: writer.candidates - writer.imported, invalid: planner.invalid };
   if (planner.invalidTotal > planner.invalid.length) report.invalidTotal = planner.invalidTotal;
