@@ -452,7 +452,7 @@ describe('the pages and their actions', () => {
     for (const [file, message] of [
       [new File([''], 'empty.csv'), 'Choose a CSV file'],
       [new File(['name\nAnn\n'], 'noemail.csv'), 'Nothing was imported'],
-      [new File([new Uint8Array([0x65, 0x6d, 0x61, 0x69, 0x6c, 0x0a, 0xff, 0xfe])], 'latin.csv'), 'not valid UTF-8'],
+      [new File([new Uint8Array([0xff, 0xfe, 0x65, 0x6d, 0x61, 0x69, 0x6c, 0x0a])], 'latin.csv'), 'UTF-8'],
     ] as const) {
       const bad = new FormData();
       bad.set('_csrf', b.csrf);

@@ -176,7 +176,8 @@ function expectDarkDesign(html: string) {
 function expectPostalAddress(rendered: { html: string; text: string }) {
   expect(visible(rendered.html)).toContain(`${NEWSLETTER} · ${POSTAL_HTML}</p>`);
   expect(rendered.html.indexOf(POSTAL_HTML)).toBeGreaterThan(rendered.html.indexOf('data-text-footer'));
-  expect(rendered.text.trimEnd().split('\n').at(-1)).toBe(`${NEWSLETTER} · ${POSTAL}`);
+  // The text part is written in plain punctuation (a hyphen for the middle dot, straight quotes).
+  expect(rendered.text.trimEnd().split('\n').at(-1)).toBe(`${NEWSLETTER} - ${POSTAL}`);
 }
 
 function expectCleanText(text: string) {
@@ -264,7 +265,8 @@ describe('the issue email (the real first article)', async () => {
     expect(t.indexOf(article.title)).toBeLessThan(t.indexOf(paragraphs[0]!.slice(0, 40)));
     expect(t.indexOf(paragraphs.at(-1)!.slice(0, 40))).toBeLessThan(t.indexOf(`Unsubscribe: ${UNSUB}`));
     expect(t).not.toContain('View this issue in your browser');
-    expect(t).toContain('“good” bacteria');
+    expect(t).toContain('"good" bacteria');
+    expect(t).toMatch(/^[\x00-\x7f]*$/); // plain punctuation: curly quotes, dashes and spacers made plain
     expect(count(t, article.summary), 'the summary once, under the title (the preheader stays out)').toBe(1);
     expect(t.indexOf(article.title)).toBeLessThan(t.indexOf(article.summary));
     expect(t, 'the footer follows a rule').toMatch(/\n-{40}\n\nYou are receiving this because/);
@@ -421,7 +423,7 @@ describe('the confirmation email', async () => {
   it('has a plain-text part that reads on its own', () => {
     expectCleanText(confirmation.text);
     expect(confirmation.text).toContain('This link expires in 7 days.');
-    expect(confirmation.text).toContain('If you did not ask for this, ignore this email — you will not be added.');
+    expect(confirmation.text).toContain('If you did not ask for this, ignore this email -- you will not be added.');
     expect(confirmation.text).toContain('Hi there,');
   });
 

@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { clientKey, parseIpv6 } from '../src/http/client';
 import { normalizeEmail, normalizeName } from '../src/subscribers/address';
-import { csvHeader, csvLines, type ExportRow, neutralizeCell, parseSubscriberCsv, restoreCell } from '../src/subscribers/csv';
+import { type CsvItem, csvHeader, csvLines, type ExportRow, neutralizeCell, parseSubscriberCsv, restoreCell, SubscriberCsvReader } from '../src/subscribers/csv';
 import { CONFIRM_TOKEN_TTL_MS, signConfirmToken, signEmailChangeToken, signPreferencesToken, signUnsubscribeToken, type TokenPurpose, verifyToken } from '../src/subscribers/tokens';
 
 const SECRET = 'property-test-secret-0123456789-abcdefghijklmnop';
@@ -325,16 +325,21 @@ describe('rate-limit keys', () => {
 // ---------------------------------------------------------------------------------------------
 
 const STATUSES = ['pending', 'confirmed', 'unsubscribed', 'bounced', 'complained'];
+/**
+ * Text a person could have typed. Not U+FFFD: the import takes that character for the trace of bytes
+ * that were not valid text, and reports its row (see csv.ts).
+ */
+const typed = (maxLength: number) => fc.string({ unit: 'grapheme', maxLength }).map((s) => s.replaceAll('\uFFFD', '?'));
 const exportRow: fc.Arbitrary<ExportRow> = fc.record({
   email: address,
-  name: fc.option(fc.string({ unit: 'grapheme', maxLength: 60 }), { nil: null }),
+  name: fc.option(typed(60), { nil: null }),
   status: fc.constantFrom(...STATUSES),
   createdAt: time,
   confirmedAt: fc.option(time, { nil: null }),
 });
 /** Cells that a spreadsheet or a naive parser would trip on. */
 const trickyCell = fc.oneof(
-  fc.string({ unit: 'grapheme', maxLength: 40 }),
+  typed(40),
   fc.constantFrom('=1+1', '+1', '-1', '@SUM(A1)', '\t=x', "'", "''=", '"', '""', 'a,b', 'line\nbreak', 'cr\rlf\r\n', '﻿bom', '=HYPERLINK("http://evil.example")'),
 );
 
@@ -397,7 +402,7 @@ describe('the subscriber CSV', () => {
       fc.property(fc.oneof(fc.string({ unit: 'binary', maxLength: 400 }), fc.array(fc.oneof(trickyCell, fc.constantFrom('email', ',', '"', '\n', '\r')), { maxLength: 40 }).map((parts) => parts.join(''))), (text) => {
         const parsed = parseSubscriberCsv(text);
         if (!parsed.ok) {
-          expect(['empty_csv', 'missing_email_column']).toContain(parsed.code);
+          expect(['empty_csv', 'missing_email_column', 'invalid_encoding']).toContain(parsed.code);
           expect(parsed.message.length).toBeGreaterThan(10);
           return;
         }
@@ -406,6 +411,28 @@ describe('the subscriber CSV', () => {
           expect(line).toBeGreaterThanOrEqual(2);
           expect(line).toBeLessThanOrEqual(lineCount);
         }
+      }),
+      { numRuns: 500 },
+    );
+  });
+  it('reads a file the same whatever pieces it arrives in: records, problems, line numbers, failures', () => {
+    /** Every item the reader gives for `text` pushed in the pieces `cuts` makes, or its failure. */
+    const read = (text: string, cuts: number[], sampleChars: number): (CsvItem | { failure: string })[] => {
+      const reader = new SubscriberCsvReader(sampleChars);
+      const points = [...new Set([0, ...cuts.map((c) => c % (text.length + 1)), text.length])].sort((a, b) => a - b);
+      const out: (CsvItem | { failure: string })[] = [];
+      const steps = points.slice(1).map((point, i) => reader.push(text.slice(points[i], point)));
+      for (const step of [...steps, reader.end()]) {
+        if (!step.ok) return [...out, { failure: step.code }];
+        out.push(...step.items);
+      }
+      return out;
+    };
+    const exported = fc.array(fc.record({ row: exportRow, name: fc.option(trickyCell, { nil: null }) }), { maxLength: 12 }).map((items) => csvHeader() + csvLines(items.map(({ row, name }) => ({ ...row, name: name ?? row.name }))));
+    const scrambled = fc.array(fc.oneof(trickyCell, fc.constantFrom('email', 'name', ',', ';', '"', '\n', '\r', '\r\n', 'a@b.example', '\uFFFD')), { maxLength: 60 }).map((parts) => parts.join(''));
+    fc.assert(
+      fc.property(fc.oneof(exported, scrambled), fc.array(fc.nat(), { maxLength: 10 }), fc.integer({ min: 1, max: 120 }), (text, cuts, sampleChars) => {
+        expect(read(text, cuts, sampleChars)).toEqual(read(text, [], sampleChars));
       }),
       { numRuns: 500 },
     );

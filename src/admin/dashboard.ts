@@ -15,7 +15,7 @@ import { type Db, getDb } from '../db/client';
 import { subscribers } from '../db/schema';
 import { type Fields, readFields } from '../http/body';
 import { clientKey } from '../http/client';
-import { ADMIN_BODY_LIMIT, limitBody } from '../http/middleware';
+import { limitBody } from '../http/middleware';
 import { page, site, wantsJson } from '../http/respond';
 import type { AppEnv } from '../http/types';
 import { allArticles, findArticle } from '../issues/catalog';
@@ -23,7 +23,7 @@ import { startSend } from '../issues/plan';
 import { sendTestCopy } from '../issues/test-copy';
 import { normalizeEmail } from '../subscribers/address';
 import { eraseSubscriber } from '../subscribers/erase';
-import { importSubscribers, type ImportReport } from '../subscribers/import';
+import { IMPORT_BODY_LIMIT, importSubscribers, type ImportReport } from '../subscribers/import';
 import { exportCsv, parseStatus } from '../subscribers/listing';
 import { sameSecret } from './auth';
 import { readOverview, readStatusCounts } from './overview';
@@ -441,15 +441,9 @@ dashboardRoutes.get(
   }),
 );
 
-/** The one place the dashboard calls the importer (its entry point may change to take a stream). */
-async function runImport(c: Ctx, file: File, status: 'pending' | 'confirmed') {
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(await file.arrayBuffer());
-  } catch {
-    return { ok: false as const, code: 'invalid_encoding', message: 'The file is not valid UTF-8: save the CSV as UTF-8 and upload it again.' };
-  }
-  return importSubscribers(c.env, text, status);
+/** The one place the dashboard calls the importer: the uploaded file, read as a stream like the API's body. */
+function runImport(c: Ctx, db: Db, file: File, status: 'pending' | 'confirmed') {
+  return importSubscribers(c.env, db, file.stream(), { status });
 }
 
 /** The session is checked before the admin body limit lets tens of megabytes in. */
@@ -462,7 +456,8 @@ async function signedInFirst(c: Ctx, next: () => Promise<void>) {
 dashboardRoutes.post(
   '/admin/subscribers/import',
   signedInFirst,
-  limitBody(ADMIN_BODY_LIMIT),
+  // The file plus the multipart envelope around it.
+  limitBody(IMPORT_BODY_LIMIT + 64 * 1024),
   action(async (c, s, fields) => {
     const file = fields.file;
     if (!(file instanceof File) || file.size === 0) {
@@ -473,13 +468,13 @@ dashboardRoutes.post(
       return adminFail(c, 400, 'invalid_status', 'Import as "pending" (each gets a confirmation email) or "confirmed" (consent collected elsewhere).', 'Not a status', s.csrf);
     }
     const started = Date.now();
-    const outcome = await runImport(c, file, status);
+    const outcome = await runImport(c, s.db, file, status);
     if (!outcome.ok) {
-      if (wantsJson(c)) return c.json({ error: { code: outcome.code, message: outcome.message } }, 400);
-      return subscribersView(c, s, 400, { q: '', status: null, paged: false }, [], null, `Nothing was imported: ${outcome.message}`);
+      if (wantsJson(c)) return c.json({ error: { code: outcome.code, message: outcome.message } }, outcome.status);
+      return subscribersView(c, s, outcome.status, { q: '', status: null, paged: false }, [], null, `Nothing was imported: ${outcome.message}`);
     }
     const report: ImportReport = outcome.report;
-    console.log(`dashboard import: ${report.imported} imported, ${report.skipped} skipped, ${report.invalid.length} invalid as ${status} in ${Date.now() - started} ms`);
+    console.log(`dashboard import: ${report.imported} imported, ${report.skipped} skipped, ${report.invalidTotal ?? report.invalid.length} invalid as ${status} in ${Date.now() - started} ms`);
     if (wantsJson(c)) return c.json(report);
     return html(c, ImportResultPage({ site: site(c), csrf: s.csrf, report, status, fileName: file.name.slice(0, 200) }));
   }),

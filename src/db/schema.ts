@@ -1,5 +1,6 @@
 // Every table of the service. Times are Unix milliseconds (integers), so SQL can compare them.
 // Migrations are generated from this file by `npm run db:generate` (drizzle-kit) into migrations/.
+import { sql } from 'drizzle-orm';
 import { index, integer, primaryKey, real, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 
 export const SUBSCRIBER_STATUSES = ['pending', 'confirmed', 'unsubscribed', 'bounced', 'complained'] as const;
@@ -38,8 +39,18 @@ export const subscribers = sqliteTable(
      */
     pendingEmail: text('pending_email'),
     emailChangeSentAt: integer('email_change_sent_at'),
+    /**
+     * Set by an import in the statement that inserts a pending reader (equal to confirmation_sent_at):
+     * that confirmation is owed until it is known to be on the queue. Housekeeping queues any left
+     * behind by a crash (src/subscribers/owed-confirmations.ts).
+     */
+    confirmationOwedAt: integer('confirmation_owed_at'),
   },
-  (t) => [index('subscribers_status_id').on(t.status, t.id)],
+  (t) => [
+    index('subscribers_status_id').on(t.status, t.id),
+    // Partial: only readers still owed a confirmation, so housekeeping reads nothing else.
+    index('subscribers_confirmation_owed').on(t.confirmationOwedAt).where(sql`${t.confirmationOwedAt} IS NOT NULL`),
+  ],
 );
 
 /** Addresses erased on request (GDPR): only a hash is kept, so imports can skip them. */

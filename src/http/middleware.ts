@@ -13,7 +13,7 @@ import type { AppEnv } from './types';
 
 /** Every public route (CONTRACT "Limits on input"). */
 export const PUBLIC_BODY_LIMIT = 64 * 1024;
-/** The admin CSV import (at least 10 MB by contract); the admin routes apply it themselves, after auth. */
+/** Admin API bodies; the admin routes apply it themselves, after auth (the CSV import streams and has its own). */
 export const ADMIN_BODY_LIMIT = 32 * 1024 * 1024;
 
 /** Reserved or private top-level names, never served by Cloudflare's public edge. */

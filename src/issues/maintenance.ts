@@ -6,6 +6,7 @@ import type { Config, Env } from '../config';
 import type { Db } from '../db/client';
 import { enqueueChunks, enqueueOpenChunks, resumePlanning } from './plan';
 import { haltedSends, probeChunk, pruneSlice, sendsToPrune, settleFinished, stalledSends, touchSend } from './send-store';
+import { sendOwedConfirmations } from '../subscribers/owed-confirmations';
 
 /**
  * A send none of whose chunks has moved for this long gets its pending chunks enqueued again. The
@@ -72,6 +73,8 @@ export interface MaintenanceResult {
   requeuedChunks: number;
   probes: number;
   prunedDeliveries: number;
+  /** Confirmations of pending imports a crash left unqueued, queued now. */
+  owedConfirmations: number;
 }
 
 export async function runMaintenance(db: Db, env: Env, config: Config, now = Date.now()): Promise<MaintenanceResult> {
@@ -79,5 +82,6 @@ export async function runMaintenance(db: Db, env: Env, config: Config, now = Dat
   const requeuedChunks = await requeueStalledChunks(db, env, now);
   const probes = await probeHaltedSends(db, env);
   const prunedDeliveries = await pruneOldRecords(db, now);
-  return { resumedPlans, requeuedChunks, probes, prunedDeliveries };
+  const owedConfirmations = await sendOwedConfirmations(env, db);
+  return { resumedPlans, requeuedChunks, probes, prunedDeliveries, owedConfirmations };
 }

@@ -9,6 +9,8 @@
 // Import: a header row naming the columns (any case, any order, extra columns ignored), `email`
 // required, `name` and `status` optional; BOM, CRLF/LF/CR, quoted fields with commas, quotes and
 // line breaks. Each record is reported by the line of the file it starts on (the header is line 1).
+// The file is read incrementally (`SubscriberCsvReader`: text in as it arrives, complete records
+// out), so an import of any size holds one piece of the file at a time.
 import Papa from 'papaparse';
 
 export const EXPORT_COLUMNS = ['email', 'name', 'status', 'created_at', 'confirmed_at'] as const;
@@ -52,61 +54,191 @@ export interface CsvRecord {
   status: string | null;
 }
 
-export type ParsedCsv =
-  | { ok: true; records: CsvRecord[]; broken: { line: number; reason: string }[] }
-  | { ok: false; code: string; message: string };
+/** A record that could not be read (broken quotes, bytes that are not text), with why. */
+export interface CsvBroken {
+  line: number;
+  reason: string;
+}
+
+export type CsvItem = ({ kind: 'record' } & CsvRecord) | ({ kind: 'broken' } & CsvBroken);
+
+/** What the file as a whole cannot be: nothing is imported from it. */
+export type CsvFailure = { ok: false; code: 'empty_csv' | 'missing_email_column' | 'invalid_encoding'; message: string };
+
+export type CsvStep = { ok: true; items: CsvItem[] } | CsvFailure;
 
 const EMAIL_HEADERS = new Set(['email', 'e-mail', 'email address', 'email_address', 'emailaddress']);
 const NAME_HEADERS = new Set(['name', 'full name', 'full_name', 'fullname']);
 
-export function parseSubscriberCsv(input: string): ParsedCsv {
-  const text = input.charCodeAt(0) === 0xfeff ? input.slice(1) : input;
-  if (!text.trim()) return { ok: false, code: 'empty_csv', message: 'The CSV is empty. Send a header row (with an "email" column) and one row per subscriber.' };
+/**
+ * Papaparse guesses the line break from the first 1 MB of a text and the delimiter from its first
+ * rows. The reader makes those guesses once, from exactly the first SAMPLE_CHARS of the file (waiting
+ * for them, or for the end), so how the file arrives in pieces never changes how it is read, and a
+ * streamed file is read as the same text parsed in one piece always was.
+ */
+export const SAMPLE_CHARS = 1024 * 1024;
+/**
+ * No real record comes near this (an address is at most 254 characters, a name 200). A record still
+ * open after it is a quoted field that never closes, which would otherwise swallow the rest of the
+ * file into memory: it is reported, and nothing after it is read (a parser that sees the whole file
+ * runs that field to the end too).
+ */
+export const MAX_RECORD_CHARS = 1024 * 1024;
+/**
+ * Text gathered before the next parse. Network pieces can be a few KB; parsing each on arrival would
+ * parse a long unfinished record again for every piece. Waiting for this much, and for at least twice
+ * the unfinished part, keeps the work linear in the size of the file.
+ */
+const PARSE_CHARS = 64 * 1024;
+/**
+ * The text decoder puts U+FFFD where bytes are not valid in the file's charset: such a cell is not
+ * what the file meant. (A real U+FFFD in a name is itself the trace of an earlier broken conversion.)
+ */
+const UNDECODABLE = '\uFFFD';
 
-  const records: CsvRecord[] = [];
-  const broken: { line: number; reason: string }[] = [];
-  let columns: { email: number; name: number; status: number } | null = null;
-  let headerProblem: string | null = null;
-  // Line numbers: a record starts where the previous one ended (no rows are skipped by the parser).
-  let start = 0;
-  let line = 1;
-  let breakChar = '\n';
+/**
+ * Reads an import file piece by piece: `push` each piece of text as it arrives, then `end`. Each call
+ * returns the records completed by that piece, in file order, each with the line it starts on. A
+ * problem with the file as a whole (empty, no header, a header that is not text) comes back as the
+ * first failure, before any record; after it, and once `stopped`, further text is ignored.
+ */
+export class SubscriberCsvReader {
+  /** True once the reader will take no more text (a failure, or a record that never ends). */
+  stopped = false;
+  /** Text not yet parsed into complete records: at most one record, or the first sample. */
+  private pending = '';
+  /** Parse again once `pending` is this long (see PARSE_CHARS). */
+  private parseAt: number;
+  private started = false;
+  private sawText = false;
+  private parser: Papa.Parser | null = null;
+  private breakChar = '\n';
+  private line = 1;
+  private columns: { email: number; name: number; status: number } | null = null;
+  private failure: CsvFailure | null = null;
+  // During one parse call: its text, where its next record starts, and the records completed so far.
+  private input = '';
+  private start = 0;
+  private items: CsvItem[] = [];
 
-  Papa.parse<string[]>(text, {
-    header: false,
-    skipEmptyLines: false,
-    step: (result, parser) => {
-      if (result.meta.linebreak === '\r') breakChar = '\r';
-      const end = result.meta.cursor;
-      const recordLine = line;
-      line += countOf(text, breakChar, start, end);
-      start = end;
-      const cells = result.data;
-      if (cells.every((cell) => cell.trim() === '')) return; // a blank line
-      if (!columns) {
-        columns = findColumns(cells);
-        if (!columns) {
-          headerProblem = 'The first row must be a header naming the columns, one of them "email" (and optionally "name").';
-          parser.abort();
-        }
-        return;
-      }
-      if (result.errors.length > 0) {
-        broken.push({ line: recordLine, reason: describeParseError(result.errors[0]) });
-        return;
-      }
-      const cell = (i: number) => (i >= 0 && i < cells.length ? restoreCell(cells[i]) : '');
-      records.push({
-        line: recordLine,
-        email: cell(columns.email),
-        name: columns.name >= 0 ? cell(columns.name) : null,
-        status: columns.status >= 0 ? cell(columns.status) : null,
+  /** `sampleChars`: tests read with a small sample to exercise many pieces; see SAMPLE_CHARS. */
+  constructor(private readonly sampleChars = SAMPLE_CHARS) {
+    this.parseAt = sampleChars;
+  }
+
+  push(text: string): CsvStep {
+    if (this.stopped) return this.failure ?? { ok: true, items: [] };
+    if (!this.started) {
+      this.started = true;
+      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    }
+    if (!this.sawText && /\S/.test(text)) this.sawText = true;
+    this.pending += text;
+    if (this.pending.length < this.parseAt) return { ok: true, items: [] };
+    return this.parse(false);
+  }
+
+  end(): CsvStep {
+    if (this.stopped) return this.failure ?? { ok: true, items: [] };
+    if (!this.sawText) return this.fail('empty_csv', 'The CSV is empty. Send a header row (with an "email" column) and one row per subscriber.');
+    const step = this.parse(true);
+    this.stopped = true;
+    if (!step.ok) return step;
+    if (!this.columns) return this.fail('empty_csv', 'The CSV has no header row.');
+    return step;
+  }
+
+  private parse(final: boolean): CsvStep {
+    const input = this.pending;
+    this.parser ??= this.makeParser(input);
+    this.items = [];
+    this.input = input;
+    this.start = 0;
+    const result = this.parser.parse(input, 0, !final) as Papa.ParseResult<string[]>;
+    if (this.failure) return this.failure;
+    this.pending = final ? '' : input.slice(result.meta.cursor);
+    // (A test's small sample makes the steps small too, so its short files cross many pieces.)
+    this.parseAt = Math.max(2 * this.pending.length, this.pending.length + Math.min(PARSE_CHARS, this.sampleChars));
+    const items = this.items;
+    this.items = [];
+    this.input = '';
+    if (this.pending.length > MAX_RECORD_CHARS) {
+      items.push({
+        kind: 'broken',
+        line: this.line,
+        reason: `This row runs on for more than ${MAX_RECORD_CHARS / (1024 * 1024)} MB, most likely a quoted field that is never closed: check the quotes on this row. Nothing after it was read.`,
       });
-    },
-  });
+      this.pending = '';
+      this.stopped = true;
+    }
+    return { ok: true, items };
+  }
 
-  if (headerProblem) return { ok: false, code: 'missing_email_column', message: headerProblem };
-  if (!columns) return { ok: false, code: 'empty_csv', message: 'The CSV has no header row.' };
+  private makeParser(text: string): Papa.Parser {
+    // Papaparse's own guesses, made once on the first sample (see SAMPLE_CHARS).
+    const guess = Papa.parse<string[]>(text.slice(0, this.sampleChars), { preview: 10 }).meta;
+    const newline = guess.linebreak === '\r' || guess.linebreak === '\r\n' ? guess.linebreak : '\n';
+    this.breakChar = newline === '\r' ? '\r' : '\n';
+    return new Papa.Parser({ delimiter: guess.delimiter || ',', newline, step: (result: Papa.ParseStepResult<string[]>) => this.onRecord(result) });
+  }
+
+  private onRecord(result: Papa.ParseStepResult<string[]>): void {
+    const end = result.meta.cursor;
+    const recordLine = this.line;
+    this.line += countOf(this.input, this.breakChar, this.start, end);
+    this.start = end;
+    // The raw parser hands each step its record wrapped in an array.
+    const cells = (result.data as unknown as string[][])[0] ?? [];
+    if (cells.every((cell) => cell.trim() === '')) return; // a blank line
+    if (!this.columns) {
+      if (cells.some((cell) => cell.includes(UNDECODABLE))) {
+        this.fail('invalid_encoding', 'The header row is not valid UTF-8 (or the charset the request names): save the CSV as UTF-8 and send it again.');
+      } else {
+        this.columns = findColumns(cells);
+        if (!this.columns) this.fail('missing_email_column', 'The first row must be a header naming the columns, one of them "email" (and optionally "name").');
+      }
+      if (this.failure) this.parser!.abort();
+      return;
+    }
+    if (result.errors.length > 0) {
+      this.items.push({ kind: 'broken', line: recordLine, reason: describeParseError(result.errors[0]) });
+      return;
+    }
+    const cell = (i: number) => (i >= 0 && i < cells.length ? restoreCell(cells[i]) : '');
+    const record = {
+      line: recordLine,
+      email: cell(this.columns.email),
+      name: this.columns.name >= 0 ? cell(this.columns.name) : null,
+      status: this.columns.status >= 0 ? cell(this.columns.status) : null,
+    };
+    if (record.email.includes(UNDECODABLE) || record.name?.includes(UNDECODABLE) || record.status?.includes(UNDECODABLE)) {
+      this.items.push({ kind: 'broken', line: recordLine, reason: 'This row has bytes that are not valid UTF-8 (or the charset the request names): save the CSV as UTF-8 and import it again.' });
+      return;
+    }
+    this.items.push({ kind: 'record', ...record });
+  }
+
+  private fail(code: CsvFailure['code'], message: string): CsvFailure {
+    this.failure = { ok: false, code, message };
+    this.stopped = true;
+    return this.failure;
+  }
+}
+
+export type ParsedCsv = { ok: true; records: CsvRecord[]; broken: CsvBroken[] } | CsvFailure;
+
+/** A whole file already in memory (small inputs and tests): the same reader, fed once. */
+export function parseSubscriberCsv(input: string): ParsedCsv {
+  const reader = new SubscriberCsvReader();
+  const records: CsvRecord[] = [];
+  const broken: CsvBroken[] = [];
+  for (const step of [reader.push(input), reader.end()]) {
+    if (!step.ok) return step;
+    for (const { kind, ...item } of step.items) {
+      if (kind === 'record') records.push(item as CsvRecord);
+      else broken.push(item as CsvBroken);
+    }
+  }
   return { ok: true, records, broken };
 }
 

@@ -1,0 +1,2 @@
+ALTER TABLE `subscribers` ADD `confirmation_owed_at` integer;--> statement-breakpoint
+CREATE INDEX `subscribers_confirmation_owed` ON `subscribers` (`confirmation_owed_at`) WHERE "subscribers"."confirmation_owed_at" IS NOT NULL;
