@@ -80,7 +80,7 @@ export const sends = sqliteTable('sends', {
    * A random value of this send, part of every idempotency key it uses: keys never repeat across
    * databases or environments that share one Resend account (a re-created D1 starts at send 1 again).
    */
-  keyNonce: text('key_nonce').notNull(),
+  keyNonce: text('key_nonce').notNull().default(''),
   startedAt: integer('started_at').notNull(),
   finishedAt: integer('finished_at'),
   /** Last time a chunk of this send moved (frozen or finished): housekeeping's "is it stalled?". */
