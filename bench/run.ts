@@ -128,7 +128,6 @@ async function runScenario(scenario: Scenario, limiter: LimiterKind): Promise<Ro
     await fake.reset(); // count only the send
     const cpuBefore = workerdCpuMs(server);
     const start = performance.now();
-    console.log(`TRACESTART ${Math.round(performance.timeOrigin + performance.now())}`);
     await api('POST', `/api/issues/${issue.slug}/send`);
     let stats;
     let lastPrint = 0;
@@ -151,7 +150,6 @@ async function runScenario(scenario: Scenario, limiter: LimiterKind): Promise<Ro
       if (elapsed > Math.max(180, ceilingSeconds * 4)) fail(`send did not finish in time: ${JSON.stringify(stats)}`);
       await sleep(100);
     }
-    console.log(`TRACEEND ${Math.round(performance.timeOrigin + performance.now())}`);
     const wallSeconds = (performance.now() - start) / 1000;
     const cpuMs = workerdCpuMs(server) - cpuBefore;
     const state = await fake.state();

@@ -11,8 +11,10 @@
 //    (and the log says to lower the setting);
 //  - `ratelimit-remaining` of 0 or 1: the window is tight (not a bucket with room to spare), so for the
 //    next while each window gets a guard against jitter; with room to spare requests go at the full rate;
-//  - a 429 that says the window is spent: nobody calls before `retry-after` (to the millisecond the
-//    header allows, never rounded up to a second), and the margin grows; it relaxes after a quiet while.
+//  - a 429 that says the window is spent: nobody calls before the window frees (`ratelimit-reset`
+//    and the pacer's own log, never a rounded-up second the headers do not require); when such 429s
+//    keep coming (not the odd one a provider may send for reasons of its own) the guard widens, and
+//    it relaxes after a quiet while.
 import { eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { pacer } from '../db/schema';
@@ -20,8 +22,11 @@ import { pacer } from '../db/schema';
 /** Spacing added while the provider's window is tight: covers tens of ms of jitter per second. */
 export const BASE_MARGIN = 0.05;
 const MAX_MARGIN = 0.5;
-/** Each over-rate 429 adds this much margin. */
+/** Each over-rate 429 adds this much margin, while they are persistent (below). */
 const MARGIN_STEP = 0.02;
+/** Over-rate 429s are persistent when more than this share of the last RECENT_ANSWERS answers were. */
+const PERSISTENT_429_SHARE = 0.1;
+const RECENT_ANSWERS = 50;
 /** How long a "remaining ≤ 1" answer keeps the margin on. */
 const TIGHT_FOR_MS = 10_000;
 /**
@@ -36,6 +41,8 @@ const LOCAL_GUARD_SHARE = 0.7;
 const LOCAL_MIN_GAP_SHARE = 0.5;
 /** A new pacer (or a new setting) assumes a tight window until the provider's answers show room. */
 const ASSUME_TIGHT_MS = 2000;
+/** How long before its slot a call's batch is built (reading who still receives, personalising). */
+const PREPARE_LEAD_MS = 60;
 /** A slot further ahead than this is checked again before it is used (it may have been voided). */
 const LONG_WAIT_MS = 500;
 /** After this long without an over-rate 429, extra margin halves. */
@@ -49,7 +56,7 @@ export interface RateSignal {
 
 export interface Pacer {
   /**
-   * Waits for this request's slot. `prepare` runs once the slot has come and before the request's
+   * Waits for this request's slot. `prepare` runs once, just before the slot and before the request's
    * start is counted (building the batch: it varies, and the provider must not see that variance).
    */
   wait(prepare?: () => Promise<void>): Promise<void>;
@@ -73,7 +80,7 @@ interface Reserved {
  * and a busy isolate wakes tens of milliseconds late now and then (a batch of 100 emails is 2 MB of
  * JSON to build), so within the isolate the window rule is checked again on the real start times.
  */
-const local = { starts: [] as number[], learnedRate: null as number | null, tightUntil: 0, holdUntil: 0 };
+const local = { starts: [] as number[], learnedRate: null as number | null, tightUntil: 0, holdUntil: 0, answers: [] as boolean[] };
 /**
  * Until this isolate has seen one answer it knows nothing of the provider's real limit: the first
  * request goes alone (the others wait for its answer, a second at most), so a setting above the
@@ -89,6 +96,7 @@ export function forgetLocalPacing(): void {
   local.learnedRate = null;
   local.tightUntil = 0;
   local.holdUntil = 0;
+  local.answers = [];
   firstAnswer = null;
   seenAnswer = false;
 }
@@ -133,14 +141,19 @@ export function createPacer(db: Db, configuredRate: number): Pacer {
         const reservedAt = Date.now();
         const mine = (await reserveSlot(db, configuredRate, reservedAt).get())!;
         last = mine;
-        await sleepUntil(mine.slot);
+        // Prepared just before the slot, so the call leaves on time (and who left is known late).
+        await sleepUntil(mine.slot - PREPARE_LEAD_MS);
         // A slot reserved well ahead may have been voided meanwhile (a 429 told everyone to hold, or a
         // lower rate was learnt): check, and take a new one if so.
         if (mine.slot - reservedAt > LONG_WAIT_MS) {
           const row = await db.select({ epoch: pacer.epoch, holdUntil: pacer.holdUntil }).from(pacer).where(eq(pacer.id, 1)).get();
           if (row && (row.epoch !== mine.epoch || row.holdUntil > Date.now())) continue;
         }
-        if (prepare) await prepare();
+        if (prepare) {
+          await prepare();
+          prepare = undefined;
+        }
+        await sleepUntil(mine.slot);
         await startLocally(configuredRate, mine);
         return;
       }
@@ -174,21 +187,27 @@ export function createPacer(db: Db, configuredRate: number): Pacer {
         updates.providerRate = null;
       }
       let holdMs: number | null = null;
+      local.answers.push(overRate);
+      if (local.answers.length > RECENT_ANSWERS) local.answers.shift();
       if (overRate) {
         holdMs = overRateHold(headers, configuredRate, last, now);
         local.holdUntil = Math.max(local.holdUntil, now + holdMs);
         local.tightUntil = now + TIGHT_FOR_MS;
+        // A 429 now and then is not the pace's fault: a provider may refuse a request for reasons of
+        // its own, and jitter may push one into a full window. Only when they keep coming is the pace
+        // too fast for this limiter; then every window gets a wider guard.
+        const refused = local.answers.filter(Boolean).length;
+        const widen = refused > RECENT_ANSWERS * PERSISTENT_429_SHARE;
         await db
           .update(pacer)
           .set({
             ...updates,
             holdUntil: sql`max(${pacer.holdUntil}, ${now + holdMs})`,
-            nextSlotAt: now + holdMs,
-            ring: pastSlots(now),
-            epoch: sql`${pacer.epoch} + 1`,
-            margin: sql`min(${MAX_MARGIN}, max(${pacer.margin}, ${BASE_MARGIN}) + ${MARGIN_STEP})`,
+            // A short hold only delays the slots still to be handed out; a long one also voids those
+            // handed out already (their holders take new ones), and the schedule starts after it.
+            ...(holdMs > LONG_WAIT_MS ? { nextSlotAt: now + holdMs, ring: pastSlots(now), epoch: sql`${pacer.epoch} + 1` } : {}),
+            ...(widen ? { margin: sql`min(${MAX_MARGIN}, max(${pacer.margin}, ${BASE_MARGIN}) + ${MARGIN_STEP})`, last429At: now } : {}),
             tightUntil: now + TIGHT_FOR_MS,
-            last429At: now,
           })
           .where(eq(pacer.id, 1));
         return holdMs;
@@ -293,15 +312,13 @@ export function perSecondLimit(headers: Record<string, string> | null): number |
 }
 
 /**
- * `retry-after` (seconds, fractions honoured), else for a 429 `ratelimit-reset` (when the window
- * frees up); null when neither says.
+ * How long a refused call waits, as the headers say (seconds, fractions honoured): `retry-after`,
+ * and for a 429 the sooner `ratelimit-reset` when it says the window frees earlier (retry-after is
+ * rounded up to a whole second; the reset, when sent, is more precise). null when neither says.
  */
 export function retryAfterMs(headers: Record<string, string> | null, rateLimited = true): number | null {
-  for (const name of rateLimited ? ['retry-after', 'ratelimit-reset'] : ['retry-after']) {
-    const seconds = headerNumber(headers, name);
-    if (seconds !== null && seconds >= 0) return Math.round(seconds * 1000);
-  }
-  return null;
+  const values = (rateLimited ? ['retry-after', 'ratelimit-reset'] : ['retry-after']).map((name) => headerNumber(headers, name)).filter((s): s is number => s !== null && s >= 0);
+  return values.length > 0 ? Math.round(Math.min(...values) * 1000) : null;
 }
 
 function headerNumber(headers: Record<string, string> | null, name: string): number | null {

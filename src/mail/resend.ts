@@ -5,7 +5,7 @@
 //  - 200: accepted (per-email refusals in permissive mode are that reader's outcome);
 //  - 429: retried at once (a new pace slot) while the waits stay short, never counted as a failure;
 //    an over-rate 429 also holds every consumer for as long as the headers say;
-//  - 5xx, no answer: tried once more at the next slot, then handed back; the batch may have been
+//  - 5xx, no answer: tried twice more at the next slots, then handed back; the batch may have been
 //    accepted (a lost answer), which the caller must remember (`uncertain`);
 //  - 409 invalid_idempotent_request: an earlier attempt under this key was accepted (`conflict`);
 //  - 409 concurrent_idempotent_requests: another attempt is in flight; hand back and try later;
@@ -19,7 +19,7 @@ import { type Batch, built, type EmailOutcome, type MailTransport, type Outgoing
 /** 429s are retried within one call while the time spent waiting on them stays under this. */
 const RATE_LIMIT_INLINE_MS = 5_000;
 /** Provider calls per send() on 5xx or no answer before handing back. */
-const SERVER_ERROR_ATTEMPTS = 2;
+const SERVER_ERROR_ATTEMPTS = 3;
 
 /** How hard one send() tries before handing back (tests lower them). */
 export interface ResendTransportOptions {
