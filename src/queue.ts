@@ -8,7 +8,7 @@ import { type Config, ConfigError, type Env, getConfig } from './config';
 import { type Db, getDb } from './db/client';
 import { subscribers } from './db/schema';
 import { deliverChunk, failChunk } from './issues/deliver';
-import { enqueueChunks, enqueueOpenChunks } from './issues/plan';
+import { enqueueChunks, enqueueOpenChunks, wakeBackedOff } from './issues/plan';
 import { retryDelaySeconds } from './mail/retry';
 import { type MailTransport, type SendOutcome, transportFor } from './mail/transport';
 import type { ChunkMessage, QueueMessage } from './messages';
@@ -74,6 +74,10 @@ async function handleMessage(db: Db, env: Env, config: Config, transport: MailTr
       console.log(`queue: ${describe(body)} sent ${result.sent}, failed ${result.failed}, unknown ${result.unknown} (d1 rows written ${result.rowsWritten})`);
       // The canary is done: the rest goes after the wait. A halted send accepted again: the rest goes now.
       if (result.mainAt !== null || result.resumed) await enqueueOpenChunks(db, env, body.sendId, Date.now());
+      else if (result.recoveredFrom !== null) {
+        const woken = await wakeBackedOff(db, env, body.sendId, result.recoveredFrom, Date.now());
+        if (woken > 0) console.log(`queue: the provider is back; ${woken} chunk(s) of send ${body.sendId} that were backing off go now`);
+      }
       break;
     case 'waiting':
       if (result.afterMs !== null) await requeue(env, body, result.afterMs, body.retries ?? 0);

@@ -7,12 +7,14 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { getDb } from '../src/db/client';
 import { retryFailed } from '../src/issues/control';
 import { deliverChunk } from '../src/issues/deliver';
+import { wakeBackedOff } from '../src/issues/plan';
 import { sendStats } from '../src/issues/stats';
 import { applyEvent } from '../src/webhooks/resend';
 import { BASE_MARGIN, reserveSlot } from '../src/mail/pacer';
 import { ResendTransport } from '../src/mail/resend';
 import { BLIND_AFTER_MS, RETRY_BUDGET_MS } from '../src/mail/retry';
 import type { ChunkMessage } from '../src/messages';
+import { admin, adminJson } from './support/admin';
 import { API_KEY, clearSending, countersAndCounts, deliveryRows, emailsOf, exactlyOnce, fakeAt, type PlannedSend, planSend, WEBHOOK_SECRET } from './support/sending';
 
 const fake = fakeAt(env.FAKE_RESEND_URL_2);
@@ -112,10 +114,24 @@ describe('time', () => {
     expect((await fake.state()).emails).toHaveLength(100); // the first, lost-answer batch only
     expect(await sendStats(send.db, send.sendId)).toMatchObject({ status: 'sent', unknown: 100, sent: 0, pending: 0 });
     expect((await deliveryRows(send.sendId)).every((r) => r.status === 'unknown')).toBe(true);
+    // The operator gets their addresses, a page at a time, to check in Resend's logs.
+    const emails = await emailsOf(send.ids);
+    const first = await adminJson(`/api/issues/${send.slug}/recipients?status=unknown&limit=60`);
+    expect(first.recipients).toHaveLength(60);
+    expect(first.recipients[0]).toMatchObject({ email: emails[0], status: 'unknown', at: expect.any(String) });
+    const rest = await adminJson(`/api/issues/${send.slug}/recipients?status=unknown&limit=60&cursor=${first.nextCursor}`);
+    expect(rest.nextCursor).toBeNull();
+    expect([...first.recipients, ...rest.recipients].map((r: { email: string }) => r.email)).toEqual(emails);
+    expect((await adminJson(`/api/issues/${send.slug}/recipients?status=failed`)).recipients).toEqual([]);
+    expect((await admin(`/api/issues/${send.slug}/recipients?status=sent`)).status).toBe(400);
+    expect((await admin(`/api/issues/${send.slug}/recipients?status=unknown&cursor=forged`)).status).toBe(400);
+    expect((await admin('/api/issues/no-such-issue/recipients?status=unknown')).status).toBe(404);
+    expect((await admin(`/api/issues/${send.slug}/recipients?status=unknown`, { headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
   });
 
   it('rides out a 6-hour outage (simulated time) and mails everyone once', async () => {
-    const send = await planSend(fake, 200);
+    // Hours of simulated time: the real-time waits between probes are the next test's.
+    const send = await planSend(fake, 200, {}, { outageMaxHoldMs: 0 });
     await fake.config({ forceStatus: { status: 503, untilMs: Date.now() + 10 * 60_000 } });
     const start = Date.now();
     for (let t = 0; t <= 6 * HOUR; t += HOUR / 2) {
@@ -125,6 +141,44 @@ describe('time', () => {
     for (const c of send.chunks) expect(await send.deliver(c, { now: start + 6 * HOUR + 60_000 })).toMatchObject({ kind: 'done' });
     expect(exactlyOnce(await fake.state(), await emailsOf(send.ids))).toBe(true);
     expect(await sendStats(send.db, send.sendId)).toMatchObject({ status: 'sent', sent: 200, failed: 0 });
+  });
+
+  it('probes a provider that is down with growing waits, not at the full rate, and goes on when it is back', async () => {
+    const send = await planSend(fake, 100, {}, { serverErrorAttempts: 6 });
+    await fake.config({ forceStatus: { status: 503, untilMs: Date.now() + 2500 } });
+    const start = Date.now();
+    expect(await send.deliver(send.chunks[0])).toMatchObject({ kind: 'done', sent: 100 });
+    // At 100 requests/s, 2.5 s of outage would take 250 calls; three failures in a row (not a random
+    // fault) hold every call 1 s, the next failure 2 s: the fifth call is the first after the outage.
+    expect((await fake.state()).counters.forced).toBe(4);
+    expect(Date.now() - start).toBeGreaterThanOrEqual(2500);
+    expect(exactlyOnce(await fake.state(), await emailsOf(send.ids))).toBe(true);
+    // Any answer that is not a server error ends the outage: the next call goes at once.
+    const next = await planSend(fake, 10);
+    const at = Date.now();
+    expect(await next.deliver(next.chunks[0])).toMatchObject({ kind: 'done' });
+    expect(Date.now() - at).toBeLessThan(1000);
+  });
+
+  it('after an outage, the chunks backing off go as soon as the provider accepts one, woken once', async () => {
+    const send = await planSend(fake, 300, {}, { outageMaxHoldMs: 0 }); // the waits between probes are the test above's
+    await fake.config({ forceStatus: { status: 503, untilMs: Date.now() + 10 * 60_000 } });
+    for (const c of send.chunks.slice(0, 3)) expect(await send.deliver(c)).toMatchObject({ kind: 'retry', rateLimited: false });
+    await fake.config({ forceStatus: null });
+    const first = await send.deliver(send.chunks[0]);
+    expect(first).toMatchObject({ kind: 'done', sent: 100, recoveredFrom: expect.any(Number) });
+    const recoveredFrom = (first as { recoveredFrom: number }).recoveredFrom;
+    const before = send.chunks.length;
+    expect(await wakeBackedOff(send.db, send.renv, send.sendId, recoveredFrom, Date.now())).toBe(2);
+    expect(send.chunks.slice(before).map((c) => c.chunk)).toEqual([1, 2]);
+    // The same outage wakes nobody twice (the next chunk to recover finds it done).
+    expect(await wakeBackedOff(send.db, send.renv, send.sendId, recoveredFrom, Date.now())).toBe(0);
+    for (const c of send.chunks.slice(before)) expect(await send.deliver(c)).toMatchObject({ kind: 'done', sent: 100, recoveredFrom: expect.any(Number) });
+    expect(await send.deliver(send.chunks[1])).toEqual({ kind: 'already_done' }); // the old, delayed message
+    expect(exactlyOnce(await fake.state(), await emailsOf(send.ids))).toBe(true);
+    // A clean chunk recovered from nothing.
+    const clean = await planSend(fake, 50);
+    expect(await clean.deliver(clean.chunks[0])).toMatchObject({ kind: 'done', recoveredFrom: null });
   });
 
   it('never spends the retry budget on a 429 storm, however long', async () => {
@@ -174,6 +228,9 @@ describe('time', () => {
     await fake.config({ invalidRecipients: bad });
     await deliverAll(send);
     expect(await sendStats(send.db, send.sendId)).toMatchObject({ sent: 97, failed: 3 });
+    const listed = await adminJson(`/api/issues/${send.slug}/recipients?status=failed`);
+    expect(listed.recipients.map((r: { email: string }) => r.email)).toEqual(bad);
+    expect(listed.recipients[0].error).toEqual(expect.any(String));
     await fake.config({ invalidRecipients: [] }); // the addresses work again (a provider-side suppression lifted)
     send.chunks.length = 0;
     expect(await retryFailed(send.db, send.renv, send.slug)).toEqual({ ok: true, value: { retrying: 3, unknown: 0 } });

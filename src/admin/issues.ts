@@ -7,6 +7,8 @@
 //  - stats for a bundled article that was never sent: 200 with every count 0 (nothing went out);
 //    404 only for a slug that is neither bundled nor sent.
 //  - the list also shows articles that were sent and have since left content/ (from the stored send).
+//  - the readers an operator may act on (`failed`, `unknown`) are listed a page at a time; the many
+//    `sent` ones are not (the stats count them, Resend's logs list them).
 import { eq } from 'drizzle-orm';
 import { type Context, Hono } from 'hono';
 import type { Db } from '../db/client';
@@ -18,9 +20,11 @@ import type { Article } from '../issues/article';
 import { findArticle } from '../issues/catalog';
 import { cancel, type ControlResult, resume, retryFailed } from '../issues/control';
 import { startSend } from '../issues/plan';
+import { type UnresolvedStatus, unresolvedPage } from '../issues/send-store';
 import { apiStatus, issueList, issueStats } from '../issues/stats';
 import { sendTestCopy } from '../issues/test-copy';
 import { normalizeEmail } from '../subscribers/address';
+import { encodeCursor, parseListQuery } from '../subscribers/listing';
 
 export const adminIssueRoutes = new Hono<AppEnv>();
 
@@ -80,6 +84,27 @@ adminIssueRoutes.get('/api/issues/:slug/stats', async (c) => {
   const slug = c.req.param('slug');
   const stats = validSlug(slug) ? await issueStats(c.get('db'), slug) : null;
   return stats ? c.json(stats) : fail(c, 404, 'not_found', unknown(slug));
+});
+
+const UNRESOLVED: readonly UnresolvedStatus[] = ['failed', 'unknown'];
+
+adminIssueRoutes.get('/api/issues/:slug/recipients', async (c) => {
+  const slug = c.req.param('slug');
+  const status = c.req.query('status') as UnresolvedStatus;
+  if (!UNRESOLVED.includes(status)) {
+    return fail(c, 400, 'invalid_status', 'status must be failed or unknown: the readers of a send an operator may act on (the stats count the rest).');
+  }
+  const query = parseListQuery({ limit: c.req.query('limit'), cursor: c.req.query('cursor') });
+  if (!query.ok) return fail(c, 400, query.code, query.message);
+  const db = c.get('db');
+  const send = validSlug(slug) ? await sendFor(db, slug) : undefined;
+  if (!send) return validSlug(slug) && findArticle(slug) ? c.json({ recipients: [], nextCursor: null }) : fail(c, 404, 'not_found', unknown(slug));
+  const rows = await unresolvedPage(db, send.id, status, query.afterId, query.limit + 1);
+  const page = rows.slice(0, query.limit);
+  return c.json({
+    recipients: page.map((r) => ({ email: r.email, name: r.name, status: r.status, error: r.error, at: new Date(r.at).toISOString() })),
+    nextCursor: rows.length > query.limit ? encodeCursor(page[page.length - 1].id) : null,
+  });
 });
 
 /** An operator's action on a send: 404 unknown slug, 409 wrong state, else 202 with what happens now. */

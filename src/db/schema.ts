@@ -85,6 +85,11 @@ export const sends = sqliteTable('sends', {
   finishedAt: integer('finished_at'),
   /** Last time a chunk of this send moved (frozen or finished): housekeeping's "is it stalled?". */
   touchedAt: integer('touched_at'),
+  /**
+   * Last time a chunk's success after provider failures woke the chunks backing off (the provider is
+   * back: they go now, not at the end of their backoff). Once per outage, not once per chunk.
+   */
+  wokenAt: integer('woken_at'),
   /** Highest subscriber id confirmed when the send started: later sign-ups wait for the next issue. */
   maxSubscriberId: integer('max_subscriber_id').notNull(),
   /** Readers confirmed when the send started: its audience. */
@@ -180,8 +185,9 @@ export const DELIVERY_STATUSES = ['sent', 'failed', 'unknown'] as const;
 
 /**
  * One row per (send, subscriber), written with the provider's answer: the per-recipient record
- * that makes "nobody twice" provable (the primary key allows no second row). WITHOUT ROWID and no
- * other index: one row written per reader. Webhooks find a row by the email's tags (send, reader).
+ * that makes "nobody twice" provable (the primary key allows no second row). WITHOUT ROWID, and
+ * the only other index is partial: one row written per reader sent to. Webhooks find a row by the
+ * email's tags (send, reader).
  */
 export const deliveries = sqliteTable(
   'deliveries',
@@ -203,7 +209,12 @@ export const deliveries = sqliteTable(
     failedAt: integer('failed_at'),
     delayedAt: integer('delayed_at'),
   },
-  (t) => [primaryKey({ columns: [t.sendId, t.subscriberId] })],
+  (t) => [
+    primaryKey({ columns: [t.sendId, t.subscriberId] }),
+    // The readers an operator acts on (failed, unknown), found without walking a send's sent rows;
+    // partial, so a reader sent to writes no entry.
+    index('deliveries_unresolved').on(t.sendId, t.status, t.subscriberId).where(sql`${t.status} <> 'sent'`),
+  ],
 );
 
 /** Mail captured by the `outbox` transport (local dev and tests): stored, never sent. */

@@ -51,6 +51,11 @@ export type ChunkResult =
       mainAt: number | null;
       /** A halted send moved again with this chunk: its other chunks should be enqueued. */
       resumed: boolean;
+      /**
+       * The provider accepted this chunk after failing it since this time: it is back, so the
+       * chunks backing off should go now (plan.ts's wakeBackedOff).
+       */
+      recoveredFrom: number | null;
     }
   | { kind: 'already_done' }
   /** Not this chunk's turn (paused, halted, or the canary wait): nothing happened; `afterMs` when it should come back by itself. */
@@ -213,7 +218,7 @@ export async function failChunk(db: Db, config: Config, message: ChunkMessage, r
   await record(db, message, fresh, { outcomes, now, accepted: false, chunkStatus: 'failed', canaryWaitMs: config.canaryWaitMs, priorStatus: sendRows[0].status });
 }
 
-type ChunkState = { phase: number; round: number; size: number; pausedCount: number };
+type ChunkState = { phase: number; round: number; size: number; pausedCount: number; failingSince: number | null };
 
 async function record(
   db: Db,
@@ -244,6 +249,7 @@ async function record(
     rowsWritten: (o.rowsWritten ?? 0) + written(results) + (sendRow ? 1 : 0),
     mainAt: completesCanary ? sendRow.mainAt : null,
     resumed: o.accepted && o.priorStatus === 'halted',
+    recoveredFrom: o.accepted ? state.failingSince : null,
   };
 }
 

@@ -11,7 +11,7 @@ import { CHUNK_PHASES } from '../db/schema';
 import { MAX_QUEUE_DELAY_SECONDS } from '../mail/retry';
 import type { ChunkMessage } from '../messages';
 import type { Article } from './article';
-import { claimSend, countCanary, loadSendForPlanning, markPlanned, openChunks, planPhase, recordPlan, stalePlans } from './send-store';
+import { claimSend, claimWake, countCanary, loadSendForPlanning, markPlanned, openChunks, planPhase, recordPlan, stalePlans } from './send-store';
 import { renderIssueTemplate } from './template';
 
 const QUEUE_BATCH = 100; // Queues' sendBatch limit
@@ -86,6 +86,18 @@ export async function enqueueOpenChunks(db: Db, env: Env, sendId: number, now: n
     await enqueueChunks(env, main.map((c) => ({ type: 'chunk', sendId, chunk: c.chunk })), delaySeconds);
   }
   return open.length;
+}
+
+/**
+ * The provider accepted a chunk it had been failing: chunks backing off (after 5xx or lost answers,
+ * each on its own exponential schedule, up to 15 minutes) go now instead of at the end of their
+ * backoff, so an outage costs its own length and not a tail after it. Once per outage per send; a
+ * chunk's old delayed message, when it comes, finds the chunk done (delivery is idempotent).
+ */
+export async function wakeBackedOff(db: Db, env: Env, sendId: number, failingSince: number, now: number): Promise<number> {
+  const chunks = await claimWake(db, sendId, failingSince, now);
+  await enqueueChunks(env, chunks.map((chunk) => ({ type: 'chunk', sendId, chunk })));
+  return chunks.length;
 }
 
 export async function enqueueChunks(env: Env, messages: ChunkMessage[], delaySeconds = 0): Promise<void> {

@@ -7,11 +7,11 @@
 // that changes what they count, so reading them is one row and they always equal a count of the
 // delivery records. The pattern for a chunk: subtract what its readers' rows counted before, write
 // the rows, add what they count after, all guarded by "this chunk is still pending".
-import { and, asc, eq, inArray, isNotNull, isNull, lt, or, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, isNotNull, isNull, lt, or, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
 import { type BatchStatements, selectList } from '../db/batch';
 import type { Db } from '../db/client';
-import { CHUNK_PHASES, deliveries, sendChunks, sends, subscribers } from '../db/schema';
+import { CHUNK_PHASES, DELIVERY_STATUSES, deliveries, sendChunks, sends, subscribers } from '../db/schema';
 
 export const CHUNK_SIZE = 100; // Resend's batch limit
 const CHUNK_ROWS_PER_STATEMENT = 2000; // keeps each INSERT well under D1's 100 KB statement limit
@@ -321,6 +321,24 @@ export function touchSend(db: Db, sendId: number, now: number) {
 }
 
 /**
+ * After an outage: claims the right to wake this send's chunks that are backing off, once per outage
+ * (a chunk that started failing after the last wake-up is a new outage). Returns the chunks to wake.
+ */
+export async function claimWake(db: Db, sendId: number, failingSince: number, now: number): Promise<number[]> {
+  const claimed = await db
+    .update(sends)
+    .set({ wokenAt: now })
+    .where(and(eq(sends.id, sendId), sql`coalesce(${sends.wokenAt}, 0) < ${failingSince}`))
+    .returning({ id: sends.id });
+  if (claimed.length === 0) return [];
+  const rows = await db
+    .select({ chunk: sendChunks.chunk })
+    .from(sendChunks)
+    .where(and(eq(sendChunks.sendId, sendId), eq(sendChunks.status, 'pending'), isNotNull(sendChunks.failingSince)));
+  return rows.map((r) => r.chunk);
+}
+
+/**
  * Before an attempt of an already frozen chunk: an attempt may be accepted from now on
  * (`uncertain_since`, kept if set), and the readers in every payload so far (`sure_ids`) narrow to
  * this payload. Returns the `uncertain_since` now in force.
@@ -492,13 +510,29 @@ export function failedChunks(db: Db, sendId: number) {
     .where(and(eq(sendChunks.sendId, sendId), eq(sendChunks.status, 'failed')));
 }
 
-/** Readers recorded `failed` for a send (one scan of the send's records: an operator's action). */
+/**
+ * `status = X` alone does not let SQLite use the partial index `deliveries_unresolved` (it cannot
+ * prove X <> 'sent'): the index's own condition is stated too.
+ */
+function unresolved(sendId: number, status: UnresolvedStatus, afterId = 0): SQL {
+  return and(eq(deliveries.sendId, sendId), eq(deliveries.status, status), sql`${deliveries.status} <> 'sent'`, gt(deliveries.subscriberId, afterId))!;
+}
+export type UnresolvedStatus = Exclude<(typeof DELIVERY_STATUSES)[number], 'sent'>;
+
+/** Readers recorded `failed` for a send (through the partial index: sent rows are never read). */
 export function failedReaders(db: Db, sendId: number) {
+  return db.select({ id: deliveries.subscriberId }).from(deliveries).where(unresolved(sendId, 'failed')).orderBy(asc(deliveries.subscriberId));
+}
+
+/** A page of a send's `failed` or `unknown` readers, in id order after `afterId`, for the operator. */
+export function unresolvedPage(db: Db, sendId: number, status: UnresolvedStatus, afterId: number, limit: number) {
   return db
-    .select({ id: deliveries.subscriberId })
+    .select({ id: deliveries.subscriberId, email: subscribers.email, name: subscribers.name, status: deliveries.status, error: deliveries.error, at: deliveries.sentAt })
     .from(deliveries)
-    .where(and(eq(deliveries.sendId, sendId), eq(deliveries.status, 'failed')))
-    .orderBy(asc(deliveries.subscriberId));
+    .innerJoin(subscribers, eq(subscribers.id, deliveries.subscriberId))
+    .where(unresolved(sendId, status, afterId))
+    .orderBy(asc(deliveries.subscriberId))
+    .limit(limit);
 }
 
 /**

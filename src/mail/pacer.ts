@@ -14,7 +14,10 @@
 //  - a 429 that says the window is spent: nobody calls before the window frees (`ratelimit-reset`
 //    and the pacer's own log, never a rounded-up second the headers do not require); when such 429s
 //    keep coming (not the odd one a provider may send for reasons of its own) the guard widens, and
-//    it relaxes after a quiet while.
+//    it relaxes after a quiet while;
+//  - an outage (5xx or no answer, several in a row): everyone holds, 1 s, then 2, 4 … 30 s between
+//    probes, so a provider that is down is not called at the full rate for as long as it is down; the
+//    first answer that is not a server error ends it.
 import { eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { pacer } from '../db/schema';
@@ -27,6 +30,10 @@ const MARGIN_STEP = 0.02;
 /** Over-rate 429s are persistent when more than this share of the last RECENT_ANSWERS answers were. */
 const PERSISTENT_429_SHARE = 0.1;
 const RECENT_ANSWERS = 50;
+/** Server errors in a row (5xx, no answer) that make an outage rather than a random fault. */
+const OUTAGE_AFTER = 3;
+const OUTAGE_FIRST_HOLD_MS = 1000;
+const OUTAGE_MAX_HOLD_MS = 30_000;
 /** How long a "remaining ≤ 1" answer keeps the margin on. */
 const TIGHT_FOR_MS = 10_000;
 /**
@@ -80,7 +87,16 @@ interface Reserved {
  * and a busy isolate wakes tens of milliseconds late now and then (a batch of 100 emails is 2 MB of
  * JSON to build), so within the isolate the window rule is checked again on the real start times.
  */
-const local = { starts: [] as number[], learnedRate: null as number | null, tightUntil: 0, holdUntil: 0, answers: [] as boolean[] };
+const local = {
+  starts: [] as number[],
+  learnedRate: null as number | null,
+  tightUntil: 0,
+  holdUntil: 0,
+  answers: [] as boolean[],
+  /** Server errors in a row, and the outage hold in force (doubled each time a probe fails too). */
+  serverErrors: 0,
+  outageHoldMs: 0,
+};
 /**
  * Until this isolate has seen one answer it knows nothing of the provider's real limit: the first
  * request goes alone (the others wait for its answer, a second at most), so a setting above the
@@ -97,6 +113,8 @@ export function forgetLocalPacing(): void {
   local.tightUntil = 0;
   local.holdUntil = 0;
   local.answers = [];
+  local.serverErrors = 0;
+  local.outageHoldMs = 0;
   firstAnswer = null;
   seenAnswer = false;
 }
@@ -125,7 +143,8 @@ async function startLocally(configuredRate: number, from: Reserved): Promise<voi
   }
 }
 
-export function createPacer(db: Db, configuredRate: number): Pacer {
+export function createPacer(db: Db, configuredRate: number, options: { outageMaxHoldMs?: number } = {}): Pacer {
+  const outageMaxHoldMs = options.outageMaxHoldMs ?? OUTAGE_MAX_HOLD_MS;
   /** What the row said at this instance's latest reservation (one instance serves concurrent calls). */
   let last: Reserved | null = null;
   return {
@@ -186,6 +205,22 @@ export function createPacer(db: Db, configuredRate: number): Pacer {
       } else if (limit !== null && limit >= configuredRate && known !== null) {
         updates.providerRate = null;
       }
+      if (status === null || status >= 500) {
+        const holdMs = outageMaxHoldMs > 0 ? outageHold(now, outageMaxHoldMs) : null;
+        if (holdMs === null) return null;
+        local.holdUntil = Math.max(local.holdUntil, now + holdMs);
+        await db
+          .update(pacer)
+          .set({
+            holdUntil: sql`max(${pacer.holdUntil}, ${now + holdMs})`,
+            ...(holdMs > LONG_WAIT_MS ? { nextSlotAt: now + holdMs, ring: pastSlots(now), epoch: sql`${pacer.epoch} + 1` } : {}),
+          })
+          .where(eq(pacer.id, 1));
+        console.warn(`pacer: the provider failed ${local.serverErrors} calls in a row; every call waits ${holdMs / 1000} s before the next try`);
+        return holdMs;
+      }
+      local.serverErrors = 0;
+      local.outageHoldMs = 0;
       let holdMs: number | null = null;
       local.answers.push(overRate);
       if (local.answers.length > RECENT_ANSWERS) local.answers.shift();
@@ -277,6 +312,19 @@ export function reserveSlot(db: Db, configuredRate: number, now: number) {
       margin: pacer.margin,
       epoch: pacer.epoch,
     });
+}
+
+/**
+ * After a server error: null while it may be a random fault (fewer than OUTAGE_AFTER in a row), else
+ * how long every call waits. The hold doubles only when a call made after the last hold failed too
+ * (the answers of calls already in flight when it began say nothing new).
+ */
+function outageHold(now: number, maxHoldMs: number): number | null {
+  local.serverErrors++;
+  if (local.serverErrors < OUTAGE_AFTER) return null;
+  if (local.outageHoldMs > 0 && now < local.holdUntil) return null;
+  local.outageHoldMs = local.outageHoldMs === 0 ? Math.min(maxHoldMs, OUTAGE_FIRST_HOLD_MS) : Math.min(maxHoldMs, local.outageHoldMs * 2);
+  return local.outageHoldMs;
 }
 
 /**

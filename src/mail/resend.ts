@@ -6,7 +6,8 @@
 //  - 429: retried at once (a new pace slot) while the waits stay short, never counted as a failure;
 //    an over-rate 429 also holds every consumer for as long as the headers say;
 //  - 5xx, no answer: tried twice more at the next slots, then handed back; the batch may have been
-//    accepted (a lost answer), which the caller must remember (`uncertain`);
+//    accepted (a lost answer), which the caller must remember (`uncertain`); several in a row hold
+//    every consumer between probes (the pacer);
 //  - 409 invalid_idempotent_request: an earlier attempt under this key was accepted (`conflict`);
 //  - 409 concurrent_idempotent_requests: another attempt is in flight; hand back and try later;
 //  - anything else (401, 403, 422 on the whole request, quotas): `refused`, not about these readers.
@@ -25,6 +26,8 @@ const SERVER_ERROR_ATTEMPTS = 3;
 export interface ResendTransportOptions {
   serverErrorAttempts?: number;
   rateLimitInlineMs?: number;
+  /** Longest wait between probes of a provider that is down (0: no outage holds; tests of hours in simulated time). */
+  outageMaxHoldMs?: number;
 }
 
 export class ResendTransport implements MailTransport {
@@ -36,7 +39,7 @@ export class ResendTransport implements MailTransport {
   constructor(db: Db, config: Config, options: ResendTransportOptions = {}) {
     const baseUrl = config.resendBaseUrl;
     this.client = new Resend(config.resendApiKey!, baseUrl ? { baseUrl: baseUrl.replace(/\/+$/, '') } : undefined);
-    this.pacer = createPacer(db, config.sendRatePerSecond);
+    this.pacer = createPacer(db, config.sendRatePerSecond, { outageMaxHoldMs: options.outageMaxHoldMs });
     this.serverErrorAttempts = options.serverErrorAttempts ?? SERVER_ERROR_ATTEMPTS;
     this.rateLimitInlineMs = options.rateLimitInlineMs ?? RATE_LIMIT_INLINE_MS;
   }
