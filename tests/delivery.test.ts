@@ -140,7 +140,7 @@ describe('delivering a chunk', () => {
 
   it('hands the chunk back after repeated 5xx, remembering the attempt may have gone, then sends it once', async () => {
     const { chunks, sendId, ids, deliver } = await planSend(fake, 30);
-    await fake.script(['serverError', 'serverError']);
+    await fake.script(['serverError', 'serverError', 'serverError']); // three attempts in one call
     expect(await deliver(chunks[0])).toMatchObject({ kind: 'retry', afterMs: null, rateLimited: false });
     expect([1, 2, 3, 4, 20].map((retries) => retryDelaySeconds(null, retries))).toEqual([2, 4, 8, 16, 900]);
     const chunk = await env.DB.prepare('SELECT uncertain_since AS u, failing_since AS f FROM send_chunks WHERE send_id = ?1').bind(sendId).first<{ u: number; f: number }>();
@@ -274,8 +274,8 @@ describe('the queue consumer', () => {
     const { renv, chunks, sendId } = await planSend(fake, 150);
     const capture = { sendBatch: async (ms: { body: ChunkMessage; delaySeconds?: number }[]) => void queued.push(...ms) } as unknown as Queue<QueueMessage>;
     const env2: Env = { ...renv, SEND_QUEUE: capture };
-    // Both chunks (2 attempts each) meet only 5xx.
-    await fake.script(Array(4).fill('serverError'));
+    // Both chunks (3 attempts each) meet only 5xx.
+    await fake.script(Array(6).fill('serverError'));
     const first = batchOf('newsletter-send', chunks);
     await handleQueue(first, env2);
     const result = await getQueueResult(first, ctx);

@@ -361,12 +361,15 @@ export function perSecondLimit(headers: Record<string, string> | null): number |
 
 /**
  * How long a refused call waits, as the headers say (seconds, fractions honoured): `retry-after`,
- * and for a 429 the sooner `ratelimit-reset` when it says the window frees earlier (retry-after is
- * rounded up to a whole second; the reset, when sent, is more precise). null when neither says.
+ * the provider's instruction, else for a 429 `ratelimit-reset`; null when neither says. (An over-rate
+ * 429 holds for as long as the window needs instead: overRateHold.)
  */
 export function retryAfterMs(headers: Record<string, string> | null, rateLimited = true): number | null {
-  const values = (rateLimited ? ['retry-after', 'ratelimit-reset'] : ['retry-after']).map((name) => headerNumber(headers, name)).filter((s): s is number => s !== null && s >= 0);
-  return values.length > 0 ? Math.round(Math.min(...values) * 1000) : null;
+  for (const name of rateLimited ? ['retry-after', 'ratelimit-reset'] : ['retry-after']) {
+    const seconds = headerNumber(headers, name);
+    if (seconds !== null && seconds >= 0) return Math.round(seconds * 1000);
+  }
+  return null;
 }
 
 function headerNumber(headers: Record<string, string> | null, name: string): number | null {
