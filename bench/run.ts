@@ -149,7 +149,8 @@ async function runScenario(scenario: Scenario, limiter: LimiterKind): Promise<Ro
         lastPrint = elapsed;
         process.stdout.write(`  ${elapsed.toFixed(0).padStart(4)} s  sent ${stats.sent}/${N}  failed ${stats.failed}  (${(stats.sent / elapsed).toFixed(0)} emails/s)\n`);
       }
-      if (elapsed > Math.max(180, ceilingSeconds * 4)) fail(`send did not finish in time: ${JSON.stringify(stats)}`);
+      // A hung send fails the run; a large one on a small machine is bound by its CPU (about 2 ms a reader at worst).
+      if (elapsed > Math.max(180, ceilingSeconds * 4, N / 500)) fail(`send did not finish in time: ${JSON.stringify(stats)}`);
       await sleep(100);
     }
     const wallSeconds = (performance.now() - start) / 1000;
