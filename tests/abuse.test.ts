@@ -4,6 +4,7 @@
 //    the sign-up that typed it confirms the address, so nobody else's sign-up can rename a reader.
 // (The confirm page without a script, the outbox's host check and the production settings are rows
 // of tests/hostile.test.ts and tests/config.test.ts; a scanner in Chromium is tests/e2e/scanner.ts.)
+import { getDb } from '../src/db/client';
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { CONFIRMATION_INTERVAL_MS, signUp } from '../src/subscribers/lifecycle';
@@ -109,7 +110,7 @@ describe('form text and the confirmation email', () => {
     const email = 'victim@names.example';
     const t0 = Date.now() - 2 * CONFIRMATION_INTERVAL_MS;
     // The real person signs up (a while ago) and gets their link.
-    expect(await signUp(env, email, 'Ann', t0)).toBe('confirmation_queued');
+    expect(await signUp(getDb(env.DB), env, email, 'Ann', t0)).toBe('confirmation_queued');
     const [theirs] = await waitForMail(email, 'Confirm');
     // Someone else, 15 minutes later, posts the same address with their text: a new confirmation goes out, without that text.
     await subscribe(email, EVIL);

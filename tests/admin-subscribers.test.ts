@@ -13,6 +13,7 @@ import { handleQueue } from '../src/queue';
 import { neutralizeCell, parseSubscriberCsv, restoreCell } from '../src/subscribers/csv';
 import { IMPORT_BODY_LIMIT, ImportPlanner, importSubscribers, INVALID_LISTED } from '../src/subscribers/import';
 import { MAX_RECORD_CHARS } from '../src/subscribers/csv';
+import { signUp } from '../src/subscribers/lifecycle';
 import { sendOwedConfirmations } from '../src/subscribers/owed-confirmations';
 import { emailHash } from '../src/subscribers/erase';
 import { ADMIN_TOKEN, admin, adminJson, callWithEnv, importCsv } from './support/admin';
@@ -627,6 +628,30 @@ describe('durable pending imports', () => {
     await consume(during.sent);
     await consume(sweep.sent);
     for (const address of people(domain)) expect(await confirmationsTo(address)).toBe(1);
+  });
+
+  it('a form sign-up whose enqueue fails is owed too: housekeeping queues it, and the reader gets one email', async () => {
+    const address = 'form@owed.example';
+    const down = capturingQueue(async () => {
+      throw new Error('queue unavailable');
+    });
+    const db = getDb(env.DB);
+    expect(await signUp(db, { ...env, SEND_QUEUE: down.queue }, address, null)).toBe('confirmation_queued');
+    const [marker] = await owedMarkers('owed.example').then((rows) => rows.filter((r) => r.email === address));
+    expect(marker.owed).toBe(marker.sent);
+    // Asking again within 15 minutes changes nothing; the owed email is not lost meanwhile.
+    expect(await signUp(db, { ...env, SEND_QUEUE: down.queue }, address, null)).toBe('nothing_to_do');
+    const sweep = capturingQueue();
+    expect(await sendOwedConfirmations({ ...env, SEND_QUEUE: sweep.queue }, db)).toBeGreaterThanOrEqual(1);
+    const mine = sweep.sent.filter((m): m is ConfirmationMessage => m.type === 'confirmation' && m.requestedAt === marker.sent);
+    expect(mine).toHaveLength(1);
+    await consume(mine);
+    expect(await confirmationsTo(address)).toBe(1);
+    // A sign-up whose enqueue works owes nothing afterwards.
+    const fine = capturingQueue();
+    expect(await signUp(db, { ...env, SEND_QUEUE: fine.queue }, 'fine@owed.example', null)).toBe('confirmation_queued');
+    expect(fine.sent).toHaveLength(1);
+    expect((await owedMarkers('owed.example')).find((r) => r.email === 'fine@owed.example')?.owed).toBeNull();
   });
 
   it('clears a marker whose claim is no longer current without queueing anything', async () => {

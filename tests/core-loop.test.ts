@@ -1,5 +1,6 @@
 // The whole reader loop through the real Worker, D1 and queue (outbox transport):
 // subscribe → confirm → weekly issue → one-click unsubscribe → the next issue skips the leaver.
+import { getDb } from '../src/db/client';
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import type { Article } from '../src/issues/article';
@@ -184,7 +185,7 @@ describe('tokens', () => {
     const token = await confirmationToken('expired@example.com');
     const { confirm } = await import('../src/subscribers/lifecycle');
     const { getConfig } = await import('../src/config');
-    const outcome = await confirm(env, getConfig(env), token, Date.now() + 7 * DAY + 60_000);
+    const outcome = await confirm(getDb(env.DB), env, getConfig(env), token, Date.now() + 7 * DAY + 60_000);
     expect(outcome).toMatchObject({ ok: false, message: expect.stringMatching(/expired/) });
     expect(await subscriberStatus('expired@example.com')).toBe('pending');
   });

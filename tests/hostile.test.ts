@@ -4,6 +4,7 @@
 // suppressions, webhook events) are the same after the request as before.
 // Then: floods (rate limit, one confirmation per 15 minutes), Turnstile against a fake siteverify,
 // security headers, escaping of names in pages and emails, and SQL metacharacters stored as data.
+import { getDb } from '../src/db/client';
 import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { app } from '../src/app';
@@ -564,17 +565,17 @@ describe('floods', () => {
   it('claims the next confirmation only once 15 minutes have passed (the boundary, in lifecycle)', async () => {
     const email = 'interval@hostile-interval.example';
     const t0 = Date.now();
-    expect(await signUp(env, email, null, t0)).toBe('confirmation_queued');
-    expect(await signUp(env, email, null, t0 + 1)).toBe('nothing_to_do');
-    expect(await signUp(env, email, null, t0 + CONFIRMATION_INTERVAL_MS - 1)).toBe('nothing_to_do');
-    expect(await signUp(env, email, null, t0 + CONFIRMATION_INTERVAL_MS)).toBe('confirmation_queued');
-    expect(await signUp(env, email, null, t0 + CONFIRMATION_INTERVAL_MS + 1000)).toBe('nothing_to_do');
+    expect(await signUp(getDb(env.DB), env, email, null, t0)).toBe('confirmation_queued');
+    expect(await signUp(getDb(env.DB), env, email, null, t0 + 1)).toBe('nothing_to_do');
+    expect(await signUp(getDb(env.DB), env, email, null, t0 + CONFIRMATION_INTERVAL_MS - 1)).toBe('nothing_to_do');
+    expect(await signUp(getDb(env.DB), env, email, null, t0 + CONFIRMATION_INTERVAL_MS)).toBe('confirmation_queued');
+    expect(await signUp(getDb(env.DB), env, email, null, t0 + CONFIRMATION_INTERVAL_MS + 1000)).toBe('nothing_to_do');
     // A confirmed address is never mailed again, however long it waits.
     await env.DB.prepare(`UPDATE subscribers SET status = 'confirmed', confirmed_at = ?2 WHERE email = ?1`).bind(email, t0).run();
-    expect(await signUp(env, email, null, t0 + 10 * CONFIRMATION_INTERVAL_MS)).toBe('nothing_to_do');
+    expect(await signUp(getDb(env.DB), env, email, null, t0 + 10 * CONFIRMATION_INTERVAL_MS)).toBe('nothing_to_do');
     // Two requests in the same millisecond: one claim between them.
     const racer = 'race@hostile-interval.example';
-    const outcomes = await Promise.all([signUp(env, racer, null, t0), signUp(env, racer, null, t0), signUp(env, racer, null, t0)]);
+    const outcomes = await Promise.all([signUp(getDb(env.DB), env, racer, null, t0), signUp(getDb(env.DB), env, racer, null, t0), signUp(getDb(env.DB), env, racer, null, t0)]);
     expect(outcomes.filter((o) => o === 'confirmation_queued')).toHaveLength(1);
   });
 
@@ -583,13 +584,13 @@ describe('floods', () => {
     const stored = () =>
       env.DB.prepare('SELECT name, pending_name AS pendingName, confirmation_sent_at AS sentAt FROM subscribers WHERE email = ?1').bind(email).first<{ name: string | null; pendingName: string | null; sentAt: number }>();
     const t0 = Date.now();
-    expect(await signUp(env, email, 'First', t0)).toBe('confirmation_queued');
-    expect(await signUp(env, email, 'Second', t0 + 1)).toBe('nothing_to_do');
+    expect(await signUp(getDb(env.DB), env, email, 'First', t0)).toBe('confirmation_queued');
+    expect(await signUp(getDb(env.DB), env, email, 'Second', t0 + 1)).toBe('nothing_to_do');
     expect(await stored()).toEqual({ name: null, pendingName: 'First', sentAt: t0 });
     // Each claim keeps aside exactly what its own sign-up typed: nothing carries over from an earlier one.
-    expect(await signUp(env, email, null, t0 + CONFIRMATION_INTERVAL_MS)).toBe('confirmation_queued');
+    expect(await signUp(getDb(env.DB), env, email, null, t0 + CONFIRMATION_INTERVAL_MS)).toBe('confirmation_queued');
     expect(await stored()).toEqual({ name: null, pendingName: null, sentAt: t0 + CONFIRMATION_INTERVAL_MS });
-    expect(await signUp(env, email, 'Third', t0 + 2 * CONFIRMATION_INTERVAL_MS)).toBe('confirmation_queued');
+    expect(await signUp(getDb(env.DB), env, email, 'Third', t0 + 2 * CONFIRMATION_INTERVAL_MS)).toBe('confirmation_queued');
     expect(await stored()).toEqual({ name: null, pendingName: 'Third', sentAt: t0 + 2 * CONFIRMATION_INTERVAL_MS });
   });
 
@@ -598,7 +599,7 @@ describe('floods', () => {
       const email = `${status}@hostile-interval.example`;
       const t0 = Date.now() - 30 * DAY;
       await env.DB.prepare(`INSERT INTO subscribers (email, status, created_at, confirmation_sent_at) VALUES (?1, ?2, ?3, ?3)`).bind(email, status, t0).run();
-      expect(await signUp(env, email, 'Again', Date.now()), status).toBe('nothing_to_do');
+      expect(await signUp(getDb(env.DB), env, email, 'Again', Date.now()), status).toBe('nothing_to_do');
       const row = await env.DB.prepare('SELECT status, pending_name AS pendingName, confirmation_sent_at AS sentAt FROM subscribers WHERE email = ?1').bind(email).first();
       expect(row, status).toEqual({ status, pendingName: null, sentAt: t0 });
     }

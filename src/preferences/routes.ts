@@ -8,7 +8,7 @@
 import type { Context } from 'hono';
 import { Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { type Db, getDb } from '../db/client';
+import type { Db } from '../db/client';
 import { readFields } from '../http/body';
 import { fail, page, site, wantsJson } from '../http/respond';
 import type { AppEnv } from '../http/types';
@@ -62,14 +62,14 @@ async function show(c: C, db: Db, token: string, readerId: number, status: Conte
 }
 
 preferencesRoutes.get('/preferences', async (c) => {
-  const db = getDb(c.env.DB);
+  const db = c.get('db');
   const found = await readerFor(c, db);
   if (!found.ok) return found.response;
   return show(c, db, found.token, found.reader.id, 200);
 });
 
 preferencesRoutes.post('/preferences', async (c) => {
-  const db = getDb(c.env.DB);
+  const db = c.get('db');
   const found = await readerFor(c, db);
   if (!found.ok) return found.response;
   const { token, reader } = found;
@@ -171,7 +171,7 @@ preferencesRoutes.get('/preferences/confirm-email', async (c) => {
 preferencesRoutes.post('/preferences/confirm-email', async (c) => {
   const verified = await verifiedEmailChange(c);
   if (!verified.ok) return verified.response;
-  const outcome = await confirmEmailChange(getDb(c.env.DB), verified.subscriberId, verified.issuedAt!);
+  const outcome = await confirmEmailChange(c.get('db'), verified.subscriberId, verified.issuedAt!);
   if (!outcome.ok) {
     const [status, code, message] = EMAIL_CHANGE_OUTCOMES[outcome.reason];
     return fail(c, status, code, message, 'This link does not work');

@@ -2,8 +2,9 @@
 // so concurrent requests for one address cannot interleave into a wrong state.
 import { and, eq, inArray, isNull, lt, lte, or, sql } from 'drizzle-orm';
 import type { Config, Env } from '../config';
-import { type Db, getDb } from '../db/client';
+import type { Db } from '../db/client';
 import { type SubscriberStatus, subscribers } from '../db/schema';
+import { queueOwedConfirmations } from './owed-confirmations';
 import { verifyToken } from './tokens';
 
 /** At most one confirmation email per address per 15 minutes, whoever asks. */
@@ -22,6 +23,7 @@ export const MAILABLE_BY_FORM: SubscriberStatus[] = ['pending', 'unsubscribed'];
  * request's waitUntil) lets the answer go out before the enqueue, so its timing tells nothing either.
  */
 export async function signUp(
+  db: Db,
   env: Env,
   email: string,
   name: string | null,
@@ -33,13 +35,14 @@ export async function signUp(
   // lifts the suppression), or a confirmation sent in the last 15 minutes: the WHERE fails and nothing
   // returns. The name waits in pending_name until this sign-up's own link confirms it (see confirm).
   // (In the DO UPDATE part, `subscribers.x` is the stored row: the WHERE judges what is already there.)
-  const db = getDb(env.DB);
+  // The confirmation is owed (confirmation_owed_at) in the same statement, until it is on the queue:
+  // a Worker that dies before the enqueue leaves it to housekeeping (owed-confirmations.ts).
   const row = await db
     .insert(subscribers)
-    .values({ email, pendingName: name, status: 'pending', createdAt: now, confirmationSentAt: now })
+    .values({ email, pendingName: name, status: 'pending', createdAt: now, confirmationSentAt: now, confirmationOwedAt: now })
     .onConflictDoUpdate({
       target: subscribers.email,
-      set: { confirmationSentAt: now, pendingName: name },
+      set: { confirmationSentAt: now, confirmationOwedAt: now, pendingName: name },
       setWhere: and(
         inArray(subscribers.status, MAILABLE_BY_FORM),
         or(isNull(subscribers.confirmationSentAt), lte(subscribers.confirmationSentAt, now - CONFIRMATION_INTERVAL_MS)),
@@ -48,13 +51,9 @@ export async function signUp(
     .returning({ id: subscribers.id })
     .get();
   if (!row) return 'nothing_to_do';
-  const enqueue = env.SEND_QUEUE.send({ type: 'confirmation', subscriberId: row.id, requestedAt: now }, { contentType: 'json' }).catch(async (error) => {
-    // Nothing will be sent: let the reader ask again at once instead of waiting out the 15 minutes.
-    console.error(`signup: could not queue the confirmation for subscriber ${row.id}: ${(error as Error).message}`);
-    await db
-      .update(subscribers)
-      .set({ confirmationSentAt: null })
-      .where(and(eq(subscribers.id, row.id), eq(subscribers.confirmationSentAt, now)));
+  const enqueue = queueOwedConfirmations(env, db, [{ subscriberId: row.id, requestedAt: now }]).then(({ error }) => {
+    // Still owed: housekeeping queues it within 15 minutes.
+    if (error) console.error(`signup: could not queue the confirmation for subscriber ${row.id} (housekeeping will): ${error.message}`);
   });
   if (defer) defer(enqueue);
   else await enqueue;
@@ -75,12 +74,11 @@ export function tokenProblem(reason: keyof typeof TOKEN_PROBLEMS): string {
   return TOKEN_PROBLEMS[reason];
 }
 
-export async function confirm(env: Env, config: Config, token: unknown, now = Date.now()): Promise<TokenOutcome> {
+export async function confirm(db: Db, env: Env, config: Config, token: unknown, now = Date.now()): Promise<TokenOutcome> {
   const verified = await verifyToken(config.tokenSecrets, 'confirm', token, now);
   if (!verified.ok) return { ok: false, message: tokenProblem(verified.reason) };
   const issuedAt = verified.issuedAt!;
   // A link issued before the reader left (unsubscribed, bounced, complained) cannot bring them back.
-  const db = getDb(env.DB);
   const leftBefore = issuedAt + 999; // tokens carry whole seconds; the request came within that second
   // The name typed with the sign-up this link answers, and only that one: when a later sign-up (by
   // anyone) claimed a newer confirmation, its name is not this reader's entry and is dropped.
@@ -115,10 +113,10 @@ export async function confirm(env: Env, config: Config, token: unknown, now = Da
   return { ok: false, message: 'This link is older than your unsubscribe. Sign up again to get a new confirmation link.' };
 }
 
-export async function unsubscribe(env: Env, config: Config, token: unknown, now = Date.now()): Promise<TokenOutcome> {
+export async function unsubscribe(db: Db, config: Config, token: unknown, now = Date.now()): Promise<TokenOutcome> {
   const verified = await verifyToken(config.tokenSecrets, 'unsubscribe', token, now);
   if (!verified.ok) return { ok: false, message: tokenProblem(verified.reason) };
-  return { ok: true, changed: await unsubscribeSubscriber(getDb(env.DB), verified.subscriberId, now) };
+  return { ok: true, changed: await unsubscribeSubscriber(db, verified.subscriberId, now) };
 }
 
 /**

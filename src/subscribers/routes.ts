@@ -64,7 +64,7 @@ subscriberRoutes.post('/subscribe', async (c) => {
     if (json) return c.json({ error: { code: 'turnstile_failed', message } }, 400);
     return page(c, SubscribePage({ site: site(c), error: message, values: { email: email.value, name: name.value ?? '' }, turnstileSiteKey, nonce }), 400);
   }
-  await signUp(c.env, email.value, name.value, Date.now(), (work) => c.executionCtx.waitUntil(work));
+  await signUp(c.get('db'), c.env, email.value, name.value, Date.now(), (work) => c.executionCtx.waitUntil(work));
   return pending();
 });
 
@@ -81,7 +81,7 @@ subscriberRoutes.get('/confirm', async (c) => {
 });
 
 subscriberRoutes.post('/confirm', async (c) => {
-  const outcome = await confirm(c.env, c.get('config'), c.req.query('token'));
+  const outcome = await confirm(c.get('db'), c.env, c.get('config'), c.req.query('token'));
   if (!outcome.ok) return fail(c, 400, 'invalid_token', outcome.message, 'This link does not work');
   if (wantsJson(c)) return c.json({ status: 'confirmed' });
   return page(c, ConfirmedPage({ site: site(c), archiveUrl: '/archive' }));
@@ -97,7 +97,7 @@ subscriberRoutes.get('/unsubscribe', async (c) => {
 
 // RFC 8058 one-click: the mail client POSTs `List-Unsubscribe=One-Click`; the token alone authorises it.
 subscriberRoutes.post('/unsubscribe', async (c) => {
-  const outcome = await unsubscribe(c.env, c.get('config'), c.req.query('token'));
+  const outcome = await unsubscribe(c.get('db'), c.get('config'), c.req.query('token'));
   if (!outcome.ok) return fail(c, 400, 'invalid_token', outcome.message, 'This link does not work');
   if (wantsJson(c)) return c.json({ status: 'unsubscribed' });
   return page(c, UnsubscribedPage({ site: site(c) }));
