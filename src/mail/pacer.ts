@@ -47,12 +47,15 @@ const TIGHT_FOR_MS = 10_000;
 const CATCH_UP = 1;
 const LOCAL_GUARD_SHARE = 0.7;
 /**
- * An isolate's first windows of calls leave with uneven delays (cold code, first reads and renders):
- * the provider's arrival log showed 11 calls inside 934-998 ms there, and only there. For its first
- * WARM_UP_WINDOWS windows an isolate checks real start times with this many guards.
+ * An isolate's first windows of calls leave with uneven delays (cold code, first reads and renders,
+ * and after a pause every waiting chunk at once): the provider's arrival log showed 11 calls inside
+ * 934-998 ms there. For its first WARM_UP_WINDOWS windows (and again after IDLE_REWARM_MS without a
+ * call) an isolate checks real start times with this many guards, tight or not.
  */
 const WARM_UP_GUARDS = 3;
 const WARM_UP_WINDOWS = 2;
+/** Calls that start after this long without one warm up again. */
+const IDLE_REWARM_MS = 2000;
 const LOCAL_MIN_GAP_SHARE = 0.5;
 /** A new pacer (or a new setting) assumes a tight window until the provider's answers show room. */
 const ASSUME_TIGHT_MS = 2000;
@@ -137,10 +140,13 @@ async function startLocally(configuredRate: number, from: Reserved): Promise<voi
     const rate = Math.min(configuredRate, from.providerRate ?? Infinity, local.learnedRate ?? Infinity);
     const count = Math.max(1, Math.floor(rate));
     const windowMs = (count * 1000) / rate;
-    const tight = from.tightUntil > now || local.tightUntil > now;
-    const share = local.startsEver < WARM_UP_WINDOWS * count ? WARM_UP_GUARDS : LOCAL_GUARD_SHARE;
-    const guard = tight ? Math.max(BASE_MARGIN, from.margin) * windowMs * share : 0;
     const starts = local.starts;
+    // After a pause (an outage's holds, a canary's wait) calls start again all at once: warm up again.
+    if (starts.length > 0 && now - starts[starts.length - 1]! > IDLE_REWARM_MS) local.startsEver = 0;
+    const warming = local.startsEver < WARM_UP_WINDOWS * count;
+    const tight = warming || from.tightUntil > now || local.tightUntil > now;
+    const share = warming ? WARM_UP_GUARDS : LOCAL_GUARD_SHARE;
+    const guard = tight ? Math.max(BASE_MARGIN, from.margin) * windowMs * share : 0;
     const at = Math.max(
       local.holdUntil,
       starts.length >= count ? starts[starts.length - count]! + windowMs + guard : 0,
