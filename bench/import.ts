@@ -21,6 +21,7 @@ import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'no
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { run, sleep, stop, waitForHealth } from './processes.ts';
 
 const root = join(import.meta.dirname, '..');
 const ADMIN_TOKEN = 'bench-admin-token-0123456789abcdef';
@@ -72,7 +73,7 @@ async function measure(n: number): Promise<Row> {
   try {
     await run('npx', ['wrangler', 'd1', 'migrations', 'apply', 'DB', '--local', '--persist-to', persist]);
     server = startServer(persist, lines);
-    await waitForHealth();
+    await waitForHealth(PORT);
     // Warm up (the first request compiles the Worker and opens the database), then let it settle.
     await importCsv(new TextEncoder().encode('email\nwarm-up@import.example\n'));
     await sleep(1000);
@@ -324,46 +325,6 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
 }
 
-async function waitForHealth(): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${PORT}/health`)).ok) return;
-    } catch {
-      // not up yet
-    }
-    await sleep(250);
-  }
-  fail(`wrangler dev did not answer on port ${PORT} within 60 s`);
-}
-
-function run(command: string, args: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: root, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, CI: '1' } });
-    let stderr = '';
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${command} ${args.join(' ')} exited ${code}: ${stderr}`))));
-  });
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  try {
-    process.kill(-child.pid!, 'SIGTERM');
-  } catch {
-    child.kill('SIGTERM');
-  }
-  await Promise.race([exited, sleep(5000)]);
-  if (child.exitCode === null) {
-    try {
-      process.kill(-child.pid!, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-}
-
 function printTable(rows: Row[]): void {
   const columns: [string, (r: Row) => string][] = [
     ['rows', (r) => r.rows.toLocaleString('en')],
@@ -399,10 +360,6 @@ function positiveInt(name: string, value: string): number {
 
 function round(n: number): number {
   return Math.round(n * 100) / 100;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function fail(message: string): never {

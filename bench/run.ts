@@ -20,6 +20,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { run, sleep, stop, waitForHealth } from './processes.ts';
 import type { FakeResendOptions, FakeResendState } from '../tests/support/node/fake-resend.ts';
 import { LIMITER_KINDS, type LimiterKind } from '../tests/support/node/limiters.ts';
 
@@ -114,7 +115,7 @@ async function runScenario(scenario: Scenario, limiter: LimiterKind): Promise<Ro
   try {
     await run('npx', ['wrangler', 'd1', 'migrations', 'apply', 'DB', '--local', '--persist-to', persist]);
     server = startServer(persist, fake, logs, scenario === 'canary' ? { CANARY_PERCENT: '2', CANARY_WAIT_MINUTES: String(CANARY_WAIT_MINUTES) } : {});
-    await waitForHealth();
+    await waitForHealth(PORT);
 
     const csv = 'email,name\n' + Array.from({ length: N }, (_, i) => `reader-${i}@bench.example,Reader ${i}`).join('\n') + '\n';
     const importStart = performance.now();
@@ -215,7 +216,7 @@ async function runHousekeeping(): Promise<{ chunks: number; medianMs: number; ma
                    INSERT INTO send_chunks (send_id, chunk, phase, from_id, to_id, size, status) SELECT 1, n, 1, n * 100 + 1, n * 100 + 100, 100, 'pending' FROM c;`;
       await run('npx', ['wrangler', 'd1', 'execute', 'DB', '--local', '--persist-to', persist, '--command', sql]);
       server = startServer(persist, null, logs);
-      await waitForHealth();
+      await waitForHealth(PORT);
       const times: number[] = [];
       for (let i = 0; i < 7; i++) {
         const start = performance.now();
@@ -306,19 +307,6 @@ function startServer(persist: string, fake: { url: string } | null, logs: { rows
   return child;
 }
 
-async function waitForHealth(): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${PORT}/health`)).ok) return;
-    } catch {
-      // not up yet
-    }
-    await sleep(250);
-  }
-  fail(`wrangler dev did not answer on port ${PORT} within 60 s`);
-}
-
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 async function api(method: string, path: string, body?: string, type = 'application/json'): Promise<any> {
   const response = await fetch(`http://127.0.0.1:${PORT}${path}`, {
@@ -329,33 +317,6 @@ async function api(method: string, path: string, body?: string, type = 'applicat
   const text = await response.text();
   if (!response.ok) fail(`${method} ${path}: ${response.status} ${text.slice(0, 500)}`);
   return JSON.parse(text);
-}
-
-function run(command: string, args: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: root, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, CI: '1' } });
-    let stderr = '';
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${command} ${args.join(' ')} exited ${code}: ${stderr}`))));
-  });
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  try {
-    process.kill(-child.pid!, 'SIGTERM');
-  } catch {
-    child.kill('SIGTERM');
-  }
-  await Promise.race([exited, sleep(5000)]);
-  if (child.exitCode === null) {
-    try {
-      process.kill(-child.pid!, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
 }
 
 /** CPU time (user + system, ms) of the workerd processes that `wrangler dev` started (its process group). */
@@ -426,10 +387,6 @@ function positiveInt(name: string, value: string): number {
 
 function round(n: number): number {
   return Math.round(n * 100) / 100;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function fail(message: string): never {
