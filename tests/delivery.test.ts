@@ -16,6 +16,7 @@ import type { ChunkMessage, QueueMessage } from '../src/messages';
 import { handleQueue } from '../src/queue';
 import { eraseSubscriber } from '../src/subscribers/erase';
 import { countingD1, seedConfirmed } from './support/d1';
+import { admin, adminJson } from './support/admin';
 import { weekly } from './support/helpers';
 import { API_KEY, article, clearSending, deliveryRows, emailsOf, exactlyOnce, fakeAt, planSend, recipientsAtFake, sendRow } from './support/sending';
 
@@ -186,6 +187,32 @@ describe('delivering a chunk', () => {
     expect(await sendStats(getDb(env.DB), sendId)).toMatchObject({ sent: 29, unknown: 1, failed: 0, pending: 0 });
   });
 
+  it('takes a 409 as proof only when an earlier attempt may have been accepted', async () => {
+    // A provider is free to remember a refused request under its key too: then a retry with a smaller
+    // payload gets 409 though nothing ever went. Nobody is recorded sent: those still receiving are
+    // failed (retry-failed sends to them under a new key), the one who left gets no record.
+    const { chunks, sendId, ids, renv, db } = await planSend(fake, 20);
+    const config = readConfig(renv);
+    const handBack = new ResendTransport(db, config, { rateLimitInlineMs: 0 });
+    await fake.script(['rateLimited']); // refused outright
+    expect(await deliverChunk(db, config, handBack, chunks[0])).toMatchObject({ kind: 'retry', rateLimited: true });
+    await env.DB.prepare(`UPDATE subscribers SET status = 'unsubscribed' WHERE id = ?1`).bind(ids[4]).run();
+    await fake.script(['conflict']);
+    expect(await deliverChunk(db, config, handBack, chunks[0])).toMatchObject({ kind: 'done', sent: 0, failed: 19, unknown: 0 });
+    expect((await fake.state()).emails).toHaveLength(0);
+    expect(await sendStats(getDb(env.DB), sendId)).toMatchObject({ sent: 0, failed: 19, unknown: 0, pending: 0 });
+  });
+
+  it('halts on a spent quota (a 429 no pace can fix) instead of retrying it as a rate limit', async () => {
+    const { chunks, sendId, deliver } = await planSend(fake, 20);
+    await fake.script(['quotaExceeded']);
+    expect(await deliver(chunks[0])).toMatchObject({ kind: 'halted', reason: expect.stringMatching(/daily_quota_exceeded/) });
+    expect(await sendRow(sendId)).toEqual({ status: 'halted', reason: expect.stringMatching(/daily_quota_exceeded/) });
+    // Nobody else was told to wait an hour.
+    const pacer = await env.DB.prepare('SELECT hold_until AS hold FROM pacer WHERE id = 1').first<{ hold: number }>();
+    expect(pacer!.hold).toBeLessThan(Date.now() + 5000);
+  });
+
   it('keeps no record of a reader erased between an accepted batch and its retry', async () => {
     const { chunks, sendId, ids, renv, db } = await planSend(fake, 10);
     const config = readConfig(renv);
@@ -242,6 +269,16 @@ describe('a halted send', () => {
     expect(await deliverChunk(db, config, new ResendTransport(db, config), chunks[0])).toMatchObject({ kind: 'halted', reason: expect.stringMatching(/invalid_api_key/) });
     expect(await sendRow(sendId)).toEqual({ status: 'halted', reason: expect.stringMatching(/403 invalid_api_key/) });
     expect(await sendStats(db, sendId)).toMatchObject({ status: 'halted', reason: expect.stringMatching(/invalid_api_key/), sent: 0, pending: 250 });
+    // What the operator sees through the admin API, and what its control routes answer meanwhile.
+    const { issues: listed } = await adminJson<{ issues: { slug: string; status: string; reason: string }[] }>('/api/issues');
+    expect(listed.find((i) => i.slug === slug)).toMatchObject({ status: 'halted', reason: expect.stringMatching(/invalid_api_key/) });
+    expect(await adminJson(`/api/issues/${slug}/stats`)).toMatchObject({ status: 'halted', reason: expect.stringMatching(/invalid_api_key/) });
+    for (const action of ['resume', 'cancel', 'retry-failed']) {
+      const refused = await admin(`/api/issues/${slug}/${action}`, { method: 'POST' });
+      expect(refused.status, action).toBe(409); // resume and cancel are for paused sends; retry-failed waits for the end
+      expect(await refused.json()).toMatchObject({ error: { code: expect.any(String), message: expect.any(String) } });
+      expect((await admin(`/api/issues/${slug}/${action}`, { method: 'POST', headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
+    }
     // The other chunks arrive and wait without calling the provider.
     const requests = (await fake.state()).counters.requests;
     expect(await deliverChunk(db, config, new ResendTransport(db, config), chunks[1])).toMatchObject({ kind: 'waiting' });

@@ -8,6 +8,7 @@ import { type Env, getConfig, readConfig } from '../src/config';
 import type { Article } from '../src/issues/article';
 import { deliverChunk } from '../src/issues/deliver';
 import { startSend } from '../src/issues/plan';
+import { sendStats } from '../src/issues/stats';
 import { OutboxTransport } from '../src/mail/outbox';
 import type { ChunkMessage, QueueMessage } from '../src/messages';
 import { signPreferencesToken } from '../src/subscribers/tokens';
@@ -101,6 +102,8 @@ describe('a pause against the send path', () => {
     const rows = await recorded(sendId);
     expect(rows.size).toBe(248);
     expect(rows.has(middle) || rows.has(late)).toBe(false);
+    // The stats count them as paused, apart from sent and skipped.
+    expect(await sendStats(getDb(env.DB), sendId)).toMatchObject({ status: 'sent', recipients: 250, sent: 248, paused: 2, skipped: 0, pending: 0 });
   });
 
   it('sends again once a pause has ended by itself, or the reader resumed', async () => {

@@ -125,6 +125,9 @@ describe('time', () => {
     expect((await adminJson(`/api/issues/${send.slug}/recipients?status=failed`)).recipients).toEqual([]);
     expect((await admin(`/api/issues/${send.slug}/recipients?status=sent`)).status).toBe(400);
     expect((await admin(`/api/issues/${send.slug}/recipients?status=unknown&cursor=forged`)).status).toBe(400);
+    for (const limit of ['0', '1001', 'ten']) expect((await admin(`/api/issues/${send.slug}/recipients?status=unknown&limit=${limit}`)).status, limit).toBe(400);
+    const byDefault = await adminJson(`/api/issues/${send.slug}/recipients?status=unknown`);
+    expect([byDefault.recipients.length, byDefault.nextCursor]).toEqual([100, null]); // 100 a page
     expect((await admin('/api/issues/no-such-issue/recipients?status=unknown')).status).toBe(404);
     expect((await admin(`/api/issues/${send.slug}/recipients?status=unknown`, { headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
   });

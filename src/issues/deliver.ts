@@ -135,11 +135,11 @@ export async function deliverChunk(db: Db, config: Config, transport: MailTransp
   // What the chunk row says now: the frozen list (first attempt), or the readers of every attempt so far.
   let sure = state.frozen ? priorSure : new Set(frozen.map((r) => r.id));
   const receiving = (list: typeof frozen) => list.filter((r) => r.receives && r.recorded !== 'sent' && r.recorded !== 'unknown');
-  if (receiving(frozen).length === 0) {
-    // Everybody left. If an earlier attempt may have been accepted, those in it may have the issue.
-    const maybe = state.frozen && underWay ? frozen.filter((r) => r.recorded === null || r.recorded === 'failed') : [];
-    return finishWith(maybe.map((r) => ({ s: r.id, status: 'unknown', error: 'left after an attempt the provider may have accepted' })), { rowsWritten });
-  }
+  const open = (list: typeof frozen) => list.filter((r) => r.recorded === null || r.recorded === 'failed');
+  /** Everybody left: if an earlier attempt may have been accepted, those in it may have the issue. */
+  const leftAfterAttempt = (): Outcome[] =>
+    state.frozen && underWay ? open(frozen).map((r) => ({ s: r.id, status: 'unknown', error: 'left after an attempt the provider may have accepted' })) : [];
+  if (receiving(frozen).length === 0) return finishWith(leftAfterAttempt(), { rowsWritten });
   if (state.frozen) {
     // A later attempt: from now on it may be accepted.
     const marked = await markAttempt(db, sendId, chunk, now, null);
@@ -177,24 +177,26 @@ export async function deliverChunk(db: Db, config: Config, transport: MailTransp
   }
   let outcomes: Outcome[];
   if (result.kind === 'accepted' && payload.length === 0) {
-    // Everybody left while the call waited for its turn; nothing was sent. Who was in an earlier
-    // attempt the provider may have accepted may have the issue.
-    outcomes = state.frozen && underWay ? frozen.filter((r) => r.recorded === null || r.recorded === 'failed').map((r) => ({ s: r.id, status: 'unknown', error: 'left after an attempt the provider may have accepted' })) : [];
+    // Everybody left while the call waited for its turn; nothing was sent.
+    outcomes = leftAfterAttempt();
   } else if (result.kind === 'accepted') {
     outcomes = payload.map((r, i) => {
       const o = result.outcomes[i];
       return 'id' in o ? { s: r.id, status: 'sent', id: o.id } : { s: r.id, status: 'failed', error: o.error };
     });
   } else {
-    // 409: an earlier attempt under this key was accepted (its answer was lost). Who was in every
-    // earlier payload got it; who was in only some may have.
-    outcomes = frozen
-      .filter((r) => r.recorded === null || r.recorded === 'failed')
-      .map((r) =>
-        priorSure.has(r.id)
-          ? { s: r.id, status: 'sent', error: 'accepted by an earlier attempt; provider id unknown' }
-          : { s: r.id, status: 'unknown', error: 'in some earlier attempts only, one of which the provider accepted' },
-      );
+    // 409: the key was used with another payload. It proves an earlier attempt was accepted only if
+    // one may have been (its answer lost); then who was in every earlier payload got it, and who was
+    // in only some may have. Otherwise (every earlier attempt was refused outright, and a provider is
+    // free to remember refusals under their keys too) nobody has it, and the key cannot be used
+    // again: those still receiving are `failed`, so retry-failed sends to them under a new key.
+    outcomes = !underWay
+      ? receiving(frozen).map((r) => ({ s: r.id, status: 'failed', error: 'the provider refused the key (409), though no attempt under it was accepted' }))
+      : open(frozen).map((r) =>
+          priorSure.has(r.id)
+            ? { s: r.id, status: 'sent', error: 'accepted by an earlier attempt; provider id unknown' }
+            : { s: r.id, status: 'unknown', error: 'in some earlier attempts only, one of which the provider accepted' },
+        );
   }
   const done = await finishWith(outcomes, { accepted: true, rowsWritten });
   if (options.crashAt === 'after_record') throw new Error('injected crash after_record');

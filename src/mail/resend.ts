@@ -8,6 +8,7 @@
 //  - 5xx, no answer: tried twice more at the next slots, then handed back; the batch may have been
 //    accepted (a lost answer), which the caller must remember (`uncertain`); several in a row hold
 //    every consumer between probes (the pacer);
+//  - 429 daily/monthly_quota_exceeded: refused (the send halts), not a rate limit;
 //  - 409 invalid_idempotent_request: an earlier attempt under this key was accepted (`conflict`);
 //  - 409 concurrent_idempotent_requests: another attempt is in flight; hand back and try later;
 //  - anything else (401, 403, 422 on the whole request, quotas): `refused`, not about these readers.
@@ -19,6 +20,7 @@ import { type Batch, built, type EmailOutcome, type MailTransport, type Outgoing
 
 /** 429s are retried within one call while the time spent waiting on them stays under this. */
 const RATE_LIMIT_INLINE_MS = 5_000;
+const QUOTA_ERRORS = new Set(['daily_quota_exceeded', 'monthly_quota_exceeded']);
 /** Provider calls per send() on 5xx or no answer before handing back. */
 const SERVER_ERROR_ATTEMPTS = 3;
 
@@ -71,10 +73,15 @@ export class ResendTransport implements MailTransport {
       if (emails!.length === 0) return { kind: 'accepted', outcomes: [] };
       const { data, error, headers } = await this.client.batch.send(payload, { idempotencyKey, batchValidation: 'permissive' });
       const status = error ? (error.statusCode ?? null) : 200;
-      const hold = await this.pacer.observe({ status, headers });
+      // A quota 429 says nothing about the pace: the pacer must not hold everyone for its retry-after.
+      const quota = QUOTA_ERRORS.has(error?.name ?? '');
+      const hold = quota ? null : await this.pacer.observe({ status, headers });
       if (!error && data) return { kind: 'accepted', outcomes: outcomesOf(emails!.length, data) };
       const name = error?.name ?? 'unknown_error';
       const message = `${status ?? 'no answer'} ${name}: ${error?.message ?? 'no answer'}`;
+      // A spent quota is a 429 too, but no pace fixes it: every batch is refused until the operator
+      // raises the plan or the quota renews, which is what a halted send (probed by housekeeping) is for.
+      if (quota) return { kind: 'refused', uncertain, message };
       if (status === 429) {
         const wait = hold ?? retryAfterMs(headers) ?? 1000;
         rateLimitedMs += wait;

@@ -258,7 +258,7 @@ label {
 }
 .optional { font-weight: 400; color: var(--muted); }
 
-input[type="email"], input[type="text"] {
+input[type="email"], input[type="text"], input[type="search"], input[type="password"], select {
   display: block;
   width: 100%;
   min-height: 3rem;
@@ -271,6 +271,7 @@ input[type="email"], input[type="text"] {
   border-radius: var(--radius);
   appearance: none;
 }
+select { appearance: auto; } /* keeps its arrow */
 input::placeholder { color: var(--muted); opacity: 1; }
 input:focus-visible { outline-offset: 1px; border-color: var(--focus); }
 input[aria-invalid="true"] { border-color: var(--alert-border); border-width: 2px; }

@@ -119,21 +119,9 @@ table.data { width: 100%; border-collapse: collapse; font-size: 0.9375rem; }
 .badge--draft, .badge--unsubscribed { color: var(--muted); background: var(--surface); }
 
 /* Forms */
-input[type="search"], input[type="password"], select {
-  display: block;
-  width: 100%;
-  min-height: 2.75rem;
-  padding: 0.5rem 0.75rem;
-  font: inherit;
-  font-size: 1rem;
-  color: var(--text);
-  background: var(--surface);
-  border: 1px solid var(--input-border);
-  border-radius: var(--radius);
-}
 input[type="file"] { font: inherit; font-size: 0.95rem; max-width: 100%; }
 input[type="file"]::file-selector-button { font: inherit; margin-right: 0.75rem; padding: 0.4rem 0.8rem; border-radius: 6px; border: 1px solid var(--input-border); background: var(--surface); color: var(--text); cursor: pointer; }
-.admin input[type="email"], .admin input[type="text"] { min-height: 2.75rem; padding: 0.5rem 0.75rem; }
+.admin input[type="email"], .admin input[type="text"], .admin input[type="search"], .admin input[type="password"], .admin select { min-height: 2.75rem; padding: 0.5rem 0.75rem; }
 .filters { display: grid; gap: 0.75rem; align-items: end; }
 @media (min-width: 40em) {
   .filters { grid-template-columns: 2fr 1fr auto; }

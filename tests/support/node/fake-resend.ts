@@ -96,8 +96,13 @@ export interface FakeResendServerOptions {
 }
 
 /** Outcomes that can be scripted with `POST /__control/script`. */
-export type FaultOutcome = 'rateLimited' | 'serverError' | 'lostAnswer' | 'invalid' | 'ok';
-export const FAULT_OUTCOMES: readonly FaultOutcome[] = ['rateLimited', 'serverError', 'lostAnswer', 'invalid', 'ok'];
+/**
+ * `quotaExceeded`: a 429 `daily_quota_exceeded` (the account's quota, not the rate). `conflict`: a 409
+ * `invalid_idempotent_request` for a key this fake never accepted: a provider that also remembers
+ * refused requests under their keys is free to answer so.
+ */
+export type FaultOutcome = 'rateLimited' | 'serverError' | 'lostAnswer' | 'invalid' | 'quotaExceeded' | 'conflict' | 'ok';
+export const FAULT_OUTCOMES: readonly FaultOutcome[] = ['rateLimited', 'serverError', 'lostAnswer', 'invalid', 'quotaExceeded', 'conflict', 'ok'];
 
 export interface EmailTag {
   name: string;
@@ -750,6 +755,11 @@ export async function startFakeResend(options: FakeResendOptions & FakeResendSer
     } else if (outcome === 'invalid') {
       countOnFinish.push('validationErrors');
       answer = errorAnswer(422, 'validation_error', 'Scripted validation error.', rl);
+    } else if (outcome === 'quotaExceeded') {
+      answer = errorAnswer(429, 'daily_quota_exceeded', 'You have reached your daily email sending quota.', { ...rl, 'retry-after': '3600' });
+    } else if (outcome === 'conflict') {
+      countOnFinish.push('conflicts409');
+      answer = errorAnswer(409, 'invalid_idempotent_request', 'Same idempotency key used with a different request payload. Change your idempotency key or payload.', rl);
     } else {
       const result = processed.validation;
       if (!result.ok) {
