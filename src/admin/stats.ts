@@ -3,17 +3,14 @@
 import type { Env } from '../config';
 import type { Db } from '../db/client';
 import { cancel, resume } from '../issues/control';
-import { type IssueStats, issueList, issueStats, type IssueSummary, type SendSummary } from '../issues/stats';
+import { type IssueStats, issueList, issueStats, type IssueSummary, type SendSummary, ZERO } from '../issues/stats';
 
-export const ISSUE_STATUSES = ['draft', 'ready', 'sending', 'halted', 'paused', 'sent'] as const;
-export type IssueState = (typeof ISSUE_STATUSES)[number];
 export type DashboardStats = IssueStats;
-export type SendRecord = SendSummary;
 export { issueList, type IssueSummary };
 
 /** One issue's state and numbers; a slug nobody knows reads as a draft with nothing sent. */
 export async function dashboardStats(db: Db, slug: string, now = Date.now(), send?: SendSummary | null): Promise<DashboardStats> {
-  return (await issueStats(db, slug, now, send)) ?? { status: 'draft', reason: null, recipients: 0, sent: 0, failed: 0, unknown: 0, skipped: 0, paused: 0, pending: 0, delivered: 0, bounced: 0, complained: 0, opened: 0, clicked: 0 };
+  return (await issueStats(db, slug, now, send)) ?? { ...ZERO, status: 'draft' };
 }
 
 type Acted = { ok: true } | { ok: false; code: string; message: string };

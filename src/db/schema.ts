@@ -243,7 +243,7 @@ export const pacer = sqliteTable('pacer', {
   id: integer('id').primaryKey(),
   /** The last slot handed out. */
   nextSlotAt: integer('next_slot_at').notNull().default(0),
-  /** The least spacing between two requests (ms): half the average one, so a gap can be caught up. */
+  /** Unused since the pacer keeps a ring of slots (the spacing follows from the rate); kept, not worth a table rebuild. */
   intervalMs: integer('interval_ms').notNull().default(0),
   /** The slots of the last requests (JSON array of ms, oldest first): the sliding log of the pace. */
   ring: text('ring').notNull().default('[]'),

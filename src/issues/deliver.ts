@@ -220,7 +220,7 @@ export async function failChunk(db: Db, config: Config, message: ChunkMessage, r
   await record(db, message, fresh, { outcomes, now, accepted: false, chunkStatus: 'failed', canaryWaitMs: config.canaryWaitMs, priorStatus: sendRows[0].status });
 }
 
-type ChunkState = { phase: number; round: number; size: number; pausedCount: number; failingSince: number | null };
+type ChunkState = { phase: number; round: number; size: number; failingSince: number | null };
 
 async function record(
   db: Db,
@@ -234,7 +234,6 @@ async function record(
     priorRecords: !fresh,
     accountSkipped: fresh,
     size: state.size,
-    pausedCount: state.pausedCount,
     accepted: o.accepted,
     chunkStatus: o.chunkStatus,
     canaryWaitMs: o.canaryWaitMs,

@@ -385,7 +385,6 @@ export interface FinishOptions {
   /** Readers of the chunk's plan that got nothing and are counted as skipped / paused (fresh chunks only). */
   accountSkipped: boolean;
   size: number;
-  pausedCount: number;
   /** The provider accepted a batch: a halted send moves again. */
   accepted: boolean;
   chunkStatus: 'done' | 'failed';
@@ -460,7 +459,10 @@ export function finishChunk(db: Db, sendId: number, chunk: number, outcomes: Out
  * (`sign` -1 before rewriting them, +1 after), plus, for a fresh chunk, its planned readers who got
  * no record: skipped (left meanwhile) and paused.
  */
-function adjustCounters(db: Db, sendId: number, chunk: number, sign: 1 | -1, plan: { size: number; pausedCount: number } | null = null) {
+function adjustCounters(db: Db, sendId: number, chunk: number, sign: 1 | -1, plan: { size: number } | null = null) {
+  // Who was paused is what the freeze counted, read from the chunk row in this statement (a caller's
+  // copy of the row may predate its freeze).
+  const pausedCount = sql`(SELECT ${sendChunks.pausedCount} FROM ${sendChunks} WHERE ${chunkKey(sendId, chunk)})`;
   // CROSS JOIN keeps the chunk's ids as the outer loop: one primary-key lookup per reader. (Left to
   // itself, SQLite scans every record of the send for each id: a cost that grows with the send.)
   const count = (status: string) =>
@@ -476,8 +478,8 @@ function adjustCounters(db: Db, sendId: number, chunk: number, sign: 1 | -1, pla
       ...(plan
         ? {
             // Chunks planned before these counters existed have size 0: nothing to account.
-            skipped: sql`${sends.skipped} + max(0, ${plan.size} - ${plan.pausedCount} - ${recorded})`,
-            paused: sql`${sends.paused} + ${plan.pausedCount}`,
+            skipped: sql`${sends.skipped} + max(0, ${plan.size} - ${pausedCount} - ${recorded})`,
+            paused: sql`${sends.paused} + ${pausedCount}`,
           }
         : {}),
     })

@@ -63,7 +63,8 @@ export async function sendStats(db: Db, sendId: number): Promise<IssueStats | nu
   };
 }
 
-const ZERO = { reason: null, recipients: 0, sent: 0, failed: 0, unknown: 0, skipped: 0, paused: 0, pending: 0, delivered: 0, bounced: 0, complained: 0, opened: 0, clicked: 0 };
+/** The numbers of a send that never happened. */
+export const ZERO = { reason: null, recipients: 0, sent: 0, failed: 0, unknown: 0, skipped: 0, paused: 0, pending: 0, delivered: 0, bounced: 0, complained: 0, opened: 0, clicked: 0 };
 
 const sendRow = { id: sends.id, slug: sends.slug, status: sends.status, reason: sends.reason, title: sends.title, date: sends.articleDate, startedAt: sends.startedAt };
 export type SendSummary = { id: number; slug: string; status: SendStatus; reason: string | null; title: string; date: string; startedAt: number };

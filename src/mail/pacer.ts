@@ -44,7 +44,6 @@ const TIGHT_FOR_MS = 10_000;
  * the next ones later, so lateness does not pile up; the full guard here cost the fixed window 2 % of
  * its pace in the benchmark), and never closer than half the spacing.
  */
-const CATCH_UP = 1;
 const LOCAL_GUARD_SHARE = 0.7;
 /**
  * An isolate's first windows of calls leave with uneven delays (cold code, first reads and renders,
@@ -84,7 +83,6 @@ export interface Pacer {
 
 interface Reserved {
   slot: number;
-  intervalMs: number;
   epoch: number;
   holdUntil: number;
   tightUntil: number;
@@ -281,10 +279,9 @@ export function createPacer(db: Db, configuredRate: number, options: { outageMax
 /**
  * The statement that reserves the next slot: a sliding log of the last requests, shared by every
  * consumer. A request may go once the request `count` places before it is a whole window old (plus a
- * guard against jitter while the provider's window is tight), and never sooner than 3/4 of the spacing
+ * guard against jitter while the provider's window is tight), and never sooner than the average spacing
  * after the one before. So the pace is exactly the rate over any window, a token bucket, a sliding
- * window and a fixed window all accept it, and a gap (a batch boundary, a slow D1 answer) is caught up
- * rather than lost. The rate is the lower of the configured and the provider's; a changed
+ * window and a fixed window all accept it. The rate is the lower of the configured and the provider's; a changed
  * SEND_RATE_PER_SECOND starts the learning afresh.
  */
 export function reserveSlot(db: Db, configuredRate: number, now: number) {
@@ -298,7 +295,7 @@ export function reserveSlot(db: Db, configuredRate: number, now: number) {
   const margin = sql`(CASE WHEN ${fresh} THEN ${sql.raw(String(BASE_MARGIN))} WHEN ${pacer.last429At} < ${sql.raw(String(Math.trunc(now - RELAX_AFTER_MS)))} THEN max(${sql.raw(String(BASE_MARGIN))}, ${pacer.margin} / 2) ELSE max(${sql.raw(String(BASE_MARGIN))}, ${pacer.margin}) END)`;
   const tight = sql`(${fresh} OR ${pacer.tightUntil} > ${at})`;
   const guard = sql`(CASE WHEN ${tight} THEN ${margin} * ${windowMs} ELSE 0 END)`;
-  const minGap = sql`CAST(ceil(${windowMs} / ${count} * ${sql.raw(String(CATCH_UP))}) AS INTEGER)`;
+  const minGap = sql`CAST(ceil(${windowMs} / ${count}) AS INTEGER)`;
   const ring = sql`(CASE WHEN ${fresh} THEN '[]' ELSE ${pacer.ring} END)`;
   const len = sql`json_array_length(${ring})`;
   const windowFrees = sql`(CASE WHEN ${len} >= ${count} THEN json_extract(${ring}, '$[#-' || ${count} || ']') + ${windowMs} + ${guard} ELSE 0 END)`;
@@ -306,16 +303,14 @@ export function reserveSlot(db: Db, configuredRate: number, now: number) {
   const slot = sql`CAST(ceil(max(${at}, ${pacer.holdUntil}, ${previous} + ${minGap}, ${windowFrees})) AS INTEGER)`;
   // Keep the log at `count` entries (shrinking by two at a time after the rate went down).
   const trimmed = sql`(CASE WHEN ${len} > ${count} THEN json_remove(${ring}, '$[0]', '$[0]') WHEN ${len} = ${count} THEN json_remove(${ring}, '$[0]') ELSE ${ring} END)`;
-  const firstGap = Math.ceil((1000 / configuredRate) * CATCH_UP);
   return db
     .insert(pacer)
-    .values({ id: 1, nextSlotAt: now, ring: JSON.stringify([now]), intervalMs: firstGap, configuredRate, margin: BASE_MARGIN, tightUntil: now + ASSUME_TIGHT_MS })
+    .values({ id: 1, nextSlotAt: now, ring: JSON.stringify([now]), configuredRate, margin: BASE_MARGIN, tightUntil: now + ASSUME_TIGHT_MS })
     .onConflictDoUpdate({
       target: pacer.id,
       set: {
         nextSlotAt: slot,
         ring: sql`json_insert(${trimmed}, '$[#]', ${slot})`,
-        intervalMs: minGap,
         configuredRate,
         providerRate: sql`CASE WHEN ${fresh} THEN NULL ELSE ${pacer.providerRate} END`,
         margin,
@@ -324,7 +319,6 @@ export function reserveSlot(db: Db, configuredRate: number, now: number) {
     })
     .returning({
       slot: pacer.nextSlotAt,
-      intervalMs: pacer.intervalMs,
       holdUntil: pacer.holdUntil,
       tightUntil: pacer.tightUntil,
       providerRate: pacer.providerRate,

@@ -54,7 +54,7 @@ export interface MailTransport {
 /** The batch's emails; none when everyone left while the call waited for its turn (then nothing is sent). */
 export async function built(batch: Batch): Promise<OutgoingEmail[]> {
   const emails = typeof batch === 'function' ? await batch() : batch;
-  if (emails.length > 0) checkBatchSize(emails);
+  if (emails.length > MAX_BATCH) throw new Error(`a provider batch holds at most ${MAX_BATCH} emails, got ${emails.length}`);
   return emails;
 }
 
@@ -62,6 +62,3 @@ export function transportFor(env: Env, config: Config, db: Db): MailTransport {
   return config.transport === 'resend' ? new ResendTransport(db, config) : new OutboxTransport(db);
 }
 
-export function checkBatchSize(emails: readonly OutgoingEmail[]): void {
-  if (emails.length === 0 || emails.length > MAX_BATCH) throw new Error(`a provider batch holds 1 to ${MAX_BATCH} emails, got ${emails.length}`);
-}

@@ -11,7 +11,7 @@ import type { MailTransport, OutgoingEmail, SendOutcome } from '../mail/transpor
 import type { ConfirmationMessage, WelcomeMessage } from '../messages';
 import { preferencesUrl } from '../preferences/link';
 import { MAILABLE_BY_FORM } from './lifecycle';
-import { signConfirmToken, signPreferencesToken, signUnsubscribeToken } from './tokens';
+import { readerTokens, signConfirmToken } from './tokens';
 
 async function loadSubscriber(db: Db, id: number) {
   const { email, name, status, confirmationSentAt, confirmedAt } = subscribers;
@@ -38,8 +38,9 @@ export async function sendWelcome(db: Db, config: Config, transport: MailTranspo
   const subscriber = await loadSubscriber(db, message.subscriberId);
   if (!subscriber || subscriber.status !== 'confirmed' || subscriber.confirmedAt !== message.confirmedAt) return null;
   const latest = await db.select({ slug: sends.slug, title: sends.title }).from(sends).orderBy(desc(sends.articleDate), desc(sends.startedAt)).limit(1).get();
-  const unsubscribe = unsubscribeUrl(config, await signUnsubscribeToken(config.tokenSecret, subscriber.id));
-  const preferences = preferencesUrl(config, await signPreferencesToken(config.tokenSecret, subscriber.id));
+  const tokens = await readerTokens(config.tokenSecret, subscriber.id);
+  const unsubscribe = unsubscribeUrl(config, tokens.unsubscribe);
+  const preferences = preferencesUrl(config, tokens.preferences);
   const rendered = await renderWelcomeEmail({
     newsletterName: config.newsletterName,
     siteUrl: config.publicUrl,

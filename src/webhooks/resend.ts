@@ -28,7 +28,6 @@ import type { AppEnv } from '../http/types';
 import { type DeliveryRef, type EventColumn, firstBounce, recordEvent, recordFailure, tripBreaker } from '../issues/send-store';
 import { normalizeEmail } from '../subscribers/address';
 
-const MAX_ID = 256;
 
 const DELIVERY_EVENTS: Record<string, EventColumn | 'failed'> = {
   'email.delivered': 'deliveredAt',
@@ -163,7 +162,6 @@ webhookRoutes.post('/webhooks/resend', async (c) => {
     const reason = error instanceof WebhookVerificationError ? error.message : 'verification failed';
     return fail(c, 401, 'invalid_signature', `The webhook signature does not verify (${reason}).`);
   }
-  if (svixId.length > MAX_ID) return fail(c, 400, 'invalid_payload', 'svix-id is too long.');
 
   let payload: unknown;
   try {

@@ -237,6 +237,7 @@ type ErrorName =
   | 'invalid_idempotent_request'
   | 'concurrent_idempotent_requests'
   | 'rate_limit_exceeded'
+  | 'daily_quota_exceeded'
   | 'internal_server_error';
 
 /** A fully decided answer: status, serialised JSON body, extra headers. */
