@@ -271,6 +271,7 @@ export function frozenList(db: Db, sendId: number, chunk: number, now: number) {
     .select({
       id: subscribers.id,
       email: subscribers.email,
+      generation: subscribers.tokenGeneration,
       receives: sql<number>`(${inAudience(sends.startedAt)} AND NOT ${isPaused(now)})`,
       recorded: deliveries.status,
     })

@@ -5,6 +5,7 @@
 import { and, eq, inArray } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { subscribers } from '../db/schema';
+import { releaseConfirmation } from './mailbox';
 
 /** true if the address was bounced or complained and is now unsubscribed; false if it was not suppressed. */
 export async function liftSuppression(db: Db, normalizedEmail: string): Promise<boolean> {
@@ -15,5 +16,6 @@ export async function liftSuppression(db: Db, normalizedEmail: string): Promise<
     .where(and(eq(subscribers.email, normalizedEmail), inArray(subscribers.status, ['bounced', 'complained'])))
     .returning({ id: subscribers.id })
     .get();
+  if (row) await releaseConfirmation(db, normalizedEmail);
   return row !== undefined;
 }
