@@ -80,9 +80,15 @@ export async function claimChangeEmail(db: Db, email: string, owner: string, now
 }
 
 /** "I did not ask for this" (or a bounce or complaint on a change-of-address email): no more of them. */
-export async function blockChangeEmail(db: Db, email: string, now: number): Promise<void> {
+export async function blockChangeEmail(db: Db, email: string, now: number): Promise<boolean> {
   const keyHash = await mailboxHash(email);
-  await db.insert(mailboxes).values({ keyHash, changeBlockedAt: now }).onConflictDoUpdate({ target: mailboxes.keyHash, set: { changeBlockedAt: now }, setWhere: isNull(mailboxes.changeBlockedAt) });
+  const row = await db
+    .insert(mailboxes)
+    .values({ keyHash, changeBlockedAt: now })
+    .onConflictDoUpdate({ target: mailboxes.keyHash, set: { changeBlockedAt: now }, setWhere: isNull(mailboxes.changeBlockedAt) })
+    .returning({ keyHash: mailboxes.keyHash })
+    .get();
+  return row !== undefined;
 }
 
 /** The same, for the target of one request, found by its owner (the link in the email names the request). */
