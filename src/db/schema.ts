@@ -46,17 +46,12 @@ export const subscribers = sqliteTable(
      * behind by a crash (src/subscribers/owed-confirmations.ts).
      */
     confirmationOwedAt: integer('confirmation_owed_at'),
-    /**
-     * The inbox this address reaches (src/subscribers/mailbox-key.ts), derived by SQLite from `email`
-     * (a virtual generated column, so every writer keeps it right): per-mailbox limits and suppression.
-     */
-    mailboxKey: text('mailbox_key').generatedAlwaysAs(mailboxKeySql(sql.raw('"email"')), { mode: 'virtual' }),
-    /** Bumped by every move of the subscription: preferences links carry it, so older ones stop working. */
-    tokenGeneration: integer('token_generation').notNull().default(0),
   },
   (t) => [
     index('subscribers_status_id').on(t.status, t.id),
-    index('subscribers_mailbox_key').on(t.mailboxKey),
+    // The inbox an address reaches (src/subscribers/mailbox-key.ts): an index on an expression, so
+    // every writer keeps it right without naming it. Queries write the same expression to use it.
+    index('subscribers_mailbox_key').on(mailboxKeySql(sql.raw('"email"'))),
     // Partial: only readers still owed a confirmation, so housekeeping reads nothing else.
     index('subscribers_confirmation_owed').on(t.confirmationOwedAt).where(sql`${t.confirmationOwedAt} IS NOT NULL`),
   ],
@@ -337,6 +332,16 @@ export const mailboxes = sqliteTable(
   },
   (t) => [index('mailboxes_change_owner').on(t.changeOwner).where(sql`${t.changeOwner} IS NOT NULL`)],
 );
+
+/**
+ * Each reader's link generation, bumped by every move of the subscription (and its undo): preferences
+ * links carry it, so links issued before stop working. No row: generation 0. A table of its own so
+ * the subscribers' columns (which the import names one by one) stay as they are.
+ */
+export const subscriberGenerations = sqliteTable('subscriber_generations', {
+  subscriberId: integer('subscriber_id').primaryKey(),
+  generation: integer('generation').notNull(),
+});
 
 export const READER_LINK_ACTIONS = ['export', 'erase', 'change_email', 'resubscribe', 'undo_move'] as const;
 export type ReaderLinkAction = (typeof READER_LINK_ACTIONS)[number];

@@ -11,6 +11,7 @@ import { and, asc, eq, gt, inArray, isNotNull, isNull, lt, or, sql, type SQL, ty
 import type { BatchItem } from 'drizzle-orm/batch';
 import { type BatchStatements, selectList } from '../db/batch';
 import type { Db } from '../db/client';
+import { generationOf } from '../preferences/generation';
 import { CHUNK_PHASES, DELIVERY_STATUSES, deliveries, sendChunks, sends, subscribers } from '../db/schema';
 
 export const CHUNK_SIZE = 100; // Resend's batch limit
@@ -271,7 +272,7 @@ export function frozenList(db: Db, sendId: number, chunk: number, now: number) {
     .select({
       id: subscribers.id,
       email: subscribers.email,
-      generation: subscribers.tokenGeneration,
+      generation: generationOf(subscribers.id),
       receives: sql<number>`(${inAudience(sends.startedAt)} AND NOT ${isPaused(now)})`,
       recorded: deliveries.status,
     })

@@ -7,7 +7,8 @@ import type { Env } from '../config';
 import type { Db } from '../db/client';
 import { subscribers } from '../db/schema';
 import { CONFIRMATION_INTERVAL_MS } from '../subscribers/lifecycle';
-import { mailboxKeySql } from '../subscribers/mailbox-key';
+import { mailboxKeyOf, mailboxKeySql } from '../subscribers/mailbox-key';
+import { bumpGeneration, generationOf } from './generation';
 import { type Reader, RESUBSCRIBE_WINDOW_MS } from './reader';
 
 export async function loadReader(db: Db, id: number): Promise<Reader | undefined> {
@@ -24,7 +25,7 @@ export async function loadReader(db: Db, id: number): Promise<Reader | undefined
       pausedUntil: s.pausedUntil,
       pendingEmail: s.pendingEmail,
       emailChangeSentAt: s.emailChangeSentAt,
-      tokenGeneration: s.tokenGeneration,
+      tokenGeneration: generationOf(s.id),
     })
     .from(s)
     .where(eq(s.id, id))
@@ -106,30 +107,31 @@ export type EmailChangeOutcome = { ok: true; email: string; oldEmail: string; ge
  */
 export async function confirmEmailChange(db: Db, id: number, issuedAt: number): Promise<EmailChangeOutcome> {
   const other = alias(subscribers, 'other');
-  const thisRequest = sql`${subscribers.emailChangeSentAt} / 1000 = ${issuedAt / 1000}`;
   const before = await loadReader(db, id);
   // The new address must not reach an inbox already on the list under any spelling (this row aside:
-  // a move between two spellings of one inbox is a typo fixed). The move bumps the generation, so
-  // every preferences link issued before it stops working (whoever had one, had it from the old inbox).
-  const moved = await db
-    .update(subscribers)
-    .set({ email: sql`${subscribers.pendingEmail}`, pendingEmail: null, emailChangeSentAt: null, tokenGeneration: sql`${subscribers.tokenGeneration} + 1` })
-    .where(
-      and(
-        confirmedReader(id),
-        isNotNull(subscribers.pendingEmail),
-        thisRequest,
-        notExists(
-          db
-            .select({ one: sql`1` })
-            .from(other)
-            .where(and(ne(other.id, subscribers.id), or(eq(other.email, subscribers.pendingEmail), eq(other.mailboxKey, mailboxKeySql(sql`${subscribers.pendingEmail}`))))),
-        ),
-      ),
-    )
-    .returning({ email: subscribers.email, generation: subscribers.tokenGeneration })
-    .get();
-  if (moved) return { ok: true, email: moved.email, oldEmail: before!.email, generation: moved.generation };
+  // a move between two spellings of one inbox is a typo fixed). The move bumps the generation in the
+  // same batch, under the same condition, so every preferences link issued before it stops working
+  // (whoever had one, had it from the old inbox).
+  const movable = and(
+    confirmedReader(id),
+    isNotNull(subscribers.pendingEmail),
+    sql`${subscribers.emailChangeSentAt} / 1000 = ${issuedAt / 1000}`,
+    notExists(
+      db
+        .select({ one: sql`1` })
+        .from(other)
+        .where(and(ne(other.id, subscribers.id), or(eq(other.email, subscribers.pendingEmail), eq(mailboxKeyOf(other.email), mailboxKeySql(sql`${subscribers.pendingEmail}`))))),
+    ),
+  )!;
+  const [, moved] = await db.batch([
+    bumpGeneration(db, id, movable),
+    db
+      .update(subscribers)
+      .set({ email: sql`${subscribers.pendingEmail}`, pendingEmail: null, emailChangeSentAt: null })
+      .where(movable)
+      .returning({ email: subscribers.email, generation: generationOf(subscribers.id) }),
+  ]);
+  if (moved[0] && before) return { ok: true, email: moved[0].email, oldEmail: before.email, generation: moved[0].generation };
   const r = await loadReader(db, id);
   if (!r) return { ok: false, reason: 'gone' };
   if (r.status !== 'confirmed') return { ok: false, reason: 'not_active' };
@@ -144,17 +146,11 @@ export async function confirmEmailChange(db: Db, id: number, issuedAt: number): 
  */
 export async function undoMove(db: Db, id: number, oldEmail: string): Promise<'undone' | 'gone' | 'taken'> {
   const other = alias(subscribers, 'other');
-  const row = await db
-    .update(subscribers)
-    .set({ email: oldEmail, pendingEmail: null, emailChangeSentAt: null, tokenGeneration: sql`${subscribers.tokenGeneration} + 1` })
-    .where(
-      and(
-        eq(subscribers.id, id),
-        notExists(db.select({ one: sql`1` }).from(other).where(and(ne(other.id, id), or(eq(other.email, oldEmail), eq(other.mailboxKey, mailboxKeySql(sql`${oldEmail}`)))))),
-      ),
-    )
-    .returning({ id: subscribers.id })
-    .get();
-  if (row) return 'undone';
+  const free = notExists(db.select({ one: sql`1` }).from(other).where(and(ne(other.id, id), or(eq(other.email, oldEmail), eq(mailboxKeyOf(other.email), mailboxKeySql(sql`${oldEmail}`))))));
+  const [, rows] = await db.batch([
+    bumpGeneration(db, id, free),
+    db.update(subscribers).set({ email: oldEmail, pendingEmail: null, emailChangeSentAt: null }).where(and(eq(subscribers.id, id), free)).returning({ id: subscribers.id }),
+  ]);
+  if (rows.length > 0) return 'undone';
   return (await loadReader(db, id)) ? 'taken' : 'gone';
 }

@@ -22,6 +22,7 @@ import type { MailTransport, SendOutcome } from '../mail/transport';
 import type { ReaderLinkMessage } from '../messages';
 import { sendNotice } from '../subscribers/notices';
 import { signLinkToken, verifyToken } from '../subscribers/tokens';
+import { generationOf } from './generation';
 
 export const LINK_TTL_MS = 60 * 60 * 1000;
 export const UNDO_TTL_MS = 7 * 24 * 60 * 60 * 1000;
@@ -66,7 +67,7 @@ export async function issueLink(env: Env, db: Db, subscriberId: number, generati
 /** The queue consumer's part: null when there is nothing to send (used, superseded by a move, erased). */
 export async function sendReaderLink(db: Db, config: Config, transport: MailTransport, message: ReaderLinkMessage): Promise<SendOutcome | null> {
   const found = await db
-    .select({ link: readerLinks, email: subscribers.email, generation: subscribers.tokenGeneration })
+    .select({ link: readerLinks, email: subscribers.email, generation: generationOf(subscribers.id) })
     .from(readerLinks)
     .innerJoin(subscribers, eq(subscribers.id, readerLinks.subscriberId))
     .where(eq(readerLinks.id, message.linkId))
@@ -103,12 +104,12 @@ export async function openLink(db: Db, config: Config, token: unknown, now: numb
   const expired = { ok: false as const, status: 410 as const, code: 'link_expired', message: 'This link has expired. Ask for a new one on your preferences page (the link at the bottom of any of our emails).' };
   if (!verified.ok) return expired;
   const found = await db
-    .select({ link: readerLinks, generation: subscribers.tokenGeneration })
+    .select({ link: readerLinks, subscriberId: subscribers.id, generation: generationOf(readerLinks.subscriberId) })
     .from(readerLinks)
     .leftJoin(subscribers, eq(subscribers.id, readerLinks.subscriberId))
     .where(eq(readerLinks.id, verified.subscriberId))
     .get();
-  if (!found || found.generation === null) {
+  if (!found || found.subscriberId === null) {
     return { ok: false, status: 404, code: 'not_found', message: 'There is no subscription behind this link any more: its data was erased. You can subscribe again on the home page.' };
   }
   const { link } = found;

@@ -16,7 +16,7 @@ import { subscribers } from '../db/schema';
 import type { MailTransport, SendOutcome } from '../mail/transport';
 import type { EmailChangeMessage } from '../messages';
 import { changeOwner, claimChangeEmail, mailboxSuppressed } from '../subscribers/mailbox';
-import { mailboxKey } from '../subscribers/mailbox-key';
+import { mailboxKey, mailboxKeyOf } from '../subscribers/mailbox-key';
 import { sendNotice } from '../subscribers/notices';
 import { signEmailChangeToken } from '../subscribers/tokens';
 import { loadReader } from './actions';
@@ -37,7 +37,7 @@ export async function sendEmailChangeConfirmation(db: Db, config: Config, transp
   const taken = await db
     .select({ one: sql`1` })
     .from(subscribers)
-    .where(or(eq(subscribers.email, target), eq(subscribers.mailboxKey, mailboxKey(target))))
+    .where(or(eq(subscribers.email, target), eq(mailboxKeyOf(subscribers.email), mailboxKey(target))))
     .get();
   if (taken || (await mailboxSuppressed(db, target))) return null;
   if (!(await claimChangeEmail(db, target, changeOwner(reader.id, message.requestedAt), now))) return null;

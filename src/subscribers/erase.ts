@@ -6,7 +6,7 @@
 // said "no more mail"); one that merely left may sign up again through the form, its own new consent.
 import { eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
-import { deliveries, outbox, readerLinks, subscribers, suppressions } from '../db/schema';
+import { deliveries, outbox, readerLinks, subscriberGenerations, subscribers, suppressions } from '../db/schema';
 import { mailboxHash } from './mailbox-key';
 
 /** Hex SHA-256 of an address's mailbox key (src/subscribers/mailbox-key.ts): the only trace an erased person leaves. */
@@ -27,8 +27,9 @@ export async function eraseSubscriber(db: Db, normalizedEmail: string, now = Dat
       .onConflictDoUpdate({ target: suppressions.emailHash, set: { reason: sql`excluded.reason` }, setWhere: sql`excluded.reason <> 'erased'` }),
     db.delete(deliveries).where(inArray(deliveries.subscriberId, ids)),
     db.delete(readerLinks).where(inArray(readerLinks.subscriberId, ids)),
+    db.delete(subscriberGenerations).where(inArray(subscriberGenerations.subscriberId, ids)),
     db.delete(outbox).where(eq(outbox.to, normalizedEmail)),
     db.delete(subscribers).where(eq(subscribers.email, normalizedEmail)),
   ]);
-  return { found: (results[4].meta.changes ?? 0) > 0 };
+  return { found: (results[5].meta.changes ?? 0) > 0 };
 }

@@ -4,9 +4,10 @@
 // made gmail.com. Only a key: the address is stored as typed (lower-cased, tag and dots kept), and
 // mail goes to that. Every per-address limit and suppression check goes through the key.
 //
-// The rule lives here twice, as a TypeScript function and as the SQL that derives the generated
-// column `subscribers.mailbox_key` (migration 0010): tests/trust.test.ts checks they agree.
-import { type SQL, sql } from 'drizzle-orm';
+// The rule lives here twice, as a TypeScript function and as the SQL of the index
+// `subscribers_mailbox_key` (migration 0010), which queries write through `mailboxKeyOf` so SQLite
+// uses that index: tests/trust.test.ts checks they agree and that the index is used.
+import { type SQL, type SQLWrapper, sql } from 'drizzle-orm';
 
 const GMAIL_DOMAINS = new Set(['gmail.com', 'googlemail.com']);
 
@@ -39,4 +40,9 @@ export function mailboxKeySql(email: SQL): SQL {
 export async function mailboxHash(email: string): Promise<string> {
   const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(mailboxKey(email)));
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** The mailbox key of a subscribers row (or an alias of the table), exactly as the index has it. */
+export function mailboxKeyOf(emailColumn: SQLWrapper): SQL {
+  return mailboxKeySql(sql`${emailColumn}`);
 }

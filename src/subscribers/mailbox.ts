@@ -6,7 +6,7 @@
 import { and, eq, inArray, isNull, lte, or, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { mailboxes, subscribers, suppressions } from '../db/schema';
-import { mailboxHash, mailboxKey } from './mailbox-key';
+import { mailboxHash, mailboxKey, mailboxKeyOf } from './mailbox-key';
 
 /** One sign-up confirmation per mailbox per this long. */
 export const CONFIRMATION_INTERVAL_MS = 15 * 60 * 1000;
@@ -23,7 +23,7 @@ const STOPPED = ['bounced', 'complained'] as const;
 export async function mailboxSuppressed(db: Db, email: string): Promise<boolean> {
   const hash = await mailboxHash(email);
   const [rows, hashes] = await db.batch([
-    db.select({ one: sql`1` }).from(subscribers).where(and(eq(subscribers.mailboxKey, mailboxKey(email)), inArray(subscribers.status, [...STOPPED]))).limit(1),
+    db.select({ one: sql`1` }).from(subscribers).where(and(eq(mailboxKeyOf(subscribers.email), mailboxKey(email)), inArray(subscribers.status, [...STOPPED]))).limit(1),
     db.select({ one: sql`1` }).from(suppressions).where(and(eq(suppressions.emailHash, hash), inArray(suppressions.reason, [...STOPPED]))).limit(1),
   ]);
   return rows.length > 0 || hashes.length > 0;
@@ -31,7 +31,7 @@ export async function mailboxSuppressed(db: Db, email: string): Promise<boolean>
 
 /** Some spelling of this inbox is a confirmed reader already (a sign-up of another spelling mails nothing). */
 export async function mailboxSubscribed(db: Db, email: string): Promise<boolean> {
-  const row = await db.select({ one: sql`1` }).from(subscribers).where(and(eq(subscribers.mailboxKey, mailboxKey(email)), eq(subscribers.status, 'confirmed'))).limit(1).get();
+  const row = await db.select({ one: sql`1` }).from(subscribers).where(and(eq(mailboxKeyOf(subscribers.email), mailboxKey(email)), eq(subscribers.status, 'confirmed'))).limit(1).get();
   return row !== undefined;
 }
 

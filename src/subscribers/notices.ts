@@ -9,13 +9,14 @@ import { listHeaders, unsubscribeUrl } from '../mail/headers';
 import { type EmailKind, emailTags } from '../mail/tags';
 import type { MailTransport, OutgoingEmail, SendOutcome } from '../mail/transport';
 import type { ConfirmationMessage, WelcomeMessage } from '../messages';
+import { generationOf } from '../preferences/generation';
 import { preferencesUrl } from '../preferences/link';
 import { MAILABLE_BY_FORM } from './lifecycle';
 import { readerTokens, signConfirmToken } from './tokens';
 
 async function loadSubscriber(db: Db, id: number) {
-  const { email, name, status, confirmationSentAt, confirmedAt, tokenGeneration } = subscribers;
-  return db.select({ id: subscribers.id, email, name, status, confirmationSentAt, confirmedAt, tokenGeneration }).from(subscribers).where(eq(subscribers.id, id)).get();
+  const { email, name, status, confirmationSentAt, confirmedAt } = subscribers;
+  return db.select({ id: subscribers.id, email, name, status, confirmationSentAt, confirmedAt, tokenGeneration: generationOf(subscribers.id) }).from(subscribers).where(eq(subscribers.id, id)).get();
 }
 
 /** null when there is nothing to send (confirmed meanwhile, erased, or superseded). */
