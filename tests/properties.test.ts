@@ -49,7 +49,14 @@ describe('signed tokens', () => {
         const unsubscribe = await verifyToken(SECRET, 'unsubscribe', await signUnsubscribeToken(SECRET, subscriberId), now);
         expect(unsubscribe).toEqual({ ok: true, subscriberId, issuedAt: null });
         const preferences = await verifyToken(SECRET, 'preferences', await signPreferencesToken(SECRET, subscriberId), now);
-        expect(preferences).toEqual({ ok: true, subscriberId, issuedAt: null });
+        expect(preferences).toEqual({ ok: true, subscriberId, issuedAt: null, generation: 0 });
+        // A later generation (after a move) is carried, and signed: it cannot be rewritten to another.
+        const generation = (subscriberId % 7) + 1;
+        const moved = await signPreferencesToken(SECRET, subscriberId, generation);
+        expect(await verifyToken(SECRET, 'preferences', moved, now)).toEqual({ ok: true, subscriberId, issuedAt: null, generation });
+        expect((await verifyToken(SECRET, 'preferences', moved.replace(`.${generation}.`, `.${generation + 1}.`), now)).ok).toBe(false);
+        const link = await verifyToken(SECRET, 'link', await signLinkToken(SECRET, subscriberId, now), now);
+        expect(link).toEqual({ ok: true, subscriberId, issuedAt: Math.floor(now / 1000) * 1000 });
         const emailChange = await verifyToken(SECRET, 'email_change', await signEmailChangeToken(SECRET, subscriberId, now), now);
         expect(emailChange).toEqual({ ok: true, subscriberId, issuedAt: Math.floor(now / 1000) * 1000 });
       }),

@@ -102,4 +102,5 @@ export async function blockChangeEmailOf(db: Db, owner: string, now: number): Pr
   return row !== undefined;
 }
 
-export const changeOwner = (subscriberId: number, requestedAt: number) => `${subscriberId}-${requestedAt}`;
+/** Names one change-of-address request: its reader and its time in whole seconds (what its link's token carries). */
+export const changeOwner = (subscriberId: number, requestedAt: number) => `${subscriberId}-${Math.floor(requestedAt / 1000)}`;
