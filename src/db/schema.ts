@@ -318,7 +318,7 @@ export const adminSignInAttempts = sqliteTable(
  * Per-mailbox limits, keyed by the hash of the mailbox key (src/subscribers/mailbox-key.ts), so an
  * inbox that never subscribed leaves no address here: the last sign-up confirmation (one per 15
  * minutes), the last change-of-address email (one per 24 hours, whoever asks; `change_owner` names
- * the request that got it: `<subscriberId>-<requestedAt>`), and a block on change-of-address mail
+ * the request that got it: `<subscriberId>-<requestedAt in seconds>`), and a block on change-of-address mail
  * (the inbox said "I did not ask for this", or bounced or complained about such an email).
  */
 export const mailboxes = sqliteTable(
