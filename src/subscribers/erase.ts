@@ -6,7 +6,7 @@
 // said "no more mail"); one that merely left may sign up again through the form, its own new consent.
 import { eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
-import { deliveries, outbox, readerLinks, subscriberGenerations, subscribers, suppressions } from '../db/schema';
+import { deliveries, mailboxes, outbox, readerLinks, subscriberGenerations, subscribers, suppressions } from '../db/schema';
 import { mailboxHash } from './mailbox-key';
 
 /** Hex SHA-256 of an address's mailbox key (src/subscribers/mailbox-key.ts): the only trace an erased person leaves. */
@@ -29,7 +29,10 @@ export async function eraseSubscriber(db: Db, normalizedEmail: string, now = Dat
     db.delete(readerLinks).where(inArray(readerLinks.subscriberId, ids)),
     db.delete(subscriberGenerations).where(inArray(subscriberGenerations.subscriberId, ids)),
     db.delete(outbox).where(eq(outbox.to, normalizedEmail)),
+    // The mailbox's timestamps go too (only a block on change-of-address mail, the inbox's own wish,
+    // stays): signing up again right away is the person's new consent, as before the erasure.
+    db.update(mailboxes).set({ confirmSentAt: null, changeSentAt: null, changeOwner: null }).where(eq(mailboxes.keyHash, hash)),
     db.delete(subscribers).where(eq(subscribers.email, normalizedEmail)),
   ]);
-  return { found: (results[5].meta.changes ?? 0) > 0 };
+  return { found: (results[6].meta.changes ?? 0) > 0 };
 }
