@@ -8,7 +8,7 @@ export function toBase64Url(bytes: ArrayBuffer | Uint8Array): string {
 }
 
 /** Any base64url text, or null if it is not. */
-export function fromBase64Url(text: string): Uint8Array | null {
+export function fromBase64Url(text: string): Uint8Array<ArrayBuffer> | null {
   if (!/^[A-Za-z0-9_-]*$/.test(text) || text.length % 4 === 1) return null;
   try {
     return Uint8Array.from(atob(text.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0));
@@ -22,7 +22,7 @@ export function fromBase64Url(text: string): Uint8Array | null {
  * so the last one must leave its 2 spare bits zero, else `…A` and `…B` would decode alike and a
  * changed link or cookie would still verify.
  */
-export function fromCanonicalMac(text: string): Uint8Array | null {
+export function fromCanonicalMac(text: string): Uint8Array<ArrayBuffer> | null {
   if (!/^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/.test(text)) return null;
   return fromBase64Url(text);
 }
