@@ -119,7 +119,7 @@ export async function preferencesPage(h: Harness): Promise<void> {
     await h.check(`${phone.name}: "Unsubscribe" leaves at once and offers "Resubscribe" for 30 days`, async () => {
       assert((await press(page, /^unsubscribe$/i)) === 200, 'POST unsubscribe failed');
       assert(/You are unsubscribed/.test(await statusNotice(page)), `the notice says "${await statusNotice(page)}"`);
-      assert(await page.getByRole('button', { name: /^resubscribe$/i }).isVisible(), 'no "Resubscribe" button');
+      assert(await page.getByRole('button', { name: /email me a link to resubscribe/i }).isVisible(), 'no "Resubscribe" button');
     });
     await h.audit(page, `${phone.name} preferences unsubscribed`);
     await fitsPhone(h, page, phone, `${phone.name} preferences unsubscribed`);
