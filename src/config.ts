@@ -1,12 +1,15 @@
 // Bindings and configuration: read and validated in one place, once per request or event.
 // A deployed Worker with a required secret missing throws ConfigError (logged, 5xx, nothing sent);
 // it never falls back to a dev default.
+import { DEFAULT_SEND_SCHEDULE, DEFAULT_TIMEZONE, isTimeZone, parseSendSchedule, type WeeklySlot } from './issues/slot';
 import type { QueueMessage } from './messages';
 
 export interface Env {
   DB: D1Database;
   SEND_QUEUE: Queue<QueueMessage>;
   SUBSCRIBE_LIMITER?: RateLimit;
+  /** Images of articles (POST /api/media, GET /media/:name). */
+  MEDIA: R2Bucket;
   PUBLIC_URL?: string;
   NEWSLETTER_NAME?: string;
   NEWSLETTER_TAGLINE?: string;
@@ -31,6 +34,9 @@ export interface Env {
   MAX_COMPLAINT_RATE?: string;
   MIN_BOUNCES_TO_PAUSE?: string;
   MIN_COMPLAINTS_TO_PAUSE?: string;
+  /** The weekly slot, `thursday 09:00`, in TIMEZONE (IANA). */
+  SEND_SCHEDULE?: string;
+  TIMEZONE?: string;
 }
 
 export type Transport = 'outbox' | 'resend';
@@ -58,6 +64,8 @@ export interface Config {
   /** ...and past these counts too: a handful of hostile readers cannot stop a newsletter alone. */
   minBouncesToPause: number;
   minComplaintsToPause: number;
+  /** When the oldest ready article goes unless the writer scheduled it (SEND_SCHEDULE in TIMEZONE). */
+  weeklySlot: WeeklySlot;
   /** Signs new links. */
   tokenSecret: string;
   /** Verify links: the current secret first, then the previous ones (rotation keeps old links working). */
@@ -140,6 +148,7 @@ export function readConfig(env: Env): Config {
   }
 
   const postalAddress = readPostalAddress(env.POSTAL_ADDRESS, isLocalDev);
+  const weeklySlot = readWeeklySlot(env.SEND_SCHEDULE, env.TIMEZONE);
 
   const siteKey = nonEmpty(env.TURNSTILE_SITE_KEY);
   const secretKey = nonEmpty(env.TURNSTILE_SECRET_KEY);
@@ -173,6 +182,7 @@ export function readConfig(env: Env): Config {
     maxComplaintRate,
     minBouncesToPause,
     minComplaintsToPause,
+    weeklySlot,
     tokenSecret,
     tokenSecrets: [tokenSecret, ...readPreviousTokenSecrets(env.TOKEN_SECRET_PREVIOUS, isLocalDev)],
     usesDevTokenSecret: tokenSecret === DEV_TOKEN_SECRET,
@@ -200,6 +210,17 @@ function readCount(name: string, raw: string | undefined, fallback: number): num
   if (text === null) return fallback;
   if (!/^[0-9]{1,9}$/.test(text) || Number(text) < 1) throw new ConfigError(`${name} must be a whole number of at least 1, got "${raw}" (unset it for the default, ${fallback}).`);
   return Number(text);
+}
+
+/** SEND_SCHEDULE and TIMEZONE: the weekly slot (src/issues/slot.ts). */
+function readWeeklySlot(scheduleRaw: string | undefined, zoneRaw: string | undefined): WeeklySlot {
+  const schedule = parseSendSchedule(nonEmpty(scheduleRaw) ?? DEFAULT_SEND_SCHEDULE);
+  if (!schedule.ok) throw new ConfigError(`${schedule.message} Unset it for the default, "${DEFAULT_SEND_SCHEDULE}".`);
+  const timeZone = nonEmpty(zoneRaw) ?? DEFAULT_TIMEZONE;
+  if (!isTimeZone(timeZone)) {
+    throw new ConfigError(`TIMEZONE must be an IANA time zone name like "Europe/Berlin" or "America/New_York", got "${timeZone}" (unset it for UTC).`);
+  }
+  return { days: schedule.days, hour: schedule.hour, minute: schedule.minute, timeZone };
 }
 
 /** Shown in every footer while POSTAL_ADDRESS is unset in local dev: visibly a placeholder. */
