@@ -5,6 +5,7 @@
 // tests/config.test.ts, "the request-time guard".)
 import { env } from 'cloudflare:test';
 import { eq } from 'drizzle-orm';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SESSION_COOKIE } from '../src/admin/session';
 import { SIGN_IN_LIMIT } from '../src/admin/throttle';
@@ -73,6 +74,20 @@ describe('one inbox, however it is spelt', () => {
     const query = db.select({ id: subscribers.id }).from(subscribers).where(eq(mailboxKeyOf(subscribers.email), 'victim@gmail.com')).toSQL();
     const plan = await env.DB.prepare(`EXPLAIN QUERY PLAN ${query.sql}`).bind(...query.params).all<{ detail: string }>();
     expect(plan.results.map((r) => r.detail).join(' ')).toMatch(/USING (COVERING )?INDEX subscribers_mailbox_key/);
+  });
+
+  it('agrees between TypeScript and SQL for any address the form accepts (fast-check)', async () => {
+    const db = getDb(env.DB);
+    const local = fc.stringMatching(/^[A-Za-z0-9+._-]{1,20}$/).filter((l) => !l.startsWith('.') && !l.endsWith('.') && !l.includes('..'));
+    const domain = fc.constantFrom('gmail.com', 'GoogleMail.com', 'example.org', 'mail.example.net', 'xn--bcher-kva.example');
+    await fc.assert(
+      fc.asyncProperty(local, domain, async (l, d) => {
+        const address = `${l}@${d}`;
+        const [row] = await db.all<{ k: string }>(sql`SELECT ${mailboxKeySql(sql`${address}`)} AS k`);
+        expect(row.k, address).toBe(mailboxKey(address));
+      }),
+      { numRuns: 200 },
+    );
   });
 
   it('eight spellings of one Gmail inbox make one row and one confirmation email', async () => {
