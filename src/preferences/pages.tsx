@@ -206,7 +206,7 @@ export function PreferencesPage({ site, token, view, notice, error, values }: Pr
       {has("unsubscribe") ? (
         <section className="prefs-section" aria-labelledby="leave-title">
           <h2 id="leave-title">Leave</h2>
-          <p>Stop getting {site.name}. For 30 days you can come back from this page with one press.</p>
+          <p>Stop getting {site.name}. For 30 days you can come back from this page.</p>
           <ActionForm url={url} action="unsubscribe">
             <button type="submit" className="button button--secondary">
               Unsubscribe

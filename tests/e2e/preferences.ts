@@ -214,7 +214,8 @@ export async function preferencesPage(h: Harness): Promise<void> {
       assert(response?.status() === 410, `the old link answered ${response?.status()}`);
       assert(/newest email/.test((await page.locator('main').textContent()) ?? ''), 'the page does not say what to do');
     });
-    // (Not audited: Chromium logs every 4xx page load as a console error, which the audit counts.)
+    // Chromium logs that expected 410 load as a console error; it is the one problem the page may have.
+    page.problems = page.problems.filter((p) => !/status of 410 \(Gone\)/.test(p));
     const undoLink = await h.check(`${desktop.name}: the old address is told of the move, with an undo link`, async () => {
       const mail = await h.waitForMail(desktopEmail, (s) => s.includes('subscription moved to another address'), 'the notice to the old address');
       return h.urlIn(mail.text, `${h.base}/preferences/link?token=`);
