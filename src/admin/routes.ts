@@ -5,6 +5,7 @@
 import { Hono } from 'hono';
 import { ADMIN_BODY_LIMIT, limitBody } from '../http/middleware';
 import type { AppEnv } from '../http/types';
+import { adminArticleRoutes } from './articles';
 import { requireAdmin } from './auth';
 import { dashboardRoutes } from './dashboard';
 import { adminIssueRoutes } from './issues';
@@ -16,5 +17,6 @@ const adminBodyLimit = limitBody(ADMIN_BODY_LIMIT);
 adminRoutes.use('/api/*', requireAdmin, (c, next) => (c.req.path === IMPORT_PATH ? next() : adminBodyLimit(c, next)));
 adminRoutes.route('/', adminSubscriberRoutes);
 adminRoutes.route('/', adminIssueRoutes);
+adminRoutes.route('/', adminArticleRoutes);
 // The dashboard (/admin): its own session cookie and CSRF tokens, see dashboard.ts.
 adminRoutes.route('/', dashboardRoutes);
