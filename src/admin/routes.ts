@@ -5,6 +5,7 @@
 import { Hono } from 'hono';
 import { ADMIN_BODY_LIMIT, limitBody } from '../http/middleware';
 import type { AppEnv } from '../http/types';
+import { mediaUploadRoutes } from '../media/routes';
 import { adminArticleRoutes } from './articles';
 import { requireAdmin } from './auth';
 import { dashboardRoutes } from './dashboard';
@@ -18,5 +19,6 @@ adminRoutes.use('/api/*', requireAdmin, (c, next) => (c.req.path === IMPORT_PATH
 adminRoutes.route('/', adminSubscriberRoutes);
 adminRoutes.route('/', adminIssueRoutes);
 adminRoutes.route('/', adminArticleRoutes);
+adminRoutes.route('/', mediaUploadRoutes);
 // The dashboard (/admin): its own session cookie and CSRF tokens, see dashboard.ts.
 adminRoutes.route('/', dashboardRoutes);

@@ -52,24 +52,31 @@ export const withConfig: MiddlewareHandler<AppEnv> = async (c, next) => {
  * two ways to allow it; its iframe from that host; no inline styles, no plugins, no framing, forms post
  * only here. Plus nosniff, no referrer across origins, and no powerful features.
  */
-export const securityHeaders = secureHeaders({
-  contentSecurityPolicy: {
-    defaultSrc: ["'self'"],
-    scriptSrc: [NONCE, 'https://challenges.cloudflare.com'],
-    styleSrc: ["'self'"],
-    imgSrc: ["'self'", 'data:'],
-    frameSrc: ['https://challenges.cloudflare.com'],
-    connectSrc: ["'self'", 'https://challenges.cloudflare.com'],
-    formAction: ["'self'"],
-    frameAncestors: ["'none'"],
-    baseUri: ["'none'"],
-    objectSrc: ["'none'"],
-  },
-  xFrameOptions: 'DENY',
-  referrerPolicy: 'strict-origin-when-cross-origin',
-  crossOriginEmbedderPolicy: false,
-  permissionsPolicy: { camera: [], microphone: [], geolocation: [], payment: [], usb: [] },
-});
+const headersWith = (crossOriginResourcePolicy: string) =>
+  secureHeaders({
+    contentSecurityPolicy: {
+      defaultSrc: ["'self'"],
+      scriptSrc: [NONCE, 'https://challenges.cloudflare.com'],
+      styleSrc: ["'self'"],
+      imgSrc: ["'self'", 'data:'],
+      frameSrc: ['https://challenges.cloudflare.com'],
+      connectSrc: ["'self'", 'https://challenges.cloudflare.com'],
+      formAction: ["'self'"],
+      frameAncestors: ["'none'"],
+      baseUri: ["'none'"],
+      objectSrc: ["'none'"],
+    },
+    xFrameOptions: 'DENY',
+    referrerPolicy: 'strict-origin-when-cross-origin',
+    crossOriginEmbedderPolicy: false,
+    permissionsPolicy: { camera: [], microphone: [], geolocation: [], payment: [], usb: [] },
+    crossOriginResourcePolicy,
+  });
+
+const pageHeaders = headersWith('same-origin');
+/** Article images (/media/*) are loaded by mail clients and webmail pages on other origins. */
+const mediaHeaders = headersWith('cross-origin');
+export const securityHeaders: MiddlewareHandler<AppEnv> = (c, next) => (c.req.path.startsWith('/media/') ? mediaHeaders(c, next) : pageHeaders(c, next));
 
 export function limitBody(maxSize: number): MiddlewareHandler<AppEnv> {
   return bodyLimit({
