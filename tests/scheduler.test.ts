@@ -160,3 +160,16 @@ describe('the crons of wrangler.toml', () => {
     await setSchedule(db, 'waits-for-its-time', now + 1000, now);
   });
 });
+
+describe('times the editor types, on the newsletter\'s clock', () => {
+  it('read a datetime-local in TIMEZONE, DST both ways, and write it back', async () => {
+    const { zonedTimeToInstant, instantToZonedTime } = await import('../src/issues/slot');
+    expect(iso(zonedTimeToInstant('2026-12-10T09:00', 'Europe/Berlin'))).toBe('2026-12-10T08:00:00.000Z');
+    expect(iso(zonedTimeToInstant('2026-07-10T09:00', 'Europe/Berlin'))).toBe('2026-07-10T07:00:00.000Z');
+    expect(iso(zonedTimeToInstant('2027-03-14T02:30', 'America/New_York'))).toBe('2027-03-14T07:30:00.000Z'); // in the gap: 03:30 EDT
+    expect(iso(zonedTimeToInstant('2026-11-01T01:30', 'America/New_York'))).toBe('2026-11-01T05:30:00.000Z'); // twice: the first
+    expect(zonedTimeToInstant('2026-02-30T09:00', 'UTC')).toBeNull();
+    expect(zonedTimeToInstant('tomorrow', 'UTC')).toBeNull();
+    expect(instantToZonedTime(at('2026-12-10T08:00:00Z'), 'Europe/Berlin')).toBe('2026-12-10T09:00');
+  });
+});
