@@ -9,6 +9,7 @@ import { mediaUploadRoutes } from '../media/routes';
 import { adminArticleRoutes } from './articles';
 import { requireAdmin } from './auth';
 import { dashboardRoutes } from './dashboard';
+import { editorRoutes } from './editor';
 import { adminIssueRoutes } from './issues';
 import { adminSubscriberRoutes, IMPORT_PATH } from './subscribers';
 
@@ -21,4 +22,6 @@ adminRoutes.route('/', adminIssueRoutes);
 adminRoutes.route('/', adminArticleRoutes);
 adminRoutes.route('/', mediaUploadRoutes);
 // The dashboard (/admin): its own session cookie and CSRF tokens, see dashboard.ts.
+// The editor first: the dashboard's /admin/issues/:slug would otherwise answer /admin/issues/new.
+adminRoutes.route('/', editorRoutes);
 adminRoutes.route('/', dashboardRoutes);

@@ -12,7 +12,11 @@ export type Review = { ok: true; article: Article; sendAt: number | null; warnin
 /** Checks one document for `slug`; `now` refuses a `send_at` in the past. */
 export async function reviewArticle(config: Config, slug: string, source: string, now = Date.now()): Promise<Review> {
   const parsed = parseArticleDocument(slug, source);
-  if (!parsed.ok) return parsed;
+  if (!parsed.ok) {
+    // The front matter is wrong: still say what is wrong in the body, so one round fixes everything.
+    const body = parsed.markdown ? checkArticleMarkdown(`${slug}.md`, source, { markdown: parsed.markdown }).filter((p) => p.level === 'error') : [];
+    return { ok: false, problems: [...parsed.problems, ...body.map(({ line, message }) => ({ line, message }))].sort((a, b) => a.line - b.line) };
+  }
   const found = checkArticleMarkdown(`${slug}.md`, source, parsed.article);
   const { html } = await renderIssueTemplate(config, parsed.article);
   // The template has short placeholders where each reader's links go; a reader's copy is a little

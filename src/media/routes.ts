@@ -20,25 +20,37 @@ export const mediaRoutes = new Hono<AppEnv>();
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 
 mediaUploadRoutes.post('/api/media', limitBody(MAX_IMAGE_BYTES), async (c) => {
-  const declared = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+  const stored = await storeImage(c.env.MEDIA, c.get('config').publicUrl, new Uint8Array(await c.req.arrayBuffer()), c.req.header('content-type'));
+  if (!stored.ok) return fail(c, stored.status, stored.code, stored.message);
+  return c.json(stored.image, 201);
+});
+
+export type StoredImage = { ok: true; image: { url: string; width: number; height: number } } | { ok: false; status: 400 | 413 | 415 | 422; code: string; message: string };
+
+/**
+ * Checks and stores one image (the API's upload and the editor's): the declared type must be one of
+ * the four, the bytes must be an image of that type, at most MAX_IMAGE_BYTES. Stored once per content.
+ */
+export async function storeImage(bucket: R2Bucket, publicUrl: string, bytes: Uint8Array, contentType: string | undefined): Promise<StoredImage> {
+  const declared = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
   if (!ACCEPTED_MIME.includes(declared as (typeof ACCEPTED_MIME)[number])) {
-    return fail(c, 415, 'unsupported_media_type', `Send the image itself as the body, with Content-Type ${ACCEPTED_MIME.join(', ')} (at most ${MAX_IMAGE_BYTES / 1024 / 1024} MB).`);
+    return { ok: false, status: 415, code: 'unsupported_media_type', message: `Send the image itself as the body, with Content-Type ${ACCEPTED_MIME.join(', ')} (at most ${MAX_IMAGE_BYTES / 1024 / 1024} MB).` };
   }
-  const bytes = new Uint8Array(await c.req.arrayBuffer());
-  if (bytes.length === 0) return fail(c, 400, 'empty_body', 'The body is empty: send the image bytes.');
+  if (bytes.length === 0) return { ok: false, status: 400, code: 'empty_body', message: 'The body is empty: send the image bytes.' };
+  if (bytes.length > MAX_IMAGE_BYTES) return { ok: false, status: 413, code: 'payload_too_large', message: `The image is larger than ${MAX_IMAGE_BYTES / 1024 / 1024} MB: make it smaller (an email needs far less).` };
   const image = sniffImage(bytes);
-  if (!image.ok) return fail(c, 422, 'invalid_image', image.message);
-  if (image.mime !== declared) return fail(c, 422, 'invalid_image', `The body says ${declared}, but its bytes are ${image.mime}: send it as ${image.mime}.`);
+  if (!image.ok) return { ok: false, status: 422, code: 'invalid_image', message: image.message };
+  if (image.mime !== declared) return { ok: false, status: 422, code: 'invalid_image', message: `The body says ${declared}, but its bytes are ${image.mime}: send it as ${image.mime}.` };
   const name = await mediaName(bytes, image.ext);
   // Content-addressed: if the name is there, the same bytes are.
-  if (!(await c.env.MEDIA.head(name))) {
-    await c.env.MEDIA.put(name, bytes, {
+  if (!(await bucket.head(name))) {
+    await bucket.put(name, bytes, {
       httpMetadata: { contentType: image.mime, cacheControl: IMMUTABLE },
       customMetadata: { width: String(image.width), height: String(image.height) },
     });
   }
-  return c.json({ url: `${c.get('config').publicUrl}/media/${name}`, width: image.width, height: image.height }, 201);
-});
+  return { ok: true, image: { url: `${publicUrl}/media/${name}`, width: image.width, height: image.height } };
+}
 
 mediaRoutes.get('/media/:name', async (c) => {
   const name = c.req.param('name');
