@@ -52,18 +52,17 @@ export const withConfig: MiddlewareHandler<AppEnv> = async (c, next) => {
  * two ways to allow it; its iframe from that host; no inline styles, no plugins, no framing, forms post
  * only here. Plus nosniff, no referrer across origins, and no powerful features.
  */
-const headersWith = (crossOriginResourcePolicy: string, frameAncestors = ["'none'"]) =>
+const headersWith = (crossOriginResourcePolicy: string, frameSrc: string[] = []) =>
   secureHeaders({
     contentSecurityPolicy: {
       defaultSrc: ["'self'"],
       scriptSrc: [NONCE, 'https://challenges.cloudflare.com'],
       styleSrc: ["'self'"],
       imgSrc: ["'self'", 'data:'],
-      // 'self': the editor's email preview frames (/admin/issues/…/preview).
-      frameSrc: ["'self'", 'https://challenges.cloudflare.com'],
+      frameSrc: [...frameSrc, 'https://challenges.cloudflare.com'],
       connectSrc: ["'self'", 'https://challenges.cloudflare.com'],
       formAction: ["'self'"],
-      frameAncestors,
+      frameAncestors: ["'none'"],
       baseUri: ["'none'"],
       objectSrc: ["'none'"],
     },
@@ -77,6 +76,9 @@ const headersWith = (crossOriginResourcePolicy: string, frameAncestors = ["'none
 const pageHeaders = headersWith('same-origin');
 /** Article images (/media/*) are loaded by mail clients and webmail pages on other origins. */
 const mediaHeaders = headersWith('cross-origin');
+/** The editor's pages frame its email preview (same origin). */
+const editorHeaders = headersWith('same-origin', ["'self'"]);
+const EDITOR_PATH = /^\/admin\/issues\/(?:new|[a-z0-9-]+\/edit)$/;
 /**
  * The editor's email preview is the email itself: its inline styles and its images from anywhere, no
  * script at all, and framed only by the dashboard's own pages.
@@ -89,7 +91,13 @@ const emailPreviewHeaders = secureHeaders({
 });
 const EMAIL_PREVIEW_PATH = /^\/admin\/issues\/(?:[a-z0-9-]+\/)?preview$/;
 export const securityHeaders: MiddlewareHandler<AppEnv> = (c, next) =>
-  c.req.path.startsWith('/media/') ? mediaHeaders(c, next) : EMAIL_PREVIEW_PATH.test(c.req.path) ? emailPreviewHeaders(c, next) : pageHeaders(c, next);
+  c.req.path.startsWith('/media/')
+    ? mediaHeaders(c, next)
+    : EMAIL_PREVIEW_PATH.test(c.req.path)
+      ? emailPreviewHeaders(c, next)
+      : EDITOR_PATH.test(c.req.path)
+        ? editorHeaders(c, next)
+        : pageHeaders(c, next);
 
 export function limitBody(maxSize: number): MiddlewareHandler<AppEnv> {
   return bodyLimit({
