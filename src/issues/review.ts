@@ -12,12 +12,16 @@ export type Review = { ok: true; article: Article; sendAt: number | null; warnin
 /** Checks one document for `slug`; `now` refuses a `send_at` in the past. */
 export async function reviewArticle(config: Config, slug: string, source: string, now = Date.now()): Promise<Review> {
   const parsed = parseArticleDocument(slug, source);
+  // In local dev the service's own addresses (uploaded images, its pages) are http://localhost,
+  // which the checks would flag as plain http; deployed, PUBLIC_URL must be https:// (config.ts).
+  // The same text with those addresses as https checks everything else on the same lines.
+  const own = (text: string) => (config.isLocalDev ? text.replaceAll(`${config.publicUrl}/`, 'https://this-site.invalid/') : text);
   if (!parsed.ok) {
     // The front matter is wrong: still say what is wrong in the body, so one round fixes everything.
-    const body = parsed.markdown ? checkArticleMarkdown(`${slug}.md`, source, { markdown: parsed.markdown }).filter((p) => p.level === 'error') : [];
+    const body = parsed.markdown ? checkArticleMarkdown(`${slug}.md`, own(source), { markdown: own(parsed.markdown) }).filter((p) => p.level === 'error') : [];
     return { ok: false, problems: [...parsed.problems, ...body.map(({ line, message }) => ({ line, message }))].sort((a, b) => a.line - b.line) };
   }
-  const found = checkArticleMarkdown(`${slug}.md`, source, parsed.article);
+  const found = checkArticleMarkdown(`${slug}.md`, own(source), { markdown: own(parsed.article.markdown) });
   const { html } = await renderIssueTemplate(config, parsed.article);
   // The template has short placeholders where each reader's links go; a reader's copy is a little
   // longer, which the limit (90 KB against Gmail's 102 KB) leaves room for.

@@ -78,7 +78,12 @@ export const EDITOR_SCRIPT = `(() => {
 
   const upload = async (file) => {
     const marker = '![Uploading ' + file.name.replace(/[\\[\\]]/g, '') + '...]()';
-    insert((body.selectionStart > 0 ? '\\n\\n' : '') + marker + '\\n\\n');
+    // On a paragraph of its own: as many line breaks around it as it takes, no more.
+    const before = body.value.slice(0, body.selectionStart);
+    const after = body.value.slice(body.selectionEnd);
+    const lead = before === '' || before.endsWith('\\n\\n') ? '' : before.endsWith('\\n') ? '\\n' : '\\n\\n';
+    const trail = after.startsWith('\\n\\n') ? '' : after.startsWith('\\n') ? '\\n' : '\\n\\n';
+    insert(lead + marker + trail);
     let replacement = '';
     try {
       const response = await fetch(form.dataset.mediaUrl, { method: 'POST', body: file, credentials: 'same-origin', headers: { 'content-type': file.type, 'x-csrf-token': csrf, accept: 'application/json' } });

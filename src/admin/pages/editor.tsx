@@ -4,6 +4,7 @@
 // that work without JavaScript (save, preview into the frames, upload an image, schedule), the checks
 // with their lines beside the text, and the email as readers get it, light and dark. The small script
 // (editor-script.ts) only adds: a live preview and live checks while typing, and images by paste or drop.
+import type React from "react";
 import type { Site } from "../../web/layout";
 import { formatDate } from "../../web/pages";
 import { AdminLayout, Badge, Csrf } from "./layout";
@@ -83,8 +84,9 @@ export function EditorPage(props: EditorPageProps) {
   const title = mode === "new" ? "New issue" : `Edit: ${fields.title}`;
   const previewSrc = (scheme: string) => (previewSaved ? `${base}/preview?scheme=${scheme}` : "about:blank");
 
-  const input = (field: "slug" | "title", extra: Record<string, unknown> = {}) => {
+  const input = (field: "slug" | "title", extra: Record<string, unknown> = {}, hint?: React.ReactNode) => {
     const message = fieldError(problems, field);
+    const described = [message ? `${field}-error` : null, hint ? `${field}-hint` : null].filter(Boolean).join(" ");
     return (
       <div className="field">
         <label htmlFor={field}>{LABEL[field]}</label>
@@ -95,12 +97,17 @@ export function EditorPage(props: EditorPageProps) {
           required
           defaultValue={fields[field]}
           aria-invalid={message ? true : undefined}
-          aria-describedby={message ? `${field}-error` : field === "slug" ? "slug-hint" : undefined}
+          aria-describedby={described || undefined}
           {...extra}
         />
         {message ? (
           <p className="field-error" id={`${field}-error`}>
             {message}
+          </p>
+        ) : null}
+        {hint ? (
+          <p className="hint" id={`${field}-hint`}>
+            {hint}
           </p>
         ) : null}
       </div>
@@ -162,12 +169,13 @@ export function EditorPage(props: EditorPageProps) {
                 </div>
               ) : null}
               {mode === "new" ? (
-                <>
-                  {input("slug", { pattern: "[a-z0-9]+(-[a-z0-9]+)*", maxLength: 200, spellCheck: false, autoCapitalize: "none", autoComplete: "off" })}
-                  <p className="hint" id="slug-hint">
+                input(
+                  "slug",
+                  { pattern: "[a-z0-9]+(-[a-z0-9]+)*", maxLength: 200, spellCheck: false, autoCapitalize: "none", autoComplete: "off" },
+                  <>
                     Lower-case letters, digits and dashes: the issue's address, <code>/archive/your-slug</code>. It cannot change later.
-                  </p>
-                </>
+                  </>,
+                )
               ) : (
                 <input type="hidden" name="slug" value={fields.slug} />
               )}
