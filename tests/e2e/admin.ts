@@ -200,7 +200,7 @@ export async function adminDashboard(t: Harness): Promise<void> {
         await t.screenshot(page, 'desktop-admin-overview-after-send');
       });
 
-      await editorFlow({ base, out: t.out, docs: t.docs, context: t.context, phone, desktop, reader: 'reader-0000@example.com', check: t.check, audit: t.audit, newPage: t.newPage, screenshot: t.screenshot });
+      await editorFlow({ base, out: t.out, docs: t.docs, context: t.context, phone, desktop, check: t.check, audit: t.audit, newPage: t.newPage, screenshot: t.screenshot });
 
       const small = await t.newPage(phone);
       try {
