@@ -3,11 +3,13 @@
 // lets input cause a 5xx.
 import type { Context, Hono, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
 import { csrf } from 'hono/csrf';
 import { HTTPException } from 'hono/http-exception';
 import { NONCE, secureHeaders } from 'hono/secure-headers';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { ConfigError, getConfig, isLoopbackHost } from '../config';
+import { type Config, ConfigError, getConfig, isLoopbackHost } from '../config';
+import { EMBED_PATH, EMBED_SCRIPT_PATH, frameAncestors, isSignupOrigin, SIGNUP_FORM_ADMIN_PATH } from '../embed/origins';
 import { fail } from './respond';
 import type { AppEnv } from './types';
 
@@ -46,22 +48,42 @@ export const withConfig: MiddlewareHandler<AppEnv> = async (c, next) => {
   await next();
 };
 
+/** The configuration when it is valid, else null (then withConfig answers the 500 that says why). */
+function configOrNull(c: Context): Config | null {
+  try {
+    return getConfig(c.env);
+  } catch {
+    return null;
+  }
+}
+
+const TURNSTILE_ORIGIN = 'https://challenges.cloudflare.com';
+
 /**
  * Strict CSP on every answer (pages, errors, JSON): scripts only with this request's nonce (the
- * Turnstile loader, the only script on any page) or from Turnstile's host, which Cloudflare documents as the
- * two ways to allow it; its iframe from that host; no inline styles, no plugins, no framing, forms post
- * only here. Plus nosniff, no referrer across origins, and no powerful features.
+ * Turnstile loader and /embed.js are the only scripts on any page) or from Turnstile's host, which
+ * Cloudflare documents as the two ways to allow it; its iframe from that host; no inline styles, no
+ * plugins, no framing, forms post only here. Plus nosniff, no referrer across origins, and no
+ * powerful features. Two routes differ, each in one directive:
+ * - /embed may be framed by this service and the SIGNUP_ORIGINS (frame-ancestors), and by nobody else;
+ * - /admin/signup-form frames /embed for its live preview (frame-src 'self').
  */
-export const securityHeaders = secureHeaders({
+const strictHeaders = secureHeaders({
   contentSecurityPolicy: {
     defaultSrc: ["'self'"],
-    scriptSrc: [NONCE, 'https://challenges.cloudflare.com'],
+    scriptSrc: [NONCE, TURNSTILE_ORIGIN],
     styleSrc: ["'self'"],
     imgSrc: ["'self'", 'data:'],
-    frameSrc: ['https://challenges.cloudflare.com'],
-    connectSrc: ["'self'", 'https://challenges.cloudflare.com'],
+    frameSrc: [(c) => (c.req.path === SIGNUP_FORM_ADMIN_PATH ? `'self' ${TURNSTILE_ORIGIN}` : TURNSTILE_ORIGIN)],
+    connectSrc: ["'self'", TURNSTILE_ORIGIN],
     formAction: ["'self'"],
-    frameAncestors: ["'none'"],
+    frameAncestors: [
+      (c) => {
+        if (c.req.path !== EMBED_PATH) return "'none'";
+        const config = configOrNull(c);
+        return config ? frameAncestors(config) : "'none'";
+      },
+    ],
     baseUri: ["'none'"],
     objectSrc: ["'none'"],
   },
@@ -70,6 +92,15 @@ export const securityHeaders = secureHeaders({
   crossOriginEmbedderPolicy: false,
   permissionsPolicy: { camera: [], microphone: [], geolocation: [], payment: [], usb: [] },
 });
+
+export const securityHeaders: MiddlewareHandler<AppEnv> = async (c, next) => {
+  await strictHeaders(c, next);
+  // X-Frame-Options cannot name origins; DENY would stop old browsers from showing the allowed frame.
+  // Browsers that know CSP obey its frame-ancestors, which names them.
+  if (c.req.path === EMBED_PATH) c.res.headers.delete('X-Frame-Options');
+  // A <script src> from another site is a no-cors load, which CORP same-origin would block.
+  if (c.req.path === EMBED_SCRIPT_PATH) c.res.headers.set('Cross-Origin-Resource-Policy', 'cross-origin');
+};
 
 export function limitBody(maxSize: number): MiddlewareHandler<AppEnv> {
   return bodyLimit({
@@ -112,6 +143,8 @@ const CROSS_SITE_ALLOWED = /^\/(?:unsubscribe$|webhooks\/|api\/)/;
  */
 export const refuseCrossSitePosts: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (CROSS_SITE_ALLOWED.test(c.req.path)) return next();
+  // A sign-up form on one of the writer's own sites (SIGNUP_ORIGINS): that route only, exact origin only.
+  if (c.req.path === SIGNUP_PATH && isSignupOrigin(c.get('config'), c.req.header('origin'))) return next();
   if (c.req.header('origin') === undefined && c.req.header('sec-fetch-site') === undefined) return next();
   try {
     return await sameSiteOnly(c, next);
@@ -122,6 +155,31 @@ export const refuseCrossSitePosts: MiddlewareHandler<AppEnv> = async (c, next) =
     }
     throw error;
   }
+};
+
+const SIGNUP_PATH = '/subscribe';
+
+/** Hono's CORS for the sign-up route: the allowed origin echoed, `Vary: Origin`, no credentials. */
+const signupCorsHeaders = cors({
+  origin: (origin, c) => (isSignupOrigin((c as Context<AppEnv>).get('config'), origin) ? origin : null),
+  allowMethods: ['POST'],
+  allowHeaders: ['Content-Type', 'Accept'],
+  credentials: false,
+  maxAge: 7200,
+});
+
+/**
+ * CORS on POST /subscribe, for the script (/embed.js) and any `fetch` on an allowed site. A preflight
+ * (`OPTIONS` with `Origin`) is answered for SIGNUP_ORIGINS only; any other origin gets 403 and no CORS
+ * header, so its browser never sends the request. Other routes get no CORS at all.
+ */
+export const signupCors: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const origin = c.req.header('origin');
+  if (c.req.method === 'OPTIONS' && origin === undefined) return next(); // not a preflight: 405 with Allow
+  if (c.req.method === 'OPTIONS' && !isSignupOrigin(c.get('config'), origin)) {
+    return fail(c, 403, 'cross_site_request', 'This origin may not post sign-ups here. The newsletter\'s operator can add it to SIGNUP_ORIGINS.', 'Not allowed');
+  }
+  return signupCorsHeaders(c, next);
 };
 
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;

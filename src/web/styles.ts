@@ -506,6 +506,19 @@ input[aria-invalid="true"] { border-color: var(--alert-border); border-width: 2p
 }
 .field-error { color: var(--alert-text); font-weight: 600; margin: 0 0 0.5rem; }
 
+/* The framable sign-up page (/embed) and its status line ------------------ */
+
+body.embed { min-height: 0; display: block; background: var(--surface); }
+.embed__main { padding: 1rem; max-width: 36rem; }
+.embed__title { margin: 0 0 0.25rem; font-family: var(--serif); font-size: 1.35rem; line-height: 1.25; }
+.embed__tagline { margin: 0 0 1rem; color: var(--muted); font-size: 0.95rem; }
+.embed .field { margin-bottom: 0; }
+.embed .fine-print { margin-top: 0.75rem; }
+.embed__more { margin: 0.5rem 0 0; font-size: 0.875rem; }
+.form-status { margin: 0.75rem 0 0; font-weight: 600; }
+.form-status:empty { margin: 0; } /* kept in the accessibility tree, so its first message is announced */
+.form-status--error { color: var(--alert-text); }
+
 /* Motion and print ------------------------------------------------------ */
 
 @media (prefers-reduced-motion: reduce) {
