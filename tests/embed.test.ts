@@ -7,6 +7,7 @@ import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:
 import { describe, expect, it } from 'vitest';
 import { app } from '../src/app';
 import { ConfigError, type Env, readConfig, readSignupOrigins } from '../src/config';
+import { cookieHeader, signedInBrowser } from './support/dashboard';
 import { BASE, mailsTo, subscriberStatus, waitForMail } from './support/helpers';
 
 const BLOG = 'https://blog.example.com';
@@ -400,5 +401,48 @@ describe('/embed.js', () => {
     const withTurnstile = await (await send('/embed.js', { vars: { TURNSTILE_SITE_KEY, TURNSTILE_SECRET_KEY: TURNSTILE_SECRET } })).text();
     expect(withTurnstile).toContain(`"turnstileSiteKey":"${TURNSTILE_SITE_KEY}"`);
     expect(withTurnstile).toContain('https://challenges.cloudflare.com/turnstile/v0/api.js?render=explicit');
+  });
+});
+
+describe('/admin/signup-form', () => {
+  it('is for signed-in operators only', async () => {
+    const anonymous = await send('/admin/signup-form', { redirect: 'manual' });
+    expect(anonymous.status).toBe(303);
+    expect(anonymous.headers.get('location')).toBe('/admin?next=%2Fadmin%2Fsignup-form');
+  });
+
+  it('shows the three snippets filled in for this service and its origins, and a live preview it may frame', async () => {
+    const b = await signedInBrowser();
+    const response = await send('/admin/signup-form', { headers: { cookie: cookieHeader(b.jar) } });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('cache-control')).toBe('no-store');
+    const csp = response.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("frame-src 'self' https://challenges.cloudflare.com;");
+    expect(csp).toContain("frame-ancestors 'none'");
+    const html = await response.text();
+    const unescape = (text: string) => text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#x27;/g, "'").replace(/&amp;/g, '&');
+    const snippet = (id: string) => unescape(new RegExp(`<textarea id="${id}"[^>]*>([\\s\\S]*?)</textarea>`).exec(html)?.[1] ?? '');
+    const form = snippet('snippet-form');
+    expect(form).toContain(`<form method="post" action="${BASE}/subscribe" data-newsletter>`);
+    expect(form).toContain(`<input type="hidden" name="return_to" value="${BLOG}/">`);
+    expect(form).toContain('name="website" tabindex="-1"');
+    expect(snippet('snippet-script')).toContain(`<script src="${BASE}/embed.js" async></script>`);
+    expect(snippet('snippet-iframe')).toContain(`<iframe src="${BASE}/embed" title="Subscribe to The Weekly Letter" data-newsletter-embed`);
+    expect(html).toContain(`<code>${BLOG}</code>`);
+    expect(html).toContain(`<code>${SHOP}</code>`);
+    expect(html).toMatch(/<iframe class="signup-preview" src="\/embed"/);
+    expect(html).not.toContain('No other site may carry the form yet');
+    expect(html).toMatch(/aria-current="page"[^>]*>Sign-up form|href="\/admin\/signup-form" aria-current="page"/);
+  });
+
+  it('says what to add to SIGNUP_ORIGINS when the list is empty', async () => {
+    const b = await signedInBrowser();
+    const response = await send('/admin/signup-form', { headers: { cookie: cookieHeader(b.jar) }, vars: { SIGNUP_ORIGINS: '' } });
+    const html = await response.text();
+    expect(html).toContain('No other site may carry the form yet');
+    expect(html).toContain('SIGNUP_ORIGINS = &quot;http://localhost:4000&quot;');
+    expect(html).not.toContain('name=&quot;return_to&quot;');
+    const json = await send('/admin/signup-form', { headers: { cookie: cookieHeader(b.jar), accept: 'application/json' }, vars: { SIGNUP_ORIGINS: '' } });
+    expect(await json.json()).toMatchObject({ origins: [], snippets: { form: expect.stringContaining('/subscribe'), script: expect.any(String), iframe: expect.any(String) } });
   });
 });

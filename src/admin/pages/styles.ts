@@ -193,4 +193,25 @@ input[type="file"]::file-selector-button { font: inherit; margin-right: 0.75rem;
 code { font-family: var(--mono); font-size: 0.9em; background: var(--code-bg); padding: 0.1em 0.35em; border-radius: 4px; overflow-wrap: anywhere; }
 pre.command { background: var(--code-bg); padding: 0.75rem 1rem; border-radius: 8px; overflow-x: auto; font-size: 0.85rem; white-space: pre-wrap; overflow-wrap: anywhere; }
 pre.command code { background: none; padding: 0; }
+
+/* Sign-up form snippets (/admin/signup-form) */
+.snippet__code {
+  display: block;
+  width: 100%;
+  font-family: var(--mono);
+  font-size: 0.8125rem;
+  line-height: 1.5;
+  padding: 0.75rem;
+  color: var(--text);
+  background: var(--code-bg);
+  border: 1px solid var(--input-border);
+  border-radius: var(--radius);
+  resize: vertical;
+  white-space: pre;
+  overflow-x: auto;
+}
+.snippet__actions { margin: 0.75rem 0 0; min-height: 3rem; }
+.snippet__line { overflow-x: auto; padding: 0.5rem 0.75rem; background: var(--surface); border-radius: 6px; }
+.origin-list { margin: 0 0 1rem; padding-left: 1.25rem; }
+.signup-preview { display: block; width: 100%; height: 22rem; border: 1px dashed var(--border); border-radius: var(--radius); background: var(--surface); }
 `;
