@@ -10,6 +10,8 @@ export interface SignupSnippets {
   iframe: string;
 }
 
+// The honeypot hides with the `hidden` attribute rather than a style attribute, so it stays hidden
+// on a site whose CSP refuses inline styles; the iframe's style is only cosmetic.
 const escapeAttribute = (value: string) => value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
 
 /**
@@ -25,8 +27,8 @@ export function signupSnippets(config: Pick<Config, 'publicUrl' | 'newsletterNam
   const form = `<form method="post" action="${base}/subscribe" data-newsletter>
   <label for="newsletter-email">Email address</label>
   <input id="newsletter-email" type="email" name="email" required autocomplete="email" placeholder="you@example.com">${returnField}
-  <!-- A trap for bots: people never see this field. Keep it empty and keep it in. -->
-  <div aria-hidden="true" style="position:absolute;left:-10000px;top:auto;width:1px;height:1px;overflow:hidden">
+  <!-- A trap for bots: people never see this field. Keep it in, and empty. -->
+  <div hidden>
     <label for="newsletter-website">Leave this field empty</label>
     <input id="newsletter-website" type="text" name="website" tabindex="-1" autocomplete="off" value="">
   </div>
