@@ -369,6 +369,22 @@ describe('/embed', () => {
     expect(await (await send('/embed?subscribe=<script>')).text()).toMatch(/data-newsletter-status=""><\/p>/);
   });
 
+  it('can be pinned to the light or dark palette by the writer (?theme=), and comes back in it', async () => {
+    const light = await (await send('/embed?theme=light')).text();
+    expect(light).toContain('<html lang="en" class="theme-light">');
+    expect(light).toContain('<meta name="color-scheme" content="light"/>');
+    expect(light).toContain(`name="return_to" value="${BASE}/embed?theme=light"`);
+    expect(await (await send('/embed?theme=dark')).text()).toContain('class="theme-dark"');
+    const auto = await (await send('/embed?theme=<b>')).text();
+    expect(auto).toContain('<html lang="en">');
+    expect(auto).toContain('content="light dark"');
+    const back = await formFrom(BASE, { email: 'themed@embed.example', return_to: `${BASE}/embed?theme=light` });
+    expect(back.headers.get('location')).toBe(`${BASE}/embed?theme=light&subscribe=pending`);
+    const css = await (await send('/styles.css')).text();
+    expect(css).toMatch(/:root\.theme-light \{ color-scheme: light;\s+--bg: #fbfaf7;/);
+    expect(css).toMatch(/:root\.theme-dark \{ color-scheme: dark;\s+--bg: #131416;/);
+  });
+
   it('shows Turnstile when it is configured, its loader under the nonce', async () => {
     const response = await send('/embed', { vars: { TURNSTILE_SITE_KEY, TURNSTILE_SECRET_KEY: TURNSTILE_SECRET } });
     const html = await response.text();

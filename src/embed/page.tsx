@@ -25,15 +25,17 @@ export type EmbedPageProps = {
   turnstileSiteKey: string | null;
   nonce: string | null;
   archiveUrl: string;
+  /** `?theme=light|dark`: the writer's site picks the palette; null follows the reader's system. */
+  theme: "light" | "dark" | null;
 };
 
-export function EmbedPage({ site, returnTo, result, frameOrigins, turnstileSiteKey, nonce, archiveUrl }: EmbedPageProps) {
+export function EmbedPage({ site, returnTo, result, frameOrigins, turnstileSiteKey, nonce, archiveUrl, theme }: EmbedPageProps) {
   return (
-    <html lang="en">
+    <html lang="en" className={theme ? `theme-${theme}` : undefined}>
       <head>
         <meta charSet="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta name="color-scheme" content="light dark" />
+        <meta name="color-scheme" content={theme ?? "light dark"} />
         <meta name="robots" content="noindex" />
         <title>{`Subscribe · ${site.name}`}</title>
         <link rel="stylesheet" href="/styles.css" />

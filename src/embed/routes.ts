@@ -13,23 +13,27 @@ import { embedScript } from './script';
 export const embedRoutes = new Hono<AppEnv>();
 
 const RESULTS: readonly SignupResult[] = ['pending', 'invalid', 'limited'];
+const THEMES = ['light', 'dark'] as const;
 
 embedRoutes.get(EMBED_PATH, (c) => {
   const config = c.get('config');
   if (wantsJson(c)) return c.json({ subscribe: { method: 'POST', url: '/subscribe', fields: ['email', 'name'] } });
   const result = RESULTS.find((r) => r === c.req.query('subscribe')) ?? null;
+  const theme = THEMES.find((t) => t === c.req.query('theme')) ?? null;
   // The CSP lists who may frame this page; the page lists whom it tells its height (the same origins).
   const frameOrigins = frameAncestors(config).replace("'self'", ownOrigin(config));
   return page(
     c,
     EmbedPage({
       site: site(c),
-      returnTo: `${config.publicUrl}${EMBED_PATH}`,
+      // A plain post comes back here, in the same theme.
+      returnTo: `${config.publicUrl}${EMBED_PATH}${theme ? `?theme=${theme}` : ''}`,
       result,
       frameOrigins,
       turnstileSiteKey: config.turnstile?.siteKey ?? null,
       nonce: c.get('secureHeadersNonce') ?? null,
       archiveUrl: `${config.publicUrl}/archive`,
+      theme,
     }),
   );
 });

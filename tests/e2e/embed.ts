@@ -147,6 +147,11 @@ export async function signupFormsElsewhere(t: Harness, blogPort: number, otherPo
           assert(response?.status() === 200, `the blog answered ${response?.status()}`);
         });
         await t.check('embed: and the confirmation email goes out', () => t.waitForMail(email, (s) => s.startsWith('Confirm'), `the confirmation to ${email}`));
+        await cdp.send('Emulation.setScriptExecutionDisabled', { value: false });
+        await t.check('embed: with scripts on, the page it came back to says so in its status line', async () => {
+          await page.reload();
+          await waitForStatus(page, /check your inbox/i);
+        });
       } finally {
         await cdp.send('Emulation.setScriptExecutionDisabled', { value: false }).catch(() => undefined);
         await cdp.detach().catch(() => undefined);
@@ -214,6 +219,15 @@ export async function signupFormsElsewhere(t: Harness, blogPort: number, otherPo
             await new Promise((r) => setTimeout(r, 100));
           }
           return inner;
+        });
+        await t.check('embed: the blog ignores a height message from anyone but the service', async () => {
+          const handle = (await page.$('iframe[data-newsletter-embed]'))!;
+          const before = await handle.evaluate((el) => (el as HTMLIFrameElement).style.height);
+          // The blog's own window (another origin than the service) posts a forged height.
+          await page.evaluate(() => window.postMessage({ type: 'newsletter:height', height: 1500 }, '*'));
+          await page.waitForTimeout(300);
+          const after = await handle.evaluate((el) => (el as HTMLIFrameElement).style.height);
+          assert(after === before, `the frame went from ${before} to ${after}`);
         });
         await t.check('embed: subscribing inside the frame answers in the frame', async () => {
           await frame.getByLabel('Email address').fill(email);
@@ -300,6 +314,13 @@ export async function signupFormsElsewhere(t: Harness, blogPort: number, otherPo
           assert(await page.getByRole('button', { name: /subscribe/i }).isVisible(), 'no visible button');
         });
         await t.audit(page, '320px embed');
+        await t.check('embed: /embed?theme=light stays light on a dark system (the writer\'s site decides)', async () => {
+          await page.emulateMedia({ colorScheme: 'dark' });
+          await page.goto(`${t.base}/embed?theme=light`);
+          const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+          assert(background === 'rgb(255, 255, 255)', `the page is ${background}`);
+          await page.emulateMedia({ colorScheme: 'light' });
+        });
       } finally {
         await page.close();
       }

@@ -130,7 +130,8 @@ export function SignupFormPage({ site, csrf, nonce, publicUrl, origins, snippets
           <Snippet id="snippet-iframe" title="3. A frame" code={snippets.iframe}>
             <p>
               This service's own compact form, in a frame. Nothing to style; the optional script fits the frame's height
-              to the form.
+              to the form. It follows the reader's light or dark setting: add <code>?theme=light</code> or{" "}
+              <code>?theme=dark</code> to its address to match your site instead.
             </p>
           </Snippet>
         </div>
