@@ -1,4 +1,5 @@
-// The sign-up form on another site, in a real browser across two origins (issue 20), called from run.ts.
+// The sign-up form on another site, in a real browser across two origins (issue 20), called from run.ts
+// (two flows: signupFormsElsewhere on run.ts's dev server, signupFormsWithTurnstile on its own).
 //
 // The Worker runs at http://localhost:<port> (run.ts's dev server, started with SIGNUP_ORIGINS set to
 // the blog below). A tiny static "blog" answers at http://127.0.0.1:<blogPort>: another host name and
@@ -17,7 +18,9 @@ import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import type { Frame } from 'playwright-core';
 import { signupSnippets } from '../../src/embed/snippets';
+import { FAKE_TURNSTILE_SECRET, FAKE_TURNSTILE_SITE_KEY, startFakeTurnstile } from '../support/node/fake-turnstile';
 import type { Harness, ProblemPage } from './harness';
+import { freePort, startDevServer } from './server';
 
 function assert(condition: unknown, message: string): asserts condition {
   if (!condition) throw new Error(message);
@@ -70,7 +73,7 @@ interface Blog {
 }
 
 /** A static site on 127.0.0.1:<port> whose CSP allows scripts, fetches, frames and form posts only to the Worker. */
-function startBlog(port: number, base: string): Promise<Blog> {
+function startBlog(port: number, base: string, alsoAllow = ''): Promise<Blog> {
   const origin = `http://127.0.0.1:${port}`;
   const snippets = signupSnippets({ publicUrl: base, newsletterName: NEWSLETTER }, `${origin}/thanks`);
   const pages: Record<string, string> = {
@@ -81,9 +84,9 @@ function startBlog(port: number, base: string): Promise<Blog> {
   };
   const csp = [
     "default-src 'self'",
-    `script-src ${base}`,
+    `script-src ${base}${alsoAllow}`,
     `connect-src ${base}`,
-    `frame-src ${base}`,
+    `frame-src ${base}${alsoAllow}`,
     "style-src 'self' 'unsafe-inline'",
     "img-src 'self' data:",
     // Chromium checks form-action against the redirect too: the Worker, then back here (return_to).
@@ -331,5 +334,134 @@ export async function signupFormsElsewhere(t: Harness, blogPort: number, otherPo
   } finally {
     await new Promise((r) => blog.server.close(r));
     await new Promise((r) => other.server.close(r));
+  }
+}
+
+// ---- with Turnstile ----------------------------------------------------------------------------
+
+const TURNSTILE_HOST = 'https://challenges.cloudflare.com';
+
+/**
+ * A stand-in for Turnstile's api.js (nothing leaves this machine): `render` puts a hidden
+ * `cf-turnstile-response` with a fresh `pass-…` token in the box, as the widget does; `reset` gives
+ * a fresh one (tokens are single use at the fake siteverify too); without `render=explicit` it
+ * renders every `.cf-turnstile` by itself, like the real loader.
+ */
+const FAKE_TURNSTILE_JS = `(function () {
+  var n = 0;
+  function token() { n += 1; return 'pass-e2e-' + Date.now() + '-' + n; }
+  function render(box, options) {
+    if (typeof box === 'string') box = document.querySelector(box);
+    var input = document.createElement('input');
+    input.type = 'hidden';
+    input.name = 'cf-turnstile-response';
+    input.value = token();
+    box.appendChild(input);
+    box.setAttribute('data-fake-turnstile', options.sitekey);
+    return 'widget-' + n;
+  }
+  window.turnstile = {
+    render: render,
+    reset: function () {
+      var inputs = document.querySelectorAll('input[name="cf-turnstile-response"]');
+      for (var i = 0; i < inputs.length; i++) inputs[i].value = token();
+    },
+  };
+  var src = document.currentScript ? document.currentScript.src : '';
+  function renderAll() {
+    var boxes = document.querySelectorAll('.cf-turnstile');
+    for (var i = 0; i < boxes.length; i++) render(boxes[i], { sitekey: boxes[i].getAttribute('data-sitekey') });
+  }
+  if (src.indexOf('render=explicit') < 0) {
+    if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', renderAll);
+    else renderAll();
+  }
+})();`;
+
+/**
+ * The captcha in embeds, the other thing that breaks them: its own `npm run dev` with Turnstile
+ * keys and TURNSTILE_VERIFY_URL on the fake siteverify (tests/support/node/fake-turnstile.ts), the
+ * browser's api.js replaced by the stand-in above. The blog's CSP also allows Turnstile's host, as
+ * README says a site with Turnstile must.
+ */
+export async function signupFormsWithTurnstile(t: Harness, root: string): Promise<void> {
+  const desktop = t.viewports.find((v) => v.name === 'desktop')!;
+  const fake = await t.check('embed + Turnstile: a fake siteverify answers on loopback', () => startFakeTurnstile());
+  const blogPort = await freePort();
+  let server: Awaited<ReturnType<typeof startDevServer>> | null = null;
+  const stop = () => void server?.killNow();
+  process.once('exit', stop);
+  let blog: Blog | null = null;
+  try {
+    server = await t.check('embed + Turnstile: its own npm run dev (Turnstile keys, SIGNUP_ORIGINS) answers', () =>
+      startDevServer(root, join(t.outDir, 'dev-server-turnstile.log'), 120_000, [
+        '--var', `SIGNUP_ORIGINS:http://127.0.0.1:${blogPort}`,
+        '--var', `TURNSTILE_SITE_KEY:${FAKE_TURNSTILE_SITE_KEY}`,
+        '--var', `TURNSTILE_SECRET_KEY:${FAKE_TURNSTILE_SECRET}`,
+        '--var', `TURNSTILE_VERIFY_URL:${fake.verifyUrl}`,
+      ]),
+    );
+    const base = server.base;
+    blog = await startBlog(blogPort, base, ` ${TURNSTILE_HOST}`);
+    const outbox = async (to: string) => ((await (await fetch(`${base}/dev/outbox.json`)).json()) as { to: string; subject: string }[]).filter((m) => m.to === to && m.subject.startsWith('Confirm'));
+    const waitForConfirmation = async (to: string) => {
+      const deadline = Date.now() + 30_000;
+      while ((await outbox(to)).length === 0) {
+        if (Date.now() > deadline) throw new Error(`no confirmation to ${to}`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    };
+    const page = await t.newPage(desktop);
+    await page.route(`${TURNSTILE_HOST}/**`, (route) => route.fulfill({ status: 200, contentType: 'text/javascript', body: FAKE_TURNSTILE_JS }));
+    try {
+      await t.check('embed + Turnstile: the script renders the widget in the blog\'s form with the service\'s site key', async () => {
+        await page.goto(`${blog!.origin}/`);
+        const box = page.locator('form[data-newsletter] [data-newsletter-turnstile]');
+        await box.waitFor({ state: 'attached', timeout: 10_000 });
+        const key = await box.getAttribute('data-fake-turnstile', { timeout: 10_000 });
+        assert(key === FAKE_TURNSTILE_SITE_KEY, `the widget has site key ${key}`);
+      });
+      for (const email of ['embed-turnstile-1+reader@example.com', 'embed-turnstile-2+reader@example.com']) {
+        await t.check(`embed + Turnstile: ${email} subscribes through the script with a fresh token, verified by siteverify`, async () => {
+          const token = await page.locator('input[name="cf-turnstile-response"]').inputValue();
+          await page.getByLabel('Email address').fill(email);
+          await page.getByRole('button', { name: /subscribe/i }).click();
+          await waitForStatus(page, /check your inbox/i);
+          assert(fake.calls.some((call) => call.response === token && call.secret === FAKE_TURNSTILE_SECRET), `siteverify never saw ${token}`);
+          await waitForConfirmation(email);
+          const next = await page.locator('input[name="cf-turnstile-response"]').inputValue();
+          assert(next !== token, 'the widget was not reset after its token was spent');
+        });
+      }
+      await t.check('embed + Turnstile: the frame shows the widget and subscribes', async () => {
+        await page.goto(`${blog!.origin}/frame`);
+        const frame = (await (await page.waitForSelector('iframe[data-newsletter-embed]')).contentFrame())!;
+        await frame.locator('.cf-turnstile[data-fake-turnstile] input[name="cf-turnstile-response"]').waitFor({ state: 'attached', timeout: 10_000 });
+        assert((await frame.locator('[data-newsletter-turnstile]').count()) === 0, 'the script added a second widget to /embed');
+        await frame.getByLabel('Email address').fill('embed-turnstile-frame+reader@example.com');
+        await frame.getByRole('button', { name: /subscribe/i }).click();
+        await waitForStatus(frame, /check your inbox/i);
+        await waitForConfirmation('embed-turnstile-frame+reader@example.com');
+      });
+      await t.check('embed + Turnstile: a plain form without the script comes back with subscribe=invalid, nothing sent', async () => {
+        await page.goto(`${blog!.origin}/plain`);
+        await page.getByLabel('Email address').fill('embed-turnstile-plain+reader@example.com');
+        await Promise.all([page.waitForURL(/subscribe=/), page.getByRole('button', { name: /subscribe/i }).click()]);
+        assert(new URL(page.url()).searchParams.get('subscribe') === 'invalid', `came back to ${page.url()}`);
+        await new Promise((r) => setTimeout(r, 1_000));
+        assert((await outbox('embed-turnstile-plain+reader@example.com')).length === 0, 'a confirmation went out without Turnstile');
+      });
+      await t.check('embed + Turnstile: no console errors or CSP refusals', () => {
+        const problems = page.problems.filter((p) => !p.startsWith(`request off this machine: ${TURNSTILE_HOST}/`));
+        assert(problems.length === 0, problems.join('\n'));
+      });
+    } finally {
+      await page.close();
+    }
+  } finally {
+    if (blog) await new Promise((r) => blog!.server.close(r));
+    await server?.stop();
+    process.removeListener('exit', stop);
+    await fake.close();
   }
 }

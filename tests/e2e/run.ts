@@ -21,7 +21,7 @@ import { type AxeViolation, measureContrast, runAxe } from './audit';
 import { checkEmailLook } from './email-look';
 import { adminDashboard } from './admin';
 import { checkRss } from './feed-check';
-import { signupFormsElsewhere } from './embed';
+import { signupFormsElsewhere, signupFormsWithTurnstile } from './embed';
 import { type DevServer, freePort, startDevServer } from './server';
 import type { OutboxMail } from '../../src/mail/outbox';
 import type { Harness } from './harness';
@@ -522,6 +522,7 @@ async function main() {
     await flow("the operator's dashboard", () => adminDashboard({ root: ROOT, out: OUT, docs: DOCS, context: context!, viewports: VIEWPORTS, check, audit, newPage, screenshot }));
     await flow("the reader's preferences page", () => preferencesPage(harness()));
     await flow('sign-up forms on another site', () => signupFormsElsewhere(harness(), blogPort, otherPort, DOCS));
+    await flow('sign-up forms on another site, with Turnstile', () => signupFormsWithTurnstile(harness(), ROOT));
   } finally {
     await context?.close().catch(() => undefined);
     rmSync(userDataDir, { recursive: true, force: true });
