@@ -132,8 +132,13 @@ const sameSiteOnly = csrf({
  *   one-click posts come from mail providers, some of them from a webmail page on their own origin;
  * - /webhooks/*: server to server, Svix-signed;
  * - /api/*: bearer token only, no cookie, so nothing a forged post could ride on.
+ * And /subscribe from the SIGNUP_ORIGINS only (the writer's own sites), matched exactly
+ * (src/embed/origins.ts): a sign-up carries nothing ambient either, and gets the same checks as here.
  */
 const CROSS_SITE_ALLOWED = /^\/(?:unsubscribe$|webhooks\/|api\/)/;
+
+/** The one route a form on a SIGNUP_ORIGINS site may post to. */
+const SIGNUP_PATH = '/subscribe';
 
 /**
  * Form posts from another site are refused with 403 (Hono's CSRF check on Origin and Sec-Fetch-Site).
@@ -156,8 +161,6 @@ export const refuseCrossSitePosts: MiddlewareHandler<AppEnv> = async (c, next) =
     throw error;
   }
 };
-
-const SIGNUP_PATH = '/subscribe';
 
 /** Hono's CORS for the sign-up route: the allowed origin echoed, `Vary: Origin`, no credentials. */
 const signupCorsHeaders = cors({
