@@ -23,6 +23,10 @@ import { RESULT_MESSAGES } from './page';
 const SOURCE = String.raw`(function () {
   'use strict';
   var CONFIG = __CONFIG__;
+  // Pasted twice (a form and a frame on one page): the second copy has nothing to add.
+  var loaded = '__newsletterEmbed:' + CONFIG.origin;
+  if (window[loaded]) return;
+  window[loaded] = true;
   var TURNSTILE_SRC = 'https://challenges.cloudflare.com/turnstile/v0/api.js?render=explicit';
   var MESSAGES = CONFIG.messages;
   var SENDING = 'Sending…';
