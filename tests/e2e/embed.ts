@@ -73,6 +73,14 @@ interface Blog {
 }
 
 /** A static site on 127.0.0.1:<port> whose CSP allows scripts, fetches, frames and form posts only to the Worker. */
+/** Stops a blog at once: Chromium keeps sockets open to it, which a plain close() would wait for. */
+function stopBlog(blog: Blog): Promise<void> {
+  return new Promise((resolve) => {
+    blog.server.close(() => resolve());
+    blog.server.closeAllConnections();
+  });
+}
+
 function startBlog(port: number, base: string, alsoAllow = ''): Promise<Blog> {
   const origin = `http://127.0.0.1:${port}`;
   const snippets = signupSnippets({ publicUrl: base, newsletterName: NEWSLETTER }, `${origin}/thanks`);
@@ -332,8 +340,8 @@ export async function signupFormsElsewhere(t: Harness, blogPort: number, otherPo
     mkdirSync(docsDir, { recursive: true });
     copyFileSync(join(t.outDir, 'embed-script-on-blog.png'), join(docsDir, 'signup-form-on-another-site.png'));
   } finally {
-    await new Promise((r) => blog.server.close(r));
-    await new Promise((r) => other.server.close(r));
+    await stopBlog(blog);
+    await stopBlog(other);
   }
 }
 
@@ -459,7 +467,7 @@ export async function signupFormsWithTurnstile(t: Harness, root: string): Promis
       await page.close();
     }
   } finally {
-    if (blog) await new Promise((r) => blog!.server.close(r));
+    if (blog) await stopBlog(blog);
     await server?.stop();
     process.removeListener('exit', stop);
     await fake.close();

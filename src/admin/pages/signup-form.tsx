@@ -95,7 +95,7 @@ export function SignupFormPage({ site, csrf, nonce, publicUrl, origins, snippets
               <code>wrangler.toml</code>{isLocalDev ? <> (or to <code>.dev.vars</code> while trying it locally)</> : null},
               then {isLocalDev ? "restart npm run dev" : "deploy"}:
             </p>
-            <pre className="snippet__line">
+            <pre className="command">
               <code>{`SIGNUP_ORIGINS = "${example}"`}</code>
             </pre>
             <p>

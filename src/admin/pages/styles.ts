@@ -211,7 +211,6 @@ pre.command code { background: none; padding: 0; }
   overflow-x: auto;
 }
 .snippet__actions { margin: 0.75rem 0 0; min-height: 3rem; }
-.snippet__line { overflow-x: auto; padding: 0.5rem 0.75rem; background: var(--surface); border-radius: 6px; }
 .origin-list { margin: 0 0 1rem; padding-left: 1.25rem; }
 .signup-preview { display: block; width: 100%; height: 22rem; border: 1px dashed var(--border); border-radius: var(--radius); background: var(--surface); }
 `;
