@@ -6,6 +6,7 @@ import { embedRoutes } from './embed/routes';
 import { getDb } from './db/client';
 import type { AppEnv } from './http/types';
 import { outboxRoutes } from './mail/routes';
+import { mediaRoutes } from './media/routes';
 import { preferencesRoutes } from './preferences/routes';
 import { subscriberRoutes } from './subscribers/routes';
 import { webRoutes } from './web/routes';
@@ -29,6 +30,7 @@ app.use('*', refuseCrossSitePosts);
 app.use('/subscribe', signupCors);
 
 app.route('/', webRoutes);
+app.route('/', mediaRoutes);
 app.route('/', subscriberRoutes);
 app.route('/', embedRoutes);
 app.route('/', preferencesRoutes);

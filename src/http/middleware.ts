@@ -6,7 +6,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { csrf } from 'hono/csrf';
 import { HTTPException } from 'hono/http-exception';
-import { NONCE, secureHeaders } from 'hono/secure-headers';
+import { type ContentSecurityPolicyOptionHandler, NONCE, secureHeaders } from 'hono/secure-headers';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { type Config, ConfigError, getConfig, isLoopbackHost } from '../config';
 import { EMBED_PATH, EMBED_SCRIPT_PATH, frameAncestors, isSignupOrigin, SIGNUP_FORM_ADMIN_PATH } from '../embed/origins';
@@ -64,42 +64,72 @@ const TURNSTILE_ORIGIN = 'https://challenges.cloudflare.com';
  * Turnstile loader and /embed.js are the only scripts on any page) or from Turnstile's host, which
  * Cloudflare documents as the two ways to allow it; its iframe from that host; no inline styles, no
  * plugins, no framing, forms post only here. Plus nosniff, no referrer across origins, and no
- * powerful features. Two routes differ, each in one directive:
+ * powerful features. Some routes differ, each as little as it needs (securityHeaders below):
  * - /embed may be framed by this service and the SIGNUP_ORIGINS (frame-ancestors), and by nobody else;
- * - /admin/signup-form frames /embed for its live preview (frame-src 'self').
+ * - the editor and /admin/signup-form frame pages of this service (frame-src 'self');
+ * - /media/* and /embed.js are loaded by pages on other origins (CORP cross-origin);
+ * - the editor's email preview is the email itself.
  */
-const strictHeaders = secureHeaders({
-  contentSecurityPolicy: {
-    defaultSrc: ["'self'"],
-    scriptSrc: [NONCE, TURNSTILE_ORIGIN],
-    styleSrc: ["'self'"],
-    imgSrc: ["'self'", 'data:'],
-    frameSrc: [(c) => (c.req.path === SIGNUP_FORM_ADMIN_PATH ? `'self' ${TURNSTILE_ORIGIN}` : TURNSTILE_ORIGIN)],
-    connectSrc: ["'self'", TURNSTILE_ORIGIN],
-    formAction: ["'self'"],
-    frameAncestors: [
-      (c) => {
-        if (c.req.path !== EMBED_PATH) return "'none'";
-        const config = configOrNull(c);
-        return config ? frameAncestors(config) : "'none'";
-      },
-    ],
-    baseUri: ["'none'"],
-    objectSrc: ["'none'"],
-  },
-  xFrameOptions: 'DENY',
-  referrerPolicy: 'strict-origin-when-cross-origin',
-  crossOriginEmbedderPolicy: false,
-  permissionsPolicy: { camera: [], microphone: [], geolocation: [], payment: [], usb: [] },
-});
+const NOT_FRAMED = "'none'";
 
-export const securityHeaders: MiddlewareHandler<AppEnv> = async (c, next) => {
-  await strictHeaders(c, next);
-  // X-Frame-Options cannot name origins; DENY would stop old browsers from showing the allowed frame.
-  // Browsers that know CSP obey its frame-ancestors, which names them.
-  if (c.req.path === EMBED_PATH) c.res.headers.delete('X-Frame-Options');
-  // A <script src> from another site is a no-cors load, which CORP same-origin would block.
-  if (c.req.path === EMBED_SCRIPT_PATH) c.res.headers.set('Cross-Origin-Resource-Policy', 'cross-origin');
+/** The page headers with the parts that differ by route: CORP, extra frame-src, and who may frame the answer. */
+const headersWith = (crossOriginResourcePolicy: string, frameSrc: string[] = [], frameAncestors: (string | ContentSecurityPolicyOptionHandler)[] = [NOT_FRAMED]) =>
+  secureHeaders({
+    contentSecurityPolicy: {
+      defaultSrc: ["'self'"],
+      scriptSrc: [NONCE, TURNSTILE_ORIGIN],
+      styleSrc: ["'self'"],
+      imgSrc: ["'self'", 'data:'],
+      frameSrc: [...frameSrc, TURNSTILE_ORIGIN],
+      connectSrc: ["'self'", TURNSTILE_ORIGIN],
+      formAction: ["'self'"],
+      frameAncestors,
+      baseUri: ["'none'"],
+      objectSrc: ["'none'"],
+    },
+    // X-Frame-Options cannot name origins: where framing is allowed at all, CSP frame-ancestors says by whom.
+    xFrameOptions: frameAncestors.length === 1 && frameAncestors[0] === NOT_FRAMED ? 'DENY' : false,
+    referrerPolicy: 'strict-origin-when-cross-origin',
+    crossOriginEmbedderPolicy: false,
+    permissionsPolicy: { camera: [], microphone: [], geolocation: [], payment: [], usb: [] },
+    crossOriginResourcePolicy,
+  });
+
+const pageHeaders = headersWith('same-origin');
+/**
+ * Loaded by pages on other origins: article images (/media/*, by mail clients and webmail pages) and
+ * /embed.js (a `<script src>` on the writer's site, a no-cors load that CORP same-origin would block).
+ */
+const crossOriginHeaders = headersWith('cross-origin');
+/** The editor's pages frame its email preview; the sign-up form page frames /embed (both same origin). */
+const ownFramesHeaders = headersWith('same-origin', ["'self'"]);
+const EDITOR_PATH = /^\/admin\/issues\/(?:new|[a-z0-9-]+\/edit)$/;
+/** /embed: framed by this service (the dashboard's preview) and the SIGNUP_ORIGINS, nobody else. */
+const embedHeaders = headersWith('same-origin', [], [
+  (c) => {
+    const config = configOrNull(c);
+    return config ? frameAncestors(config) : NOT_FRAMED;
+  },
+]);
+/**
+ * The editor's email preview is the email itself: its inline styles and its images from anywhere, no
+ * script at all, and framed only by the dashboard's own pages.
+ */
+const emailPreviewHeaders = secureHeaders({
+  contentSecurityPolicy: { defaultSrc: ["'none'"], styleSrc: ["'unsafe-inline'"], imgSrc: ['https:', 'http:', 'data:'], frameAncestors: ["'self'"], baseUri: ["'self'"], formAction: ["'none'"] },
+  xFrameOptions: 'SAMEORIGIN',
+  referrerPolicy: 'no-referrer',
+  crossOriginEmbedderPolicy: false,
+});
+const EMAIL_PREVIEW_PATH = /^\/admin\/issues\/(?:[a-z0-9-]+\/)?preview$/;
+
+export const securityHeaders: MiddlewareHandler<AppEnv> = (c, next) => {
+  const path = c.req.path;
+  if (path.startsWith('/media/') || path === EMBED_SCRIPT_PATH) return crossOriginHeaders(c, next);
+  if (path === EMBED_PATH) return embedHeaders(c, next);
+  if (EMAIL_PREVIEW_PATH.test(path)) return emailPreviewHeaders(c, next);
+  if (EDITOR_PATH.test(path) || path === SIGNUP_FORM_ADMIN_PATH) return ownFramesHeaders(c, next);
+  return pageHeaders(c, next);
 };
 
 export function limitBody(maxSize: number): MiddlewareHandler<AppEnv> {
@@ -117,10 +147,13 @@ const publicLimit = limitBody(PUBLIC_BODY_LIMIT);
  * they have checked the token or session, so nobody unauthenticated can make the Worker read megabytes.
  */
 export const limitPublicBodies: MiddlewareHandler<AppEnv> = (c, next) =>
-  c.req.path.startsWith('/api/') || c.req.path === ADMIN_UPLOAD_PATH ? next() : publicLimit(c, next);
+  c.req.path.startsWith('/api/') || ADMIN_UPLOAD_PATHS.test(c.req.path) ? next() : publicLimit(c, next);
 
-/** The dashboard's CSV upload: like /api/*, it sets the admin limit itself once the session is checked. */
-const ADMIN_UPLOAD_PATH = '/admin/subscribers/import';
+/**
+ * The dashboard's CSV upload and the editor's posts (an article with an image): like /api/*, they set
+ * their own limit once the session is checked (src/admin/dashboard.ts, src/admin/editor.ts).
+ */
+const ADMIN_UPLOAD_PATHS = /^\/admin\/(?:subscribers\/import|media|issues\/(?:new|check|preview|[a-z0-9-]+\/edit))$/;
 
 const sameSiteOnly = csrf({
   origin: (origin, c) => origin === new URL(c.req.url).origin || origin === new URL(getConfig(c.env).publicUrl).origin,
