@@ -341,21 +341,23 @@ function outageHold(now: number, maxHoldMs: number): number | null {
 }
 
 /**
- * How long everyone holds after an over-rate 429. Headers come in whole seconds: `retry-after`
- * rounded up, `ratelimit-reset` (when sent) rounded down, so the window frees somewhere between. Our
- * own log says when: the request `count` places back ages out of the provider's window. Hold until
- * the later of that (plus the guard) and what `ratelimit-reset` says, never a rounded-up second the
- * headers do not require; with `retry-after` alone, that.
+ * How long everyone holds after an over-rate 429: at least `retry-after` when the provider sends it
+ * (its instruction: "how many seconds you should wait before making a follow-up request", Resend's
+ * rate-limit docs), at least `ratelimit-reset`, and at least until our own log says the window frees
+ * (the request `count` places back ages out of the provider's window, plus the guard).
  */
 function overRateHold(headers: Record<string, string> | null, configuredRate: number, from: Reserved | null, now: number): number {
   const reset = headerNumber(headers, 'ratelimit-reset');
-  if (reset === null) return retryAfterMs(headers) ?? 1000;
+  // `retry-after` is the provider's instruction: a floor whenever it is sent (a `ratelimit-reset: 0`
+  // and our own log may say the window frees sooner; the provider asked for more, and gets it).
+  const floor = retryAfterMs(headers, false) ?? 0;
+  if (reset === null) return Math.max(floor, retryAfterMs(headers) ?? 1000);
   const rate = Math.min(configuredRate, from?.providerRate ?? Infinity, local.learnedRate ?? Infinity);
   const count = Math.max(1, Math.floor(rate));
   const windowMs = (count * 1000) / rate;
   const starts = local.starts;
   const frees = starts.length >= count ? starts[starts.length - count]! + windowMs * (1 + Math.max(BASE_MARGIN, from?.margin ?? 0)) - now : windowMs;
-  return Math.max(0, Math.round(Math.max(reset * 1000, frees)));
+  return Math.max(0, Math.round(Math.max(floor, reset * 1000, frees)));
 }
 
 /** The log without the slots handed out for later, which a new epoch voids (their holders take new ones). */
