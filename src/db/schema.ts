@@ -264,6 +264,10 @@ export const pacer = sqliteTable('pacer', {
   last429At: integer('last_429_at').notNull().default(0),
   /** Bumped when slots already handed out are no longer good (a hold, a lower rate learnt): waiters take new ones. */
   epoch: integer('epoch').notNull().default(0),
+  /** Spread of recent round trips (ms): the jitter every tight window gets as a guard (src/mail/pacer.ts). */
+  jitterMs: integer('jitter_ms').notNull().default(0),
+  /** Requests/s other apps on the same Resend team use (seen in `ratelimit-remaining`): left to them. */
+  foreignRate: real('foreign_rate').notNull().default(0),
 });
 
 

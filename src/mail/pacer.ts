@@ -17,7 +17,17 @@
 //    it relaxes after a quiet while;
 //  - an outage (5xx or no answer, several in a row): everyone holds, 1 s, then 2, 4 … 30 s between
 //    probes, so a provider that is down is not called at the full rate for as long as it is down; the
-//    first answer that is not a server error ends it.
+//    first answer that is not a server error ends it;
+//  - jitter it cannot see: a request reaches the provider's limiter tens of ms after it starts (the
+//    SDK serialises 2 MB, the network, a gateway that reads the body before the limiter stamps it),
+//    and by a varying amount. With J ms of spread a strict window allows at most 1000/(1000+J) of
+//    the rate. The one-way delay is invisible, but it is part of every round trip: the spread of the
+//    recent round trips (p95 − p5) bounds it, and while the window is tight every window gets at
+//    least that much guard (`jitter_ms`);
+//  - the limit is the team's, not ours (Resend: "This limit applies across all API keys associated
+//    with your team"): when `ratelimit-remaining` says the provider's window holds more requests than
+//    our own log put there, another app is using the budget. Its share, averaged, is left to it
+//    (`foreign_rate`): we take what is left, instead of taking its share and blaming our pace.
 import { eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { pacer } from '../db/schema';
@@ -71,14 +81,21 @@ export interface RateSignal {
   headers: Record<string, string> | null;
 }
 
+/** One call's turn: when it really started, its slot, and the pace log as its reservation left it. */
+export interface Turn {
+  startedAt: number;
+  slot: number;
+  ring: number[];
+}
+
 export interface Pacer {
   /**
    * Waits for this request's slot. `prepare` runs once, just before the slot and before the request's
    * start is counted (building the batch: it varies, and the provider must not see that variance).
    */
-  wait(prepare?: () => Promise<void>): Promise<void>;
-  /** Learns from an answer; returns ms to hold everyone when it was an over-rate 429, else null. */
-  observe(signal: RateSignal): Promise<number | null>;
+  wait(prepare?: () => Promise<void>): Promise<Turn>;
+  /** Learns from an answer (to the call of `turn`); returns ms to hold everyone when it was an over-rate 429, else null. */
+  observe(signal: RateSignal, turn?: Turn): Promise<number | null>;
 }
 
 interface Reserved {
@@ -88,6 +105,33 @@ interface Reserved {
   tightUntil: number;
   providerRate: number | null;
   margin: number;
+  jitterMs: number;
+  foreignRate: number;
+  ring: string;
+}
+
+/** Round trips kept to measure their spread, and how many before it counts. */
+const RTT_SAMPLES = 50;
+const RTT_MIN_SAMPLES = 12;
+/** The pacer row's jitter or foreign share is rewritten only when it moved at least this much. */
+const JITTER_WRITE_STEP_MS = 8;
+const FOREIGN_WRITE_STEP = 0.2;
+/** Weight of each new reading of the other apps' use (an average over about the last 1/α answers). */
+const FOREIGN_ALPHA = 0.1;
+/**
+ * Below this many requests per window the readings are noise (our log and the provider's window
+ * differ by one now and then); above it, the others' share, plus this much slack for their own
+ * unevenness, is left to them.
+ */
+const FOREIGN_NOISE = 0.5;
+const FOREIGN_SLACK = 0.5;
+/** We never pace below this share of the limit because of others (their share is an estimate). */
+const MIN_OWN_SHARE = 0.3;
+
+/** The effective rate: the configured, the provider's, what other apps on the team leave us. */
+function effectiveRate(configured: number, providerRate: number | null, learned: number | null, foreign: number): number {
+  const limit = Math.min(configured, providerRate ?? Infinity, learned ?? Infinity);
+  return Math.max(limit * MIN_OWN_SHARE, limit - foreign);
 }
 
 /**
@@ -107,6 +151,12 @@ const local = {
   outageHoldMs: 0,
   /** Calls this isolate has started: its first windows are its warm-up. */
   startsEver: 0,
+  /** Recent round trips (ms), oldest first, and their spread (p95 − p5) once there are enough. */
+  rtts: [] as number[],
+  jitterMs: 0,
+  /** Other apps' requests per provider window, averaged (may dip below 0: our log over-counts a fixed window). */
+  foreignAvg: 0,
+  foreignRate: 0,
 };
 /**
  * Until this isolate has seen one answer it knows nothing of the provider's real limit: the first
@@ -127,15 +177,19 @@ export function forgetLocalPacing(): void {
   local.serverErrors = 0;
   local.outageHoldMs = 0;
   local.startsEver = 0;
+  local.rtts = [];
+  local.jitterMs = 0;
+  local.foreignAvg = 0;
+  local.foreignRate = 0;
   firstAnswer = null;
   seenAnswer = false;
 }
 
 /** The window rule on this isolate's real start times; returns when a request may start now (and counts it). */
-async function startLocally(configuredRate: number, from: Reserved): Promise<void> {
+async function startLocally(configuredRate: number, from: Reserved): Promise<number> {
   for (;;) {
     const now = Date.now();
-    const rate = Math.min(configuredRate, from.providerRate ?? Infinity, local.learnedRate ?? Infinity);
+    const rate = effectiveRate(configuredRate, from.providerRate, local.learnedRate, Math.max(from.foreignRate, local.foreignRate));
     const count = Math.max(1, Math.floor(rate));
     const windowMs = (count * 1000) / rate;
     const starts = local.starts;
@@ -144,7 +198,8 @@ async function startLocally(configuredRate: number, from: Reserved): Promise<voi
     const warming = local.startsEver < WARM_UP_WINDOWS * count;
     const tight = warming || from.tightUntil > now || local.tightUntil > now;
     const share = warming ? WARM_UP_GUARDS : LOCAL_GUARD_SHARE;
-    const guard = tight ? Math.max(BASE_MARGIN, from.margin) * windowMs * share : 0;
+    // Jitter measured on real round trips is a guard on real start times in full.
+    const guard = tight ? Math.max(Math.max(BASE_MARGIN, from.margin) * windowMs * share, Math.max(from.jitterMs, local.jitterMs)) : 0;
     const at = Math.max(
       local.holdUntil,
       starts.length >= count ? starts[starts.length - count]! + windowMs + guard : 0,
@@ -154,7 +209,7 @@ async function startLocally(configuredRate: number, from: Reserved): Promise<voi
       starts.push(now);
       local.startsEver++;
       if (starts.length > 1000) starts.splice(0, starts.length - 1000);
-      return;
+      return now;
     }
     await new Promise((resolve) => setTimeout(resolve, Math.ceil(at - now)));
   }
@@ -190,11 +245,11 @@ export function createPacer(db: Db, configuredRate: number, options: { outageMax
           prepare = undefined;
         }
         await sleepUntil(mine.slot);
-        await startLocally(configuredRate, mine);
-        return;
+        const startedAt = await startLocally(configuredRate, mine);
+        return { startedAt, slot: mine.slot, ring: JSON.parse(mine.ring) as number[] };
       }
     },
-    async observe({ status, headers }) {
+    async observe({ status, headers }, turn) {
       const now = Date.now();
       if (!seenAnswer && local.starts.length === 1) {
         // The first call of an isolate leaves slowly (cold code): when it reached the provider is
@@ -210,6 +265,15 @@ export function createPacer(db: Db, configuredRate: number, options: { outageMax
       const known = last?.providerRate ?? null;
       if (limit !== null) local.learnedRate = limit < configuredRate ? limit : null;
       if (remaining !== null && remaining <= 1) local.tightUntil = now + TIGHT_FOR_MS;
+      if (turn && status !== null) learnJitter(now - turn.startedAt);
+      if (turn && status !== null && status < 400) learnForeign(headers, turn);
+      if (Math.abs(local.jitterMs - (last?.jitterMs ?? 0)) >= JITTER_WRITE_STEP_MS) updates.jitterMs = local.jitterMs;
+      if (Math.abs(local.foreignRate - (last?.foreignRate ?? 0)) >= FOREIGN_WRITE_STEP || (local.foreignRate === 0 && (last?.foreignRate ?? 0) > 0)) {
+        if (local.foreignRate >= 1 && Math.abs(local.foreignRate - (last?.foreignRate ?? 0)) >= 1) {
+          console.warn(`pacer: other apps on the same Resend team use about ${local.foreignRate.toFixed(1)} requests/s of its limit; this send leaves them that share`);
+        }
+        updates.foreignRate = local.foreignRate;
+      }
       if (limit !== null && limit < configuredRate && limit !== known) {
         updates.providerRate = limit;
         // Slots handed out at the old spacing are void; the next ones start from now at the new one.
@@ -270,6 +334,8 @@ export function createPacer(db: Db, configuredRate: number, options: { outageMax
         await db.update(pacer).set(updates).where(eq(pacer.id, 1));
         if (last && 'tightUntil' in updates) last.tightUntil = updates.tightUntil!;
         if (last && 'providerRate' in updates) last.providerRate = updates.providerRate ?? null;
+        if (last && 'jitterMs' in updates) last.jitterMs = updates.jitterMs!;
+        if (last && 'foreignRate' in updates) last.foreignRate = updates.foreignRate!;
       }
       return null;
     },
@@ -289,12 +355,14 @@ export function reserveSlot(db: Db, configuredRate: number, now: number) {
   const cfg = sql.raw(String(Number(configuredRate)));
   const at = sql.raw(String(Math.trunc(now)));
   const fresh = sql`${pacer.configuredRate} <> ${cfg}`;
-  const rate = sql`(CASE WHEN ${fresh} OR ${pacer.providerRate} IS NULL THEN ${cfg} ELSE min(${cfg}, ${pacer.providerRate}) END)`;
+  const limit = sql`(CASE WHEN ${fresh} OR ${pacer.providerRate} IS NULL THEN ${cfg} ELSE min(${cfg}, ${pacer.providerRate}) END)`;
+  // What other apps on the team leave us (effectiveRate, in SQL).
+  const rate = sql`(CASE WHEN ${fresh} THEN ${limit} ELSE max(${limit} * ${sql.raw(String(MIN_OWN_SHARE))}, ${limit} - ${pacer.foreignRate}) END)`;
   const count = sql`max(1, CAST(${rate} AS INTEGER))`;
   const windowMs = sql`(${count} * 1000.0 / ${rate})`;
   const margin = sql`(CASE WHEN ${fresh} THEN ${sql.raw(String(BASE_MARGIN))} WHEN ${pacer.last429At} < ${sql.raw(String(Math.trunc(now - RELAX_AFTER_MS)))} THEN max(${sql.raw(String(BASE_MARGIN))}, ${pacer.margin} / 2) ELSE max(${sql.raw(String(BASE_MARGIN))}, ${pacer.margin}) END)`;
   const tight = sql`(${fresh} OR ${pacer.tightUntil} > ${at})`;
-  const guard = sql`(CASE WHEN ${tight} THEN ${margin} * ${windowMs} ELSE 0 END)`;
+  const guard = sql`(CASE WHEN ${tight} THEN max(${margin} * ${windowMs}, CASE WHEN ${fresh} THEN 0 ELSE ${pacer.jitterMs} END) ELSE 0 END)`;
   const minGap = sql`CAST(ceil(${windowMs} / ${count}) AS INTEGER)`;
   const ring = sql`(CASE WHEN ${fresh} THEN '[]' ELSE ${pacer.ring} END)`;
   const len = sql`json_array_length(${ring})`;
@@ -324,7 +392,39 @@ export function reserveSlot(db: Db, configuredRate: number, now: number) {
       providerRate: pacer.providerRate,
       margin: pacer.margin,
       epoch: pacer.epoch,
+      jitterMs: pacer.jitterMs,
+      foreignRate: pacer.foreignRate,
+      ring: pacer.ring,
     });
+}
+
+/** One more round trip: the spread of the recent ones (p95 − p5) is the jitter a window must absorb. */
+function learnJitter(rttMs: number): void {
+  const rtts = local.rtts;
+  rtts.push(rttMs);
+  if (rtts.length > RTT_SAMPLES) rtts.shift();
+  if (rtts.length < RTT_MIN_SAMPLES) return;
+  const sorted = [...rtts].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.round(q * (sorted.length - 1))))]!;
+  local.jitterMs = Math.round(at(0.95) - at(0.05));
+}
+
+/**
+ * One more reading of the provider's window: `ratelimit-limit − ratelimit-remaining` requests were in
+ * it when ours arrived; our own log (the shared ring, every consumer's slots) put `ours` there. The
+ * rest are other apps'. Averaged, and left to them with some slack once clearly above the noise.
+ */
+function learnForeign(headers: Record<string, string> | null, turn: Turn): void {
+  const limit = headerNumber(headers, 'ratelimit-limit');
+  const remaining = headerNumber(headers, 'ratelimit-remaining');
+  if (limit === null || remaining === null || limit <= 0 || limit >= 1000) return; // unlimited or unknown
+  const window = /(?:^|[;,\s])w=(\d+(?:\.\d+)?)/.exec(headers?.['ratelimit-policy'] ?? '');
+  const windowMs = (window ? Number(window[1]) : 1) * 1000;
+  const ours = turn.ring.filter((slot) => slot > turn.slot - windowMs && slot <= turn.slot).length;
+  const reading = limit - remaining - ours;
+  local.foreignAvg = Math.max(-1, local.foreignAvg + FOREIGN_ALPHA * (reading - local.foreignAvg));
+  const perSecond = (local.foreignAvg * 1000) / windowMs;
+  local.foreignRate = perSecond > FOREIGN_NOISE ? perSecond + FOREIGN_SLACK : 0;
 }
 
 /**
@@ -352,7 +452,7 @@ function overRateHold(headers: Record<string, string> | null, configuredRate: nu
   // and our own log may say the window frees sooner; the provider asked for more, and gets it).
   const floor = retryAfterMs(headers, false) ?? 0;
   if (reset === null) return Math.max(floor, retryAfterMs(headers) ?? 1000);
-  const rate = Math.min(configuredRate, from?.providerRate ?? Infinity, local.learnedRate ?? Infinity);
+  const rate = effectiveRate(configuredRate, from?.providerRate ?? null, local.learnedRate, Math.max(from?.foreignRate ?? 0, local.foreignRate));
   const count = Math.max(1, Math.floor(rate));
   const windowMs = (count * 1000) / rate;
   const starts = local.starts;

@@ -126,7 +126,7 @@ export class ResendTransport implements MailTransport {
     let rateLimitedMs = 0;
     for (;;) {
       // Built once, when the first turn comes; a retry sends the very same batch.
-      await this.pacer.wait(async () => {
+      const turn = await this.pacer.wait(async () => {
         if (emails === null) {
           emails = await built(batch);
           payload = toPayload(emails);
@@ -137,7 +137,7 @@ export class ResendTransport implements MailTransport {
       const { data, error, headers, status } = answer;
       // A quota 429 says nothing about the pace: the pacer must not hold everyone for its retry-after.
       const quota = QUOTA_ERRORS.has(error?.name ?? '');
-      const hold = quota ? null : await this.pacer.observe({ status, headers });
+      const hold = quota ? null : await this.pacer.observe({ status, headers }, turn);
       if (!error && data) return { kind: 'accepted', outcomes: outcomesOf(emails!.length, data) };
       const name = error?.name ?? 'unknown_error';
       const message = `${status ?? 'no answer'} ${name}: ${error?.message ?? 'no answer'}`;
