@@ -21,9 +21,14 @@
 //  - jitter it cannot see: a request reaches the provider's limiter tens of ms after it starts (the
 //    SDK serialises 2 MB, the network, a gateway that reads the body before the limiter stamps it),
 //    and by a varying amount. With J ms of spread a strict window allows at most 1000/(1000+J) of
-//    the rate. The one-way delay is invisible, but it is part of every round trip: the spread of the
-//    recent round trips (p95 − p5) bounds it, and while the window is tight every window gets at
-//    least that much guard (`jitter_ms`);
+//    the rate. The one-way delay is invisible, and the round trip's spread is no measure of it (on a
+//    busy machine the provider's own processing varies by hundreds of ms). But every answer of a
+//    sliding window says how many requests it held when ours arrived: when it held fewer of ours
+//    than our own start times put in the last second, the oldest of them arrived later than ours by
+//    at least its distance to the window's edge. The largest such distance among recent answers is
+//    the jitter every tight window is guarded against (`jitter_ms`). A limiter that counts otherwise
+//    (a fixed window resetting at whole seconds, a token bucket) shows two or more missing at once,
+//    which jitter below two spacings cannot do: then these readings are ignored;
 //  - the limit is the team's, not ours (Resend: "This limit applies across all API keys associated
 //    with your team"): when `ratelimit-remaining` says the provider's window holds more requests than
 //    our own log put there, another app is using the budget. Its share, averaged, is left to it
@@ -110,9 +115,16 @@ interface Reserved {
   ring: string;
 }
 
-/** Round trips kept to measure their spread, and how many before it counts. */
-const RTT_SAMPLES = 50;
-const RTT_MIN_SAMPLES = 12;
+/** Answers whose jitter readings count (the guard is the largest reading among them). */
+const JITTER_READINGS = 40;
+/**
+ * A reading above this is a stall (a busy isolate, a paused process), not jitter: guarding every
+ * window against it would cost a quarter of the pace for the rare 429 it causes, which the over-rate
+ * hold absorbs.
+ */
+const MAX_JITTER_MS = 250;
+/** Readings of a limiter that is not a sliding window are ignored for this long. */
+const NOT_SLIDING_FOR_MS = 60_000;
 /** The pacer row's jitter or foreign share is rewritten only when it moved at least this much. */
 const JITTER_WRITE_STEP_MS = 8;
 const FOREIGN_WRITE_STEP = 0.2;
@@ -151,12 +163,16 @@ const local = {
   outageHoldMs: 0,
   /** Calls this isolate has started: its first windows are its warm-up. */
   startsEver: 0,
-  /** Recent round trips (ms), oldest first, and their spread (p95 − p5) once there are enough. */
-  rtts: [] as number[],
+  /** Recent jitter readings (ms, 0 when an answer showed none), and the guard they give. */
+  jitterReadings: [] as number[],
   jitterMs: 0,
+  /** Until then the provider's window does not count like a sliding log (jitter readings ignored). */
+  notSlidingUntil: 0,
   /** Other apps' requests per provider window, averaged (may dip below 0: our log over-counts a fixed window). */
   foreignAvg: 0,
   foreignRate: 0,
+  /** Starts of calls the provider refused before counting them (over-rate 429, a storm): not in its window. */
+  uncounted: new Set<number>(),
 };
 /**
  * Until this isolate has seen one answer it knows nothing of the provider's real limit: the first
@@ -177,10 +193,12 @@ export function forgetLocalPacing(): void {
   local.serverErrors = 0;
   local.outageHoldMs = 0;
   local.startsEver = 0;
-  local.rtts = [];
+  local.jitterReadings = [];
   local.jitterMs = 0;
+  local.notSlidingUntil = 0;
   local.foreignAvg = 0;
   local.foreignRate = 0;
+  local.uncounted = new Set();
   firstAnswer = null;
   seenAnswer = false;
 }
@@ -265,7 +283,11 @@ export function createPacer(db: Db, configuredRate: number, options: { outageMax
       const known = last?.providerRate ?? null;
       if (limit !== null) local.learnedRate = limit < configuredRate ? limit : null;
       if (remaining !== null && remaining <= 1) local.tightUntil = now + TIGHT_FOR_MS;
-      if (turn && status !== null) learnJitter(now - turn.startedAt);
+      if (turn && status === 429) {
+        local.uncounted.add(turn.startedAt);
+        if (local.uncounted.size > 100) local.uncounted.delete(local.uncounted.values().next().value!);
+      }
+      if (turn && status !== null && status < 400) learnJitter(headers, turn, now);
       if (turn && status !== null && status < 400) learnForeign(headers, turn);
       if (Math.abs(local.jitterMs - (last?.jitterMs ?? 0)) >= JITTER_WRITE_STEP_MS) updates.jitterMs = local.jitterMs;
       if (Math.abs(local.foreignRate - (last?.foreignRate ?? 0)) >= FOREIGN_WRITE_STEP || (local.foreignRate === 0 && (last?.foreignRate ?? 0) > 0)) {
@@ -398,15 +420,26 @@ export function reserveSlot(db: Db, configuredRate: number, now: number) {
     });
 }
 
-/** One more round trip: the spread of the recent ones (p95 − p5) is the jitter a window must absorb. */
-function learnJitter(rttMs: number): void {
-  const rtts = local.rtts;
-  rtts.push(rttMs);
-  if (rtts.length > RTT_SAMPLES) rtts.shift();
-  if (rtts.length < RTT_MIN_SAMPLES) return;
-  const sorted = [...rtts].sort((a, b) => a - b);
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.round(q * (sorted.length - 1))))]!;
-  local.jitterMs = Math.round(at(0.95) - at(0.05));
+/**
+ * One more answer of the provider's window: `ratelimit-limit − ratelimit-remaining` requests were in
+ * it when ours arrived. If that is fewer than our own real starts in the second before ours, the
+ * oldest of those arrived at least `1000 − (ours − its start)` ms later than ours did, relative to
+ * their starts: a reading of the jitter (see the header).
+ */
+function learnJitter(headers: Record<string, string> | null, turn: Turn, now: number): void {
+  const limit = headerNumber(headers, 'ratelimit-limit');
+  const remaining = headerNumber(headers, 'ratelimit-remaining');
+  if (limit === null || remaining === null || limit <= 0 || limit >= 1000) return;
+  if (headers?.['ratelimit-policy'] && !/(?:^|[;,\s])w=1(?:[;,\s]|$)/.test(headers['ratelimit-policy'])) return; // windows of a second only
+  const inside = local.starts.filter((s) => s > turn.startedAt - 1000 && s <= turn.startedAt && !local.uncounted.has(s));
+  const missing = inside.length - (limit - remaining);
+  let reading = 0;
+  if (missing >= 2) local.notSlidingUntil = now + NOT_SLIDING_FOR_MS;
+  else if (missing === 1) reading = Math.min(MAX_JITTER_MS, Math.round(1000 - (turn.startedAt - inside[0]!)));
+  const readings = local.jitterReadings;
+  readings.push(reading);
+  if (readings.length > JITTER_READINGS) readings.shift();
+  local.jitterMs = now < local.notSlidingUntil ? 0 : Math.max(...readings);
 }
 
 /**
