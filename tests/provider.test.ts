@@ -365,7 +365,7 @@ describe("Resend's own suppression list and late failures", () => {
     expect(await liftAtProvider(send.config, email)).toEqual({ ok: true, provider: 'not_listed' });
     // A key Resend refuses: an error that says so, for the route to answer 502 and change nothing.
     const wrongKey = { ...send.config, resendApiKey: 're_wrong' };
-    expect(await liftAtProvider(wrongKey, email)).toMatchObject({ ok: false, message: expect.stringMatching(/did not remove .* invalid_api_key/) });
+    expect(await liftAtProvider(wrongKey, email)).toMatchObject({ ok: false, message: expect.stringMatching(/did not remove .*invalid_api_key/) });
   });
 
   it('email.failed for a reason of the account halts the send with it; per-reader failures stay failed for retry-failed', async () => {
@@ -378,11 +378,15 @@ describe("Resend's own suppression list and late failures", () => {
     expect(await sendStats(send.db, send.sendId)).toMatchObject({ status: 'halted', reason: expect.stringMatching(/reached_daily_quota/), sent: 100, failed: 100 });
     // The rest waits for the probe, as after a synchronous refusal.
     expect(await send.deliver(send.chunks[2])).toMatchObject({ kind: 'waiting' });
-    // A reader's own failure does not halt anything.
-    const other = await planSend(fake, 5, { RESEND_WEBHOOK_SECRET: WEBHOOK_SECRET });
-    await fake.config({ failAccepted: 'invalid_recipient' });
-    await other.deliver(other.chunks[0]);
+  });
+
+  it('email.failed for a reason of the reader only fails that reader (for retry-failed); the send goes on', async () => {
+    const send = await planSend(fake, 200, { RESEND_WEBHOOK_SECRET: WEBHOOK_SECRET });
+    await fake.config({ webhooks: { secret: WEBHOOK_SECRET }, failAccepted: 'invalid_recipient' });
+    expect(await send.deliver(send.chunks[0])).toMatchObject({ kind: 'done', sent: 100 });
     await fake.relayWebhooks();
-    expect(await sendStats(other.db, other.sendId)).toMatchObject({ status: 'sent', failed: 5 });
+    await fake.config({ failAccepted: null });
+    expect(await send.deliver(send.chunks[1])).toMatchObject({ kind: 'done', sent: 100 });
+    expect(await sendStats(send.db, send.sendId)).toMatchObject({ status: 'sent', sent: 100, failed: 100, reason: null });
   });
 });

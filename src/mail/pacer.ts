@@ -137,6 +137,8 @@ const FOREIGN_ALPHA = 0.1;
  */
 const FOREIGN_NOISE = 0.5;
 const FOREIGN_SLACK = 0.5;
+/** A call that started this much after its slot: the isolate is busy, and the slots say little about real starts. */
+const LATE_START_MS = 250;
 /** We never pace below this share of the limit because of others (their share is an estimate). */
 const MIN_OWN_SHARE = 0.3;
 
@@ -171,8 +173,10 @@ const local = {
   /** Other apps' requests per provider window, averaged (may dip below 0: our log over-counts a fixed window). */
   foreignAvg: 0,
   foreignRate: 0,
-  /** Starts of calls the provider refused before counting them (over-rate 429, a storm): not in its window. */
+  foreignReadings: 0,
+  /** Starts and slots of calls the provider refused before counting them (over-rate 429, a storm): not in its window. */
   uncounted: new Set<number>(),
+  uncountedSlots: new Set<number>(),
 };
 /**
  * Until this isolate has seen one answer it knows nothing of the provider's real limit: the first
@@ -198,7 +202,9 @@ export function forgetLocalPacing(): void {
   local.notSlidingUntil = 0;
   local.foreignAvg = 0;
   local.foreignRate = 0;
+  local.foreignReadings = 0;
   local.uncounted = new Set();
+  local.uncountedSlots = new Set();
   firstAnswer = null;
   seenAnswer = false;
 }
@@ -285,7 +291,9 @@ export function createPacer(db: Db, configuredRate: number, options: { outageMax
       if (remaining !== null && remaining <= 1) local.tightUntil = now + TIGHT_FOR_MS;
       if (turn && status === 429) {
         local.uncounted.add(turn.startedAt);
+        local.uncountedSlots.add(turn.slot);
         if (local.uncounted.size > 100) local.uncounted.delete(local.uncounted.values().next().value!);
+        if (local.uncountedSlots.size > 100) local.uncountedSlots.delete(local.uncountedSlots.values().next().value!);
       }
       if (turn && status !== null && status < 400) learnJitter(headers, turn, now);
       if (turn && status !== null && status < 400) learnForeign(headers, turn);
@@ -453,9 +461,17 @@ function learnForeign(headers: Record<string, string> | null, turn: Turn): void 
   if (limit === null || remaining === null || limit <= 0 || limit >= 1000) return; // unlimited or unknown
   const window = /(?:^|[;,\s])w=(\d+(?:\.\d+)?)/.exec(headers?.['ratelimit-policy'] ?? '');
   const windowMs = (window ? Number(window[1]) : 1) * 1000;
-  const ours = turn.ring.filter((slot) => slot > turn.slot - windowMs && slot <= turn.slot).length;
+  // Ours: this isolate's real starts in the window before ours (a busy isolate starts calls late, so
+  // its slots say little), or the shared log's slots when other consumers put more there.
+  const started = local.starts.filter((s) => s > turn.startedAt - windowMs && s <= turn.startedAt && !local.uncounted.has(s)).length;
+  const onTime = turn.startedAt - turn.slot < LATE_START_MS;
+  const slotted = onTime ? turn.ring.filter((slot) => slot > turn.slot - windowMs && slot <= turn.slot && !local.uncountedSlots.has(slot)).length : 0;
+  const ours = Math.max(started, slotted);
   const reading = limit - remaining - ours;
-  local.foreignAvg = Math.max(-1, local.foreignAvg + FOREIGN_ALPHA * (reading - local.foreignAvg));
+  // A plain mean of the first readings (a fresh isolate learns in a few answers), then a moving average.
+  local.foreignReadings++;
+  const alpha = Math.max(FOREIGN_ALPHA, 1 / local.foreignReadings);
+  local.foreignAvg = Math.max(-1, local.foreignAvg + alpha * (reading - local.foreignAvg));
   const perSecond = (local.foreignAvg * 1000) / windowMs;
   local.foreignRate = perSecond > FOREIGN_NOISE ? perSecond + FOREIGN_SLACK : 0;
 }
