@@ -11,17 +11,19 @@ import { retryFailed } from '../src/issues/control';
 import { deliverChunk } from '../src/issues/deliver';
 import { wakeBackedOff } from '../src/issues/plan';
 import { sendStats } from '../src/issues/stats';
-import { applyEvent } from '../src/webhooks/resend';
+import { applyEvent, interpretEvent } from '../src/webhooks/resend';
 import { BASE_MARGIN, createPacer, reserveSlot } from '../src/mail/pacer';
 import { liftAtProvider } from '../src/subscribers/suppression';
 import { ResendTransport } from '../src/mail/resend';
 import { BLIND_AFTER_MS, RETRY_BUDGET_MS } from '../src/mail/retry';
 import type { ChunkMessage } from '../src/messages';
 import { admin, adminJson } from './support/admin';
+import { meteredD1 } from './support/d1';
 import { API_KEY, clearSending, countersAndCounts, deliveryRows, emailsOf, exactlyOnce, fakeAt, type PlannedSend, planSend, WEBHOOK_SECRET } from './support/sending';
 
 const fake = fakeAt(env.FAKE_RESEND_URL_2);
 const HOUR = 60 * 60 * 1000;
+const PINNED_ROWS = {};
 
 beforeEach(() => clearSending(fake));
 
@@ -388,5 +390,53 @@ describe("Resend's own suppression list and late failures", () => {
     await fake.config({ failAccepted: null });
     expect(await send.deliver(send.chunks[1])).toMatchObject({ kind: 'done', sent: 100 });
     expect(await sendStats(send.db, send.sendId)).toMatchObject({ status: 'sent', sent: 100, failed: 100, reason: null });
+  });
+});
+
+describe('honest figures (D1 rows written, as D1 itself reports them)', () => {
+  it('per reader: every statement of a send (claim, plan, pacer, freeze, attempts, finish), not only chunk finishes', async () => {
+    const readers = 2000;
+    const metered = meteredD1(env.DB);
+    const send = await planSend(fake, readers, {}, {}, metered.db);
+    await deliverAll(send);
+    expect(await sendStats(send.db, send.sendId)).toMatchObject({ status: 'sent', sent: readers });
+    const perReader = metered.rowsWritten() / readers;
+    console.log(`D1 rows written per reader, every statement of a send of ${readers}: ${perReader.toFixed(3)} (${metered.rowsWritten()} rows, ${metered.statements()} statements)`);
+    // One delivery record per reader, plus per chunk of 100: its counters, the send row, the chunk row,
+    // its freeze, its pace slot (and the plan's chunk rows, the claim): a few hundredths.
+    expect(perReader).toBeGreaterThanOrEqual(1);
+    expect(perReader).toBeLessThan(1.1);
+  });
+
+  it('per webhook event, by type (a bounce or complaint also moves the reader, and its dashboard counters)', async () => {
+    const send = await planSend(fake, 20);
+    await deliverAll(send);
+    const at = Date.now();
+    const addresses = await emailsOf(send.ids);
+    const rows: Record<string, number> = {};
+    const events: [string, unknown][] = [
+      ['email.delivered', {}],
+      ['email.opened', {}],
+      ['email.clicked', {}],
+      ['email.delivery_delayed', {}],
+      ['email.bounced (Transient)', { bounce: { type: 'Transient' } }],
+      ['email.bounced (Permanent)', { bounce: { type: 'Permanent' } }],
+      ['email.complained', {}],
+      ['email.failed', { failed: { reason: 'invalid_recipient' } }],
+      ['email.failed (account)', { failed: { reason: 'reached_daily_quota' } }],
+      ['email.suppressed', { suppressed: { type: 'OnAccountSuppressionList', reason: 'previous_bounce', message: 'm', diagnosticCode: [] } }],
+    ];
+    for (const [i, [name, extra]] of events.entries()) {
+      const type = name.split(' ')[0];
+      // Each event on a reader of its own (a delivered one for the opens and clicks).
+      const reader = ['email.opened', 'email.clicked'].includes(type) ? 0 : i + 1;
+      const payload = { type, created_at: new Date(at).toISOString(), data: { to: [addresses[reader]], tags: { send: String(send.sendId), reader: String(send.ids[reader]) }, ...(extra as object) } };
+      const event = interpretEvent(payload, at);
+      if (!event.ok) throw new Error(event.message);
+      rows[name] = (await applyEvent(send.db, send.config, event.effect, at)).rowsWritten;
+      expect((await applyEvent(send.db, send.config, event.effect, at)).rowsWritten, `${name} replayed`).toBe(0);
+    }
+    console.log(`D1 rows written per webhook event: ${JSON.stringify(rows)}`);
+    expect(rows).toEqual(PINNED_ROWS);
   });
 });

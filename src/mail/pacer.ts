@@ -123,13 +123,15 @@ const JITTER_READINGS = 40;
  * hold absorbs.
  */
 const MAX_JITTER_MS = 250;
+/** A limiter whose answers miss two or more of ours this often is not a sliding log. */
+const NOT_SLIDING_SHARE = 0.2;
 /** Readings of a limiter that is not a sliding window are ignored for this long. */
 const NOT_SLIDING_FOR_MS = 60_000;
 /** The pacer row's jitter or foreign share is rewritten only when it moved at least this much. */
 const JITTER_WRITE_STEP_MS = 8;
 const FOREIGN_WRITE_STEP = 0.2;
-/** Weight of each new reading of the other apps' use (an average over about the last 1/α answers). */
-const FOREIGN_ALPHA = 0.1;
+/** Readings of the other apps' use whose median counts. */
+const FOREIGN_READINGS = 15;
 /**
  * Below this many requests per window the readings are noise (our log and the provider's window
  * differ by one now and then); above it, the others' share, plus this much slack for their own
@@ -170,10 +172,11 @@ const local = {
   jitterMs: 0,
   /** Until then the provider's window does not count like a sliding log (jitter readings ignored). */
   notSlidingUntil: 0,
-  /** Other apps' requests per provider window, averaged (may dip below 0: our log over-counts a fixed window). */
+  severalMissing: [] as boolean[],
+  /** Other apps' requests per provider window: the median of recent readings (below 0 when our log over-counts a fixed window). */
   foreignAvg: 0,
   foreignRate: 0,
-  foreignReadings: 0,
+  foreignReadings: [] as number[],
   /** Starts and slots of calls the provider refused before counting them (over-rate 429, a storm): not in its window. */
   uncounted: new Set<number>(),
   uncountedSlots: new Set<number>(),
@@ -200,9 +203,10 @@ export function forgetLocalPacing(): void {
   local.jitterReadings = [];
   local.jitterMs = 0;
   local.notSlidingUntil = 0;
+  local.severalMissing = [];
   local.foreignAvg = 0;
   local.foreignRate = 0;
-  local.foreignReadings = 0;
+  local.foreignReadings = [];
   local.uncounted = new Set();
   local.uncountedSlots = new Set();
   firstAnswer = null;
@@ -441,19 +445,23 @@ function learnJitter(headers: Record<string, string> | null, turn: Turn, now: nu
   if (headers?.['ratelimit-policy'] && !/(?:^|[;,\s])w=1(?:[;,\s]|$)/.test(headers['ratelimit-policy'])) return; // windows of a second only
   const inside = local.starts.filter((s) => s > turn.startedAt - 1000 && s <= turn.startedAt && !local.uncounted.has(s));
   const missing = inside.length - (limit - remaining);
-  let reading = 0;
-  if (missing >= 2) local.notSlidingUntil = now + NOT_SLIDING_FOR_MS;
-  else if (missing === 1) reading = Math.min(MAX_JITTER_MS, Math.round(1000 - (turn.startedAt - inside[0]!)));
+  // The k-th oldest of ours was not in the window: it arrived at least this much later than ours.
+  const reading = missing >= 1 ? Math.min(MAX_JITTER_MS, Math.round(1000 - (turn.startedAt - inside[missing - 1]!))) : 0;
   const readings = local.jitterReadings;
   readings.push(reading);
   if (readings.length > JITTER_READINGS) readings.shift();
+  // A stall now and then misses two at once too; a fixed window or a bucket does it all the time.
+  const several = local.severalMissing;
+  several.push(missing >= 2);
+  if (several.length > JITTER_READINGS) several.shift();
+  if (several.length >= 10 && several.filter(Boolean).length > several.length * NOT_SLIDING_SHARE) local.notSlidingUntil = now + NOT_SLIDING_FOR_MS;
   local.jitterMs = now < local.notSlidingUntil ? 0 : Math.max(...readings);
 }
 
 /**
  * One more reading of the provider's window: `ratelimit-limit − ratelimit-remaining` requests were in
  * it when ours arrived; our own log (the shared ring, every consumer's slots) put `ours` there. The
- * rest are other apps'. Averaged, and left to them with some slack once clearly above the noise.
+ * rest are other apps'. Their median is left to them, with some slack, once clearly above the noise.
  */
 function learnForeign(headers: Record<string, string> | null, turn: Turn): void {
   const limit = headerNumber(headers, 'ratelimit-limit');
@@ -468,10 +476,13 @@ function learnForeign(headers: Record<string, string> | null, turn: Turn): void 
   const slotted = onTime ? turn.ring.filter((slot) => slot > turn.slot - windowMs && slot <= turn.slot && !local.uncountedSlots.has(slot)).length : 0;
   const ours = Math.max(started, slotted);
   const reading = limit - remaining - ours;
-  // A plain mean of the first readings (a fresh isolate learns in a few answers), then a moving average.
-  local.foreignReadings++;
-  const alpha = Math.max(FOREIGN_ALPHA, 1 / local.foreignReadings);
-  local.foreignAvg = Math.max(-1, local.foreignAvg + alpha * (reading - local.foreignAvg));
+  // The median of the recent readings: a stalled isolate's late arrivals are outliers, another app's
+  // requests are there in most readings.
+  const readings = local.foreignReadings;
+  readings.push(reading);
+  if (readings.length > FOREIGN_READINGS) readings.shift();
+  const sorted = [...readings].sort((a, b) => a - b);
+  local.foreignAvg = Math.max(-1, sorted[Math.floor(sorted.length / 2)]!);
   const perSecond = (local.foreignAvg * 1000) / windowMs;
   local.foreignRate = perSecond > FOREIGN_NOISE ? perSecond + FOREIGN_SLACK : 0;
 }

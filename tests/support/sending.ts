@@ -85,7 +85,8 @@ export interface PlannedSend {
 }
 
 /** A send of `recipients` fresh confirmed readers through the Resend transport, chunk messages captured. */
-export async function planSend(fake: Fake, recipients: number, vars: Partial<Env> = {}, transportOptions: ResendTransportOptions = {}): Promise<PlannedSend> {
+/** `d1`: the database the send's statements go through (a metered one counts what they write). */
+export async function planSend(fake: Fake, recipients: number, vars: Partial<Env> = {}, transportOptions: ResendTransportOptions = {}, d1: D1Database = env.DB): Promise<PlannedSend> {
   const ids = await seedConfirmed(env.DB, `r${sendCounter + 1}x${Date.now()}`, recipients);
   const chunks: ChunkMessage[] = [];
   const queued: PlannedSend['queued'] = [];
@@ -110,7 +111,7 @@ export async function planSend(fake: Fake, recipients: number, vars: Partial<Env
     ...vars,
   };
   const config = readConfig(renv);
-  const db = getDb(env.DB);
+  const db = getDb(d1);
   const transport = new ResendTransport(db, config, transportOptions);
   const a = article();
   const started = await startSend(db, renv, config, a);
