@@ -27,12 +27,14 @@
 //    than our own start times put in the last second, the oldest of them arrived later than ours by
 //    at least its distance to the window's edge. The largest such distance among recent answers is
 //    the jitter every tight window is guarded against (`jitter_ms`). A limiter that counts otherwise
-//    (a fixed window resetting at whole seconds, a token bucket) shows two or more missing at once,
-//    which jitter below two spacings cannot do: then these readings are ignored;
-//  - the limit is the team's, not ours (Resend: "This limit applies across all API keys associated
-//    with your team"): when `ratelimit-remaining` says the provider's window holds more requests than
-//    our own log put there, another app is using the budget. Its share, averaged, is left to it
-//    (`foreign_rate`): we take what is left, instead of taking its share and blaming our pace.
+//    (a fixed window resetting at whole seconds, a token bucket) shows two or more missing at once
+//    in many answers, which jitter below two spacings cannot do (a stall now and then can): then
+//    these readings are ignored;
+//  - the limit is the team's, not ours (Resend's rate-limit docs: "This limit applies across all API
+//    keys associated with your team"): when `ratelimit-remaining` says the provider's window holds
+//    more requests than our own log put there, another app is using the budget. The median of those
+//    readings, plus some slack, is left to it (`foreign_rate`): we take what is left, instead of
+//    taking its share and blaming our pace.
 import { eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { pacer } from '../db/schema';
