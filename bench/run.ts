@@ -117,7 +117,7 @@ const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', 
 // The raw results of every run, kept (bench/results/): the README's table names the file it comes from.
 const ranAt = new Date().toISOString();
 const file = `bench/results/${ranAt.replace(/[:.]/g, '-')}.json`;
-const command = `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim();
+const command = process.argv.length > 2 ? `npm run bench -- ${process.argv.slice(2).join(' ')}` : 'npm run bench';
 mkdirSync(join(root, 'bench', 'results'), { recursive: true });
 writeFileSync(join(root, file), JSON.stringify({ ranAt, command, loadAverage: loadavg(), machine, rows, housekeeping }, null, 2) + '\n');
 console.log(`\nwrote ${file} (${machine.cpus} cores, ${machine.memoryGiB} GiB, ${machine.cpuModel}, node ${machine.node}, load ${loadavg().map((l) => l.toFixed(2)).join(' ')})`);
