@@ -5,8 +5,11 @@
 import { Hono } from 'hono';
 import { ADMIN_BODY_LIMIT, limitBody } from '../http/middleware';
 import type { AppEnv } from '../http/types';
+import { mediaUploadRoutes } from '../media/routes';
+import { adminArticleRoutes } from './articles';
 import { requireAdmin } from './auth';
 import { dashboardRoutes } from './dashboard';
+import { editorRoutes } from './editor';
 import { adminIssueRoutes } from './issues';
 import { adminSubscriberRoutes, IMPORT_PATH } from './subscribers';
 
@@ -16,5 +19,9 @@ const adminBodyLimit = limitBody(ADMIN_BODY_LIMIT);
 adminRoutes.use('/api/*', requireAdmin, (c, next) => (c.req.path === IMPORT_PATH ? next() : adminBodyLimit(c, next)));
 adminRoutes.route('/', adminSubscriberRoutes);
 adminRoutes.route('/', adminIssueRoutes);
+adminRoutes.route('/', adminArticleRoutes);
+adminRoutes.route('/', mediaUploadRoutes);
 // The dashboard (/admin): its own session cookie and CSRF tokens, see dashboard.ts.
+// The editor first: the dashboard's /admin/issues/:slug would otherwise answer /admin/issues/new.
+adminRoutes.route('/', editorRoutes);
 adminRoutes.route('/', dashboardRoutes);

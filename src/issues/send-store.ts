@@ -783,7 +783,7 @@ export function haltForAccount(db: Db, sendId: number, reason: string) {
   return haltSend(
     db,
     sendId,
-    `Resend accepted the emails, then reported them failed: ${reason}. This is about the account (quota, sending domain or API key), not these readers: fix it at Resend; housekeeping probes every 15 minutes and the send resumes by itself. Readers it failed are listed as failed, for retry-failed.`,
+    `Resend accepted the emails, then reported them failed: ${reason}. This is about the account (quota, sending domain or API key), not these readers: fix it at Resend; housekeeping probes every few minutes and the send resumes by itself. Readers it failed are listed as failed, for retry-failed.`,
   );
 }
 
