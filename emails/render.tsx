@@ -17,12 +17,25 @@
 import type { ReactElement } from "react";
 import { render } from "react-email";
 import IssueEmail, { issueSubject, type IssueEmailProps } from "./IssueEmail";
-import ConfirmationEmail, { confirmationSubject, type ConfirmationEmailProps } from "./ConfirmationEmail";
+import ConfirmLinkEmail, { confirmLinkSubject, type ConfirmLinkEmailProps } from "./ConfirmLinkEmail";
 import WelcomeEmail, { welcomeSubject, type WelcomeEmailProps } from "./WelcomeEmail";
 import { withOutlookConditionals } from "./components/OutlookOnly";
-import EmailChangeEmail, { emailChangeSubject, type EmailChangeEmailProps } from "./EmailChangeEmail";
+import { CONFIRM_TOKEN_TTL_MS } from "../src/subscribers/tokens";
 
-export type { IssueEmailProps, ConfirmationEmailProps, WelcomeEmailProps, EmailChangeEmailProps };
+export type { IssueEmailProps, WelcomeEmailProps, ConfirmLinkEmailProps };
+
+/** The sign-up confirmation: its link lasts as long as the token's check allows. */
+export interface ConfirmationEmailProps {
+  newsletterName: string;
+  siteUrl: string;
+  /** `${siteUrl}/confirm?token=…` */
+  confirmUrl: string;
+  postalAddress: string;
+}
+/** The new address's confirmation, with its "I did not ask for this" link. */
+export interface EmailChangeEmailProps extends ConfirmationEmailProps {
+  notMeUrl?: string;
+}
 
 export interface RenderedEmail {
   subject: string;
@@ -35,7 +48,8 @@ export function renderIssueEmail(p: IssueEmailProps): Promise<RenderedEmail> {
 }
 
 export function renderConfirmationEmail(p: ConfirmationEmailProps): Promise<RenderedEmail> {
-  return renderEmail(confirmationSubject(p), <ConfirmationEmail {...p} />);
+  const { confirmUrl, newsletterName, siteUrl, postalAddress } = p;
+  return renderConfirmLinkEmail({ kind: "confirmation", url: confirmUrl, lifetimeMs: CONFIRM_TOKEN_TTL_MS, newsletterName, siteUrl, postalAddress });
 }
 
 export function renderWelcomeEmail(p: WelcomeEmailProps): Promise<RenderedEmail> {
@@ -43,7 +57,12 @@ export function renderWelcomeEmail(p: WelcomeEmailProps): Promise<RenderedEmail>
 }
 
 export function renderEmailChangeEmail(p: EmailChangeEmailProps): Promise<RenderedEmail> {
-  return renderEmail(emailChangeSubject(p), <EmailChangeEmail {...p} />);
+  const { confirmUrl, newsletterName, siteUrl, postalAddress, notMeUrl } = p;
+  return renderConfirmLinkEmail({ kind: "email_change", url: confirmUrl, lifetimeMs: CONFIRM_TOKEN_TTL_MS, newsletterName, siteUrl, postalAddress, notMeUrl });
+}
+
+export function renderConfirmLinkEmail(p: ConfirmLinkEmailProps): Promise<RenderedEmail> {
+  return renderEmail(confirmLinkSubject(p), <ConfirmLinkEmail {...p} />);
 }
 
 async function renderEmail(subject: string, element: ReactElement): Promise<RenderedEmail> {

@@ -32,6 +32,8 @@ export interface Env {
   CANARY_WAIT_MINUTES?: string;
   MAX_BOUNCE_RATE?: string;
   MAX_COMPLAINT_RATE?: string;
+  MIN_BOUNCES_TO_PAUSE?: string;
+  MIN_COMPLAINTS_TO_PAUSE?: string;
   /** Comma-separated origins whose pages may carry a sign-up form (plain, script or iframe). */
   SIGNUP_ORIGINS?: string;
   /** The weekly slot, `thursday 09:00`, in TIMEZONE (IANA). */
@@ -61,6 +63,9 @@ export interface Config {
   /** Past these shares of the readers sent so far (hard bounces, complaints), a send pauses. */
   maxBounceRate: number;
   maxComplaintRate: number;
+  /** ...and past these counts too: a handful of hostile readers cannot stop a newsletter alone. */
+  minBouncesToPause: number;
+  minComplaintsToPause: number;
   /** When the oldest ready article goes unless the writer scheduled it (SEND_SCHEDULE in TIMEZONE). */
   weeklySlot: WeeklySlot;
   /** Signs new links. */
@@ -94,6 +99,9 @@ export const DEV_TOKEN_SECRET = 'dev-only-token-secret-never-use-in-production-0
 /** HMAC-SHA256 keys shorter than its 32-byte output weaken it; a deployed Worker needs at least this. */
 export const MIN_TOKEN_SECRET_BYTES = 32;
 const DEFAULT_PUBLIC_URL = 'http://localhost:8787';
+/** MIN_BOUNCES_TO_PAUSE and MIN_COMPLAINTS_TO_PAUSE when unset. */
+export const DEFAULT_MIN_BOUNCES_TO_PAUSE = 5;
+export const DEFAULT_MIN_COMPLAINTS_TO_PAUSE = 3;
 const TURNSTILE_VERIFY_URL = 'https://challenges.cloudflare.com/turnstile/v0/siteverify';
 
 const cache = new WeakMap<object, Config>();
@@ -138,6 +146,8 @@ export function readConfig(env: Env): Config {
   const canaryWaitMinutes = readNumber('CANARY_WAIT_MINUTES', env.CANARY_WAIT_MINUTES, 30, 0, 12 * 60);
   const maxBounceRate = readNumber('MAX_BOUNCE_RATE', env.MAX_BOUNCE_RATE, 0.02, 0, 1);
   const maxComplaintRate = readNumber('MAX_COMPLAINT_RATE', env.MAX_COMPLAINT_RATE, 0.001, 0, 1);
+  const minBouncesToPause = readCount('MIN_BOUNCES_TO_PAUSE', env.MIN_BOUNCES_TO_PAUSE, DEFAULT_MIN_BOUNCES_TO_PAUSE);
+  const minComplaintsToPause = readCount('MIN_COMPLAINTS_TO_PAUSE', env.MIN_COMPLAINTS_TO_PAUSE, DEFAULT_MIN_COMPLAINTS_TO_PAUSE);
 
   const fromEmail = nonEmpty(env.FROM_EMAIL) ?? 'Newsletter <newsletter@example.com>';
   for (const [name, value] of [['FROM_EMAIL', fromEmail], ['REPLY_TO', env.REPLY_TO ?? '']] as const) {
@@ -153,7 +163,14 @@ export function readConfig(env: Env): Config {
   const secretKey = nonEmpty(env.TURNSTILE_SECRET_KEY);
 
   if (!isLocalDev) {
-    const problems = productionProblems({ publicUrl, fromEmail: env.FROM_EMAIL, adminToken: env.ADMIN_TOKEN, postalAddress: env.POSTAL_ADDRESS });
+    const problems = productionProblems({
+      publicUrl,
+      fromEmail: env.FROM_EMAIL,
+      adminToken: env.ADMIN_TOKEN,
+      postalAddress: env.POSTAL_ADDRESS,
+      transport: transportName,
+      webhookSecret: env.RESEND_WEBHOOK_SECRET ?? null,
+    });
     if (problems.length > 0) throw new ConfigError(problems.join(' '));
   }
 
@@ -172,6 +189,8 @@ export function readConfig(env: Env): Config {
     canaryWaitMs: Math.round(canaryWaitMinutes * 60_000),
     maxBounceRate,
     maxComplaintRate,
+    minBouncesToPause,
+    minComplaintsToPause,
     weeklySlot,
     tokenSecret,
     tokenSecrets: [tokenSecret, ...readPreviousTokenSecrets(env.TOKEN_SECRET_PREVIOUS, isLocalDev)],
@@ -193,6 +212,14 @@ function readNumber(name: string, raw: string | undefined, fallback: number, min
     throw new ConfigError(`${name} must be a number from ${min} to ${max}, got "${raw}" (unset it for the default, ${fallback}).`);
   }
   return value;
+}
+
+/** A whole number of at least 1 (a count), or its default when unset. */
+function readCount(name: string, raw: string | undefined, fallback: number): number {
+  const text = nonEmpty(raw);
+  if (text === null) return fallback;
+  if (!/^[0-9]{1,9}$/.test(text) || Number(text) < 1) throw new ConfigError(`${name} must be a whole number of at least 1, got "${raw}" (unset it for the default, ${fallback}).`);
+  return Number(text);
 }
 
 /** SEND_SCHEDULE and TIMEZONE: the weekly slot (src/issues/slot.ts). */
@@ -237,7 +264,16 @@ const PLACEHOLDER_FROM_DOMAIN = /(^|\.)example\.(com|org|net)$/;
  * One home for these rules: readConfig refuses to serve with any of them (500 not_configured, the
  * message in the log), and `npm run deploy` (scripts/deploy.ts) refuses to deploy them.
  */
-export function productionProblems(settings: { publicUrl?: string | null; fromEmail?: string | null; adminToken?: string | null; postalAddress?: string | null }): string[] {
+export function productionProblems(settings: {
+  publicUrl?: string | null;
+  fromEmail?: string | null;
+  adminToken?: string | null;
+  postalAddress?: string | null;
+  /** The transport in use, when known (`npm run deploy` cannot always tell). */
+  transport?: Transport;
+  /** RESEND_WEBHOOK_SECRET: null when known to be unset, undefined when not known (a secret stored earlier). */
+  webhookSecret?: string | null;
+}): string[] {
   const problems: string[] = [];
   const publicUrl = nonEmpty(settings.publicUrl ?? undefined);
   if (!publicUrl || !publicUrl.toLowerCase().startsWith('https://')) {
@@ -258,9 +294,15 @@ export function productionProblems(settings: { publicUrl?: string | null; fromEm
     );
   }
   const adminToken = nonEmpty(settings.adminToken ?? undefined);
+  const adminFix = 'generate one with `openssl rand -base64 32` and set it with `npx wrangler secret put ADMIN_TOKEN`';
   if (adminToken && adminToken.length < MIN_ADMIN_TOKEN_LENGTH) {
+    problems.push(`ADMIN_TOKEN is ${adminToken.length} characters long; it must be at least ${MIN_ADMIN_TOKEN_LENGTH}: ${adminFix}.`);
+  } else if (adminToken && looksLikePlaceholder(adminToken)) {
+    problems.push(`ADMIN_TOKEN does not look random (fewer than ${MIN_DISTINCT_CHARACTERS} different characters, like "aaaa…" or a word repeated): ${adminFix}.`);
+  }
+  if (settings.transport === 'resend' && settings.webhookSecret !== undefined && !nonEmpty(settings.webhookSecret ?? undefined)) {
     problems.push(
-      `ADMIN_TOKEN is ${adminToken.length} characters long; it must be at least ${MIN_ADMIN_TOKEN_LENGTH}: generate one with \`openssl rand -base64 32\` and set it with \`npx wrangler secret put ADMIN_TOKEN\`.`,
+      'RESEND_WEBHOOK_SECRET is not set while mail goes through Resend: bounces and complaints would never be processed, and the list would keep mailing them. Add a webhook at resend.com (Webhooks → your PUBLIC_URL/webhooks/resend) and set its signing secret with `npx wrangler secret put RESEND_WEBHOOK_SECRET`.',
     );
   }
   return problems;
@@ -317,6 +359,12 @@ function readPreviousTokenSecrets(raw: string | undefined, isLocalDev: boolean):
   return secrets;
 }
 
+/** The rule for secrets that must be random (TOKEN_SECRET, ADMIN_TOKEN): at least this many different characters. */
+const MIN_DISTINCT_CHARACTERS = 8;
+function looksLikePlaceholder(secret: string): boolean {
+  return new Set(secret).size < MIN_DISTINCT_CHARACTERS;
+}
+
 /**
  * TOKEN_SECRET signs every confirm and unsubscribe link: whoever knows it can confirm or unsubscribe
  * anyone. Outside local dev it must be set, not the public dev key, at least 32 bytes, and not an
@@ -334,7 +382,7 @@ function readTokenSecret(raw: string | undefined, isLocalDev: boolean): string {
   if (new TextEncoder().encode(secret).length < MIN_TOKEN_SECRET_BYTES) {
     throw new ConfigError(`TOKEN_SECRET must be at least ${MIN_TOKEN_SECRET_BYTES} bytes long: ${fix}.`);
   }
-  if (new Set(secret).size < 8) throw new ConfigError(`TOKEN_SECRET looks like a placeholder, not a random key: ${fix}.`);
+  if (looksLikePlaceholder(secret)) throw new ConfigError(`TOKEN_SECRET looks like a placeholder, not a random key: ${fix}.`);
   return secret;
 }
 

@@ -33,4 +33,12 @@ export interface EmailChangeMessage {
   requestedAt: number;
 }
 
-export type QueueMessage = ChunkMessage | ConfirmationMessage | WelcomeMessage | EmailChangeMessage;
+/** A one-time link a reader asked for on their page, or the undo link to an old address after a move. */
+export interface ReaderLinkMessage {
+  type: 'reader_link';
+  /** The reader_links row: what the link does and to whom it goes. */
+  linkId: number;
+  subscriberId: number;
+}
+
+export type QueueMessage = ChunkMessage | ConfirmationMessage | WelcomeMessage | EmailChangeMessage | ReaderLinkMessage;

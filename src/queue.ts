@@ -13,6 +13,7 @@ import { retryDelaySeconds } from './mail/retry';
 import { type MailTransport, type SendOutcome, transportFor } from './mail/transport';
 import type { ChunkMessage, QueueMessage } from './messages';
 import { sendConfirmation, sendWelcome } from './subscribers/notices';
+import { sendReaderLink } from './preferences/links';
 import { sendEmailChangeConfirmation } from './preferences/notices';
 import { QUEUES } from './triggers';
 
@@ -65,7 +66,9 @@ async function handleMessage(db: Db, env: Env, config: Config, transport: MailTr
         ? await sendConfirmation(db, config, transport, body)
         : body.type === 'email_change'
           ? await sendEmailChangeConfirmation(db, config, transport, body)
-          : await sendWelcome(db, config, transport, body);
+          : body.type === 'reader_link'
+            ? await sendReaderLink(db, config, transport, body)
+            : await sendWelcome(db, config, transport, body);
     return settleNotice(message, outcome);
   }
   const result = await deliverChunk(db, config, transport, body);

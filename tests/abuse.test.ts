@@ -45,6 +45,7 @@ describe('suppressed addresses and the form', () => {
       expect(await subscriberStatus(email)).toBe(status);
       // Past the 15-minute rule, so only the status can be what stops the mail.
       await env.DB.prepare('UPDATE subscribers SET confirmation_sent_at = ?2 WHERE email = ?1').bind(email, Date.now() - 2 * CONFIRMATION_INTERVAL_MS).run();
+    await env.DB.prepare('UPDATE mailboxes SET confirm_sent_at = ?1').bind(Date.now() - 2 * CONFIRMATION_INTERVAL_MS).run(); // the per-mailbox limit too
       const before = await row(email);
 
       await subscribe(email, 'A third party');
@@ -133,12 +134,14 @@ describe('form text and the confirmation email', () => {
     const [welcome] = await waitForMail(email, 'Welcome');
     expect((await call(linkIn(welcome, '/unsubscribe?token='), { method: 'POST' })).status).toBe(200);
     await env.DB.prepare('UPDATE subscribers SET confirmation_sent_at = ?2 WHERE email = ?1').bind(email, Date.now() - 2 * CONFIRMATION_INTERVAL_MS).run();
+    await env.DB.prepare('UPDATE mailboxes SET confirm_sent_at = ?1').bind(Date.now() - 2 * CONFIRMATION_INTERVAL_MS).run(); // the per-mailbox limit too
 
     await subscribe(email, EVIL);
     await waitForMail(email, 'Confirm', 2);
     expect(await row(email)).toMatchObject({ status: 'unsubscribed', name: 'Grace', pendingName: EVIL });
     // Their own new sign-up, confirmed through its own link, is what renames them.
     await env.DB.prepare('UPDATE subscribers SET confirmation_sent_at = ?2 WHERE email = ?1').bind(email, Date.now() - 2 * CONFIRMATION_INTERVAL_MS).run();
+    await env.DB.prepare('UPDATE mailboxes SET confirm_sent_at = ?1').bind(Date.now() - 2 * CONFIRMATION_INTERVAL_MS).run(); // the per-mailbox limit too
     await subscribe(email, 'Grace H.');
     const mails = await waitForMail(email, 'Confirm', 3);
     const latest = mails[0]; // newest first
@@ -153,6 +156,7 @@ describe('form text and the confirmation email', () => {
     expect(welcome.text).toContain('Hi Hedy,');
     expect((await call(linkIn(welcome, '/unsubscribe?token='), { method: 'POST' })).status).toBe(200);
     await env.DB.prepare('UPDATE subscribers SET confirmation_sent_at = NULL WHERE email = ?1').bind(email).run();
+    await env.DB.prepare('UPDATE mailboxes SET confirm_sent_at = NULL').run(); // the per-mailbox limit too
     await subscribe(email);
     const mails = await waitForMail(email, 'Confirm', 2);
     expect((await call(linkIn(mails[0], '/confirm?token='), { method: 'POST' })).status).toBe(200);

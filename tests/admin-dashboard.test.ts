@@ -12,6 +12,7 @@ import { nextSlot, type WeeklySlot } from '../src/issues/slot';
 import { decodeCursor, encodeCursor, type SearchQuery, searchStatement } from '../src/admin/search';
 import { getDb } from '../src/db/client';
 import { makeSession, SESSION_COOKIE, SESSION_TTL_MS, sessionKey } from '../src/admin/session';
+import { recordSession } from '../src/admin/sessions';
 import { SIGN_IN_LIMIT } from '../src/admin/throttle';
 import { WRONG_TOKEN_DELAY_MS } from '../src/admin/dashboard';
 import type { Article } from '../src/issues/article';
@@ -22,8 +23,10 @@ import { call, outbox, waitFor, waitForMail } from './support/helpers';
 
 const [bundled] = allArticles();
 
+/** A session made as the sign-in makes one: the signed cookie, and its row on the server. */
 async function sessionCookie(now = Date.now(), token = ADMIN_TOKEN): Promise<string> {
-  const { cookie } = await makeSession(await sessionKey(token), now);
+  const { cookie, session } = await makeSession(await sessionKey(token), now);
+  await recordSession(getDb(env.DB), session, { ip: '192.0.2.9', country: null, userAgent: 'vitest' });
   return `${SESSION_COOKIE}=${cookie}`;
 }
 

@@ -141,7 +141,8 @@ describe('the circuit breaker', () => {
 
   it('cancel ends a paused send: the readers not yet sent are skipped, never mailed by this send', async () => {
     const send = await planSend(fake, 3000, CANARY);
-    const bad = await emailsOf(send.ids.filter((id) => id % 10 === 0).slice(0, 10));
+    // Enough bounces in the canary to pass MIN_BOUNCES_TO_PAUSE (5) as well as the rate.
+    const bad = await emailsOf(send.ids.filter((id) => id % 10 === 0).slice(0, 30));
     await fake.config({ webhooks: { secret: WEBHOOK_SECRET, bounce: bad } });
     const canary = [...send.chunks];
     await consume(send, canary);

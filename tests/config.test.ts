@@ -11,7 +11,7 @@ const GOOD_SECRET = 'q8Vx2Lr0-Zp4Ty7Nc1Wb5Hk9Jm3Fd6Gs_'; // 34 random-looking by
 const base = { DB: env.DB, SEND_QUEUE: env.SEND_QUEUE } as Env;
 const REAL_FROM = 'The Weekly Letter <news@letter.example.org.uk>';
 // A public site needs a Resend key (or an explicit outbox), a real FROM_EMAIL and a postal address; these tests are about the other rules.
-const PUBLIC_SITE = { RESEND_API_KEY: 're_test', FROM_EMAIL: REAL_FROM, POSTAL_ADDRESS: 'Example Ltd, 1 Main Street, Springfield, USA' };
+const PUBLIC_SITE = { RESEND_API_KEY: 're_test', RESEND_WEBHOOK_SECRET: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', FROM_EMAIL: REAL_FROM, POSTAL_ADDRESS: 'Example Ltd, 1 Main Street, Springfield, USA' };
 const read = (vars: Partial<Env>) => readConfig({ ...base, ...(vars.PUBLIC_URL?.startsWith('https:') ? PUBLIC_SITE : {}), ...vars });
 const refuses = (vars: Partial<Env>, message: RegExp) => {
   expect(() => read(vars)).toThrow(ConfigError);
@@ -90,9 +90,13 @@ describe('the request-time guard', () => {
   });
 
   it('never shows the outbox to a request under a public host name, even with a local PUBLIC_URL (deployed with plain `wrangler deploy`)', async () => {
-    // A real TOKEN_SECRET, so the dev-key guard lets the request through to the outbox's own check.
+    // A real TOKEN_SECRET: public names are refused by the local-config guard (below) whatever the
+    // secrets; names on the developer's own network reach the outbox's own check.
     const vars = { TOKEN_SECRET: GOOD_SECRET };
-    for (const url of ['https://newsletter.someone.workers.dev', 'https://news.example.com', 'http://192.168.1.5:8787', 'http://host.docker.internal:8787']) {
+    for (const url of ['https://newsletter.someone.workers.dev', 'https://news.example.com']) {
+      for (const path of ['/dev/outbox.json', '/dev/outbox']) expect((await fetchAt(`${url}${path}`, vars)).status, `${url}${path}`).toBe(500);
+    }
+    for (const url of ['http://192.168.1.5:8787', 'http://host.docker.internal:8787']) {
       for (const path of ['/dev/outbox.json', '/dev/outbox']) {
         const response = await fetchAt(`${url}${path}`, vars);
         expect(response.status, `${url}${path}`).toBe(404);
@@ -117,8 +121,24 @@ describe('the request-time guard', () => {
     expect((await fetchAt('https://news.example.com/health')).status).toBe(200);
   });
 
-  it('serves a public host name once TOKEN_SECRET is set', async () => {
-    expect((await fetchAt('https://news.example.com/', { TOKEN_SECRET: GOOD_SECRET })).status).toBe(200);
+  it('refuses a public host name while configured as local dev, whatever secrets are set (issue 21: one variable is not trusted alone)', async () => {
+    const secrets = { TOKEN_SECRET: GOOD_SECRET, ADMIN_TOKEN: 'q8Vx2Lr0-Zp4Ty7Nc1Wb5Hk9Jm3Fd6Gs_x', RESEND_API_KEY: 're_test' };
+    const logged: string[] = [];
+    const original = console.error;
+    console.error = (...args: unknown[]) => void logged.push(args.join(' '));
+    try {
+      for (const path of ['/', '/subscribe', '/admin', '/api/subscribers', '/preferences?token=p.1.x']) {
+        const response = await fetchAt(`https://newsletter.someone.workers.dev${path}`, secrets);
+        expect(response.status, path).toBe(500);
+        expect(await response.json()).toMatchObject({ error: { code: 'not_configured' } });
+      }
+    } finally {
+      console.error = original;
+    }
+    // The log names the problem and the fix.
+    expect(logged.join('\n')).toMatch(/PUBLIC_URL \(http:\/\/localhost:8787\) says local development, but this Worker answers at newsletter\.someone\.workers\.dev: set PUBLIC_URL/);
+    // Configured for that host, it serves.
+    expect((await fetchAt('https://news.example.com/', { ...PUBLIC_SITE, PUBLIC_URL: PUBLIC, TOKEN_SECRET: GOOD_SECRET })).status).toBe(200);
   });
 
   it('serves this machine, and private names on its network, with the dev key', async () => {
@@ -206,7 +226,7 @@ describe('production settings (outside local dev)', () => {
     // Look-alikes of the placeholder domains are real domains.
     expect(read({ ...GOOD, FROM_EMAIL: 'News <n@myexample.com>' }).fromEmail).toBe('News <n@myexample.com>');
     expect(read({ ...GOOD, FROM_EMAIL: 'News <n@example.com.au>' }).fromEmail).toBe('News <n@example.com.au>');
-    expect(productionProblems({ publicUrl: 'https://x.org', fromEmail: 'News <n@x.org>', adminToken: 'x'.repeat(32), postalAddress: '1 Main St' })).toEqual([]);
+    expect(productionProblems({ publicUrl: 'https://x.org', fromEmail: 'News <n@x.org>', adminToken: GOOD_SECRET, postalAddress: '1 Main St' })).toEqual([]);
   });
 
   it('refuses a PUBLIC_URL that is not https://, naming the fix', () => {
@@ -226,7 +246,31 @@ describe('production settings (outside local dev)', () => {
   it('refuses an ADMIN_TOKEN shorter than 32 characters, naming the fix', () => {
     refuses({ ...GOOD, ADMIN_TOKEN: 'x'.repeat(31) }, /ADMIN_TOKEN is 31 characters long; it must be at least 32.*openssl rand -base64 32.*wrangler secret put ADMIN_TOKEN/);
     refuses({ ...GOOD, ADMIN_TOKEN: 'hunter2' }, /ADMIN_TOKEN is 7 characters/);
-    expect(read({ ...GOOD, ADMIN_TOKEN: 'x'.repeat(32) }).adminToken).toBe('x'.repeat(32));
+    expect(read({ ...GOOD, ADMIN_TOKEN: GOOD_SECRET.slice(0, 32) }).adminToken).toBe(GOOD_SECRET.slice(0, 32));
+  });
+
+  it('refuses an ADMIN_TOKEN that does not look random, by the same rule as TOKEN_SECRET (32 × "a" is long enough and still guessable)', () => {
+    for (const weak of ['a'.repeat(32), 'x'.repeat(64), 'changeme'.repeat(4), 'abcabcabc'.repeat(4)]) {
+      refuses({ ...GOOD, ADMIN_TOKEN: weak }, /ADMIN_TOKEN does not look random.*openssl rand -base64 32.*wrangler secret put ADMIN_TOKEN/);
+    }
+    refuses({ ...GOOD, TOKEN_SECRET: 'a'.repeat(32) }, /TOKEN_SECRET looks like a placeholder/);
+  });
+
+  it('refuses sending through Resend without RESEND_WEBHOOK_SECRET (bounces and complaints would never be processed)', () => {
+    refuses({ ...GOOD, RESEND_WEBHOOK_SECRET: undefined }, /RESEND_WEBHOOK_SECRET is not set while mail goes through Resend.*wrangler secret put RESEND_WEBHOOK_SECRET/);
+    refuses({ ...GOOD, RESEND_WEBHOOK_SECRET: '  ' }, /RESEND_WEBHOOK_SECRET is not set/);
+    // The outbox sends nothing, so there is nothing to hear back about; local dev needs none either.
+    expect(read({ ...GOOD, RESEND_WEBHOOK_SECRET: undefined, RESEND_API_KEY: undefined, EMAIL_TRANSPORT: 'outbox' }).webhookSecret).toBeNull();
+    expect(read({ RESEND_API_KEY: 're_test' }).transport).toBe('resend');
+  });
+
+  it('reads MIN_BOUNCES_TO_PAUSE and MIN_COMPLAINTS_TO_PAUSE (5 and 3 by default), whole numbers of at least 1', () => {
+    expect(read({})).toMatchObject({ minBouncesToPause: 5, minComplaintsToPause: 3 });
+    expect(read({ MIN_BOUNCES_TO_PAUSE: '10', MIN_COMPLAINTS_TO_PAUSE: '1' })).toMatchObject({ minBouncesToPause: 10, minComplaintsToPause: 1 });
+    for (const bad of ['0', '-1', '2.5', 'many']) {
+      refuses({ MIN_BOUNCES_TO_PAUSE: bad }, /MIN_BOUNCES_TO_PAUSE must be a whole number of at least 1/);
+      refuses({ MIN_COMPLAINTS_TO_PAUSE: bad }, /MIN_COMPLAINTS_TO_PAUSE must be a whole number of at least 1/);
+    }
   });
 
   it('names every problem at once', () => {

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { IMAGE_MAX_WIDTH, prepareMarkdown, shiftHeadings } from '../emails/components/ArticleMarkdown';
 import { darkModeCss } from '../emails/components/dark-mode';
 import { cls, colors, contrastPairs, darkContrastPairs } from '../emails/components/theme';
-import { renderConfirmationEmail, renderEmailChangeEmail, renderIssueEmail, renderWelcomeEmail, type IssueEmailProps } from '../emails/render';
+import { renderConfirmationEmail, renderConfirmLinkEmail, renderEmailChangeEmail, renderIssueEmail, renderWelcomeEmail, type IssueEmailProps } from '../emails/render';
 import { articles } from '../src/generated/articles';
 
 const SITE = 'https://newsletter.example.com';
@@ -573,5 +573,42 @@ describe('the "Manage your subscription" link and the email-change confirmation'
     expect(change.text).toContain('This link works once and expires in 7 days.');
     expect(change.text).toMatch(/ignore this email: nothing will change/);
     expect(change.text).not.toMatch(/Unsubscribe:/);
+  });
+});
+
+// ---- one-time links (issue 21): one component for every "one link, one button" email ----------------
+
+describe('ConfirmLinkEmail: the one-time links, the notice of a move, and the new address with "I did not ask for this"', async () => {
+  const URL_ = 'https://example.com/preferences/link?token=__LINK__';
+  const NOT_ME = 'https://example.com/preferences/not-me?token=__NOT_ME__';
+  const kinds = [
+    ['export', 'Your link to download your data from', 'Download your data', '1 hour'],
+    ['erase', 'Your link to erase your data from', 'Erase your data', '1 hour'],
+    ['change_email', 'Your link to move your', 'Move your subscription', '1 hour'],
+    ['resubscribe', 'Your link to come back to', 'Resubscribe', '1 hour'],
+    ['moved', `Your ${NEWSLETTER} subscription moved to another address`, 'Undo the move', '7 days'],
+  ] as const;
+  const rendered = await Promise.all(
+    kinds.map(([kind]) => renderConfirmLinkEmail({ kind, newsletterName: NEWSLETTER, siteUrl: SITE, url: URL_, lifetimeMs: kind === 'moved' ? 7 * 86_400_000 : 3_600_000, postalAddress: POSTAL })),
+  );
+
+  it.each(kinds.map((k, i) => [k[0], k, i] as const))('%s: subject, one button with the link in both parts, its lifetime in words, nothing typed by anyone', (_kind, [, subject, label, lifetime], i) => {
+    const email = rendered[i]!;
+    expect(email.subject).toContain(subject);
+    expectCommonHtml(email.html);
+    expectHeadingsInOrder(email.html);
+    expectCleanText(email.text);
+    expect(email.html).toMatch(new RegExp(`<a href="${re(URL_)}"[^>]*>`));
+    expect(email.text).toContain(`${label}: ${URL_}`);
+    expect(email.text).toContain(`This link works once and expires in ${lifetime}.`);
+    expect(email.text).not.toMatch(/Unsubscribe:|Manage your subscription/);
+  });
+
+  it('the new address gets "I did not ask for this" in both parts, and the confirmation of a sign-up keeps its 7 days', async () => {
+    const change = await renderEmailChangeEmail({ newsletterName: NEWSLETTER, siteUrl: SITE, confirmUrl: 'https://example.com/preferences/confirm-email?token=x', postalAddress: POSTAL, notMeUrl: NOT_ME });
+    expect(change.text).toContain(`I did not ask for this: ${NOT_ME}`);
+    expect(change.html).toMatch(new RegExp(`<a href="${re(NOT_ME)}"[^>]*>I did not ask for this</a>`));
+    const confirmation = await renderConfirmationEmail({ newsletterName: NEWSLETTER, siteUrl: SITE, confirmUrl: CONFIRM, postalAddress: POSTAL });
+    expect(confirmation.text).toContain('This link expires in 7 days.');
   });
 });

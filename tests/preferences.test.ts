@@ -43,6 +43,29 @@ const getPage = (token: string, headers: Record<string, string> = {}) => call(ur
 const act = (token: string, fields: Record<string, unknown>, as: 'json' | 'form' = 'json', headers: Record<string, string> = {}) =>
   as === 'json' ? postJson(url(token), fields, { headers }) : postForm(url(token), fields as Record<string, string>, { headers: { origin: 'http://localhost:8787', 'sec-fetch-site': 'same-origin', ...headers } });
 
+/**
+ * An emailed action (export, erase, change_email, resubscribe): the page answers 202 `link_sent` and
+ * the link goes to `inbox`; resolves to that link once it is there.
+ */
+async function ask(token: string, inbox: string, fields: Record<string, unknown>, as: 'json' | 'form' = 'json'): Promise<string> {
+  const seen = (await linkMails(inbox)).length;
+  const asked = await act(token, fields, as);
+  expect(asked.status).toBe(202);
+  if (as === 'json') expect(await asked.json()).toMatchObject({ status: 'link_sent', message: expect.stringContaining(inbox) });
+  const mails = await waitFor(async () => {
+    const found = await linkMails(inbox);
+    return found.length > seen ? found : null;
+  }, `a one-time link to ${inbox}`);
+  return linkIn(mails[0], '/preferences/link?token=');
+}
+const linkMails = async (inbox: string) => (await mailsTo(inbox)).filter((m) => m.subject.startsWith('Your link to'));
+/** The press of an emailed link's button (JSON unless a form post is asked for). */
+const press = (link: string, as: 'json' | 'form' = 'json') => call(link, { method: 'POST', headers: as === 'json' ? JSON_ACCEPT : { origin: 'http://localhost:8787' } });
+/** Asks for a change of address and presses the link in the reader's own inbox. */
+async function askToMove(token: string, inbox: string, to: unknown, as: 'json' | 'form' = 'json') {
+  return press(await ask(token, inbox, { action: 'change_email', email: to }, as));
+}
+
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a JSON answer, checked by the assertions
 const body = async (response: Response): Promise<Record<string, any>> => (await response.json()) as Record<string, any>;
 
@@ -75,7 +98,7 @@ describe('the link in every email', () => {
 
     const id = (await env.DB.prepare('SELECT id FROM subscribers WHERE email = ?1').bind(email).first<{ id: number }>())!.id;
     const token = new URL(fromIssue).searchParams.get('token')!;
-    expect(await verifyToken(getConfig(env).tokenSecrets, 'preferences', token, Date.now())).toEqual({ ok: true, subscriberId: id, issuedAt: null });
+    expect(await verifyToken(getConfig(env).tokenSecrets, 'preferences', token, Date.now())).toEqual({ ok: true, subscriberId: id, issuedAt: null, generation: 0 });
     // Neither link works as the other.
     const unsubscribeToken = new URL(linkIn(issue, '/unsubscribe?token=')).searchParams.get('token')!;
     expect((await call(`/unsubscribe?token=${token}`, { method: 'POST', headers: JSON_ACCEPT })).status).toBe(400);
@@ -258,10 +281,10 @@ describe('changing the address', () => {
     const token = new URL(linkIn(welcome, '/preferences?token=')).searchParams.get('token')!;
     const id = (await env.DB.prepare('SELECT id FROM subscribers WHERE email = ?1').bind(old).first<{ id: number }>())!.id;
 
-    const asked = await act(token, { action: 'change_email', email: fresh });
+    const asked = await askToMove(token, old, fresh);
     expect(asked.status).toBe(202);
-    const body = await asked.json();
-    expect(body).toMatchObject({ email: old, pendingEmail: 'mover.new@prefs.example', message: expect.stringMatching(/If mover\.new@prefs\.example can take this subscription/) });
+    expect(await asked.json()).toMatchObject({ status: 'confirmation_sent', message: expect.stringMatching(/If mover\.new@prefs\.example can take this subscription/) });
+    expect(await stored(id)).toMatchObject({ email: old, pendingEmail: 'mover.new@prefs.example' });
     const [mail] = await waitForMail('mover.new@prefs.example', 'Confirm your new address');
     expect(mail.text).not.toContain(old); // nothing from the requester in it
     expect(mail.text).not.toContain('Mo,');
@@ -289,21 +312,29 @@ describe('changing the address', () => {
     await weekly(article('prefs-after-move', '2026-02-09'));
     await waitForMail('mover.new@prefs.example', 'Issue prefs-after-move');
     expect((await mailsTo(old)).some((m) => m.subject === 'Issue prefs-after-move')).toBe(false);
-    // The same page link manages the moved subscription.
-    expect(await (await getPage(token, JSON_ACCEPT)).json()).toMatchObject({ email: 'mover.new@prefs.example', pendingEmail: null });
+    // Links issued before the move no longer open the page (whoever had one, had it from the old inbox);
+    // the newest email's link does.
+    const stale = await getPage(token, JSON_ACCEPT);
+    expect(stale.status).toBe(410);
+    expect(await stale.json()).toMatchObject({ error: { code: 'link_replaced', message: expect.stringMatching(/newest email/) } });
+    const [issueAfter] = await waitForMail('mover.new@prefs.example', 'Issue prefs-after-move');
+    expect(await (await call(linkIn(issueAfter, '/preferences?token='), { headers: JSON_ACCEPT })).json()).toMatchObject({ email: 'mover.new@prefs.example', pendingEmail: null });
+    // The old address was told, with an undo.
+    const [notice] = await waitForMail(old, 'subscription moved to another address');
+    expect(notice.text).toContain('Undo the move: http://localhost:8787/preferences/link?token=');
   });
 
   it('gives an address already on the list the same answer, sends it nothing, and moves nothing (no enumeration)', async () => {
     const taken = await reader('unsubscribed');
     const a = await reader();
     const b = await reader();
-    const toTaken = await act(a.token, { action: 'change_email', email: taken.email });
-    const toFree = await act(b.token, { action: 'change_email', email: 'free-address@prefs.example' });
+    const toTaken = await askToMove(a.token, a.email, taken.email);
+    const toFree = await askToMove(b.token, b.email, 'free-address@prefs.example');
     expect(toTaken.status).toBe(toFree.status);
     const [bodyTaken, bodyFree] = [await body(toTaken), await body(toFree)];
-    // Only the two readers' own addresses and dates differ.
+    // Only the two readers' own addresses differ.
     const neutral = (body: Record<string, unknown>, reader: { email: string }, target: string) =>
-      JSON.parse(JSON.stringify({ ...body, subscribedSince: 'DATE' }).replaceAll(reader.email, 'READER').replaceAll(target, 'TARGET'));
+      JSON.parse(JSON.stringify(body).replaceAll(reader.email, 'READER').replaceAll(target, 'TARGET'));
     expect(neutral(bodyTaken, a, taken.email)).toEqual(neutral(bodyFree, b, 'free-address@prefs.example'));
     // The same kind of state either way: the request is recorded, nothing else.
     expect(await stored(a.id)).toMatchObject({ email: a.email, status: 'confirmed', pendingEmail: taken.email });
@@ -341,9 +372,9 @@ describe('changing the address', () => {
 
   it('sends at most one link per 15 minutes (429 with Retry-After), and only the latest link works', async () => {
     const r = await reader();
-    expect((await act(r.token, { action: 'change_email', email: 'first-choice@prefs.example' })).status).toBe(202);
+    expect((await askToMove(r.token, r.email, 'first-choice@prefs.example')).status).toBe(202);
     const [first] = await waitForMail('first-choice@prefs.example', 'Confirm your new address');
-    const soon = await act(r.token, { action: 'change_email', email: 'second-choice@prefs.example' });
+    const soon = await askToMove(r.token, r.email, 'second-choice@prefs.example');
     expect(soon.status).toBe(429);
     expect(soon.headers.get('retry-after')).toMatch(/^\d+$/);
     expect(await soon.json()).toMatchObject({ error: { code: 'too_soon', message: expect.stringMatching(/15 minutes/) } });
@@ -351,7 +382,7 @@ describe('changing the address', () => {
 
     // 15 minutes on, a new request replaces the first: the first link no longer moves anything.
     await env.DB.prepare('UPDATE subscribers SET email_change_sent_at = email_change_sent_at - 16 * 60000 WHERE id = ?1').bind(r.id).run();
-    expect((await act(r.token, { action: 'change_email', email: 'second-choice@prefs.example' })).status).toBe(202);
+    expect((await askToMove(r.token, r.email, 'second-choice@prefs.example')).status).toBe(202);
     const [second] = await waitForMail('second-choice@prefs.example', 'Confirm your new address');
     const stale = await call(linkIn(first, '/preferences/confirm-email?token='), { method: 'POST', headers: JSON_ACCEPT });
     expect(stale.status).toBe(400);
@@ -362,7 +393,7 @@ describe('changing the address', () => {
 
   it('refuses an expired, altered or wrong-purpose confirmation link with 400, and moves nothing', async () => {
     const r = await reader();
-    expect((await act(r.token, { action: 'change_email', email: 'expiring@prefs.example' })).status).toBe(202);
+    expect((await askToMove(r.token, r.email, 'expiring@prefs.example')).status).toBe(202);
     const sentAt = (await stored(r.id))!.emailChangeSentAt as number;
     const good = await signEmailChangeToken(secret(), r.id, sentAt);
     const expired = await signEmailChangeToken(secret(), r.id, sentAt - CONFIRM_TOKEN_TTL_MS - 2000);
@@ -383,7 +414,7 @@ describe('changing the address', () => {
 
   it('does not move a reader who left after asking', async () => {
     const r = await reader();
-    expect((await act(r.token, { action: 'change_email', email: 'after-leaving@prefs.example' })).status).toBe(202);
+    expect((await askToMove(r.token, r.email, 'after-leaving@prefs.example')).status).toBe(202);
     const [mail] = await waitForMail('after-leaving@prefs.example', 'Confirm your new address');
     expect((await act(r.token, { action: 'unsubscribe' })).status).toBe(200);
     const response = await call(linkIn(mail, '/preferences/confirm-email?token='), { method: 'POST', headers: JSON_ACCEPT });
@@ -393,7 +424,7 @@ describe('changing the address', () => {
 
   it('shows the new address its own page with one button, no script, and moves only on the press (form)', async () => {
     const r = await reader();
-    expect((await act(r.token, { action: 'change_email', email: 'button@prefs.example' }, 'form')).status).toBe(202);
+    expect((await askToMove(r.token, r.email, 'button@prefs.example', 'form')).status).toBe(202);
     const [mail] = await waitForMail('button@prefs.example', 'Confirm your new address');
     const link = linkIn(mail, '/preferences/confirm-email?token=');
     const html = await (await call(link)).text();
@@ -418,7 +449,7 @@ describe('export', () => {
     await env.DB.prepare('UPDATE deliveries SET opened_at = ?2 WHERE subscriber_id = ?1').bind(id, Date.now()).run();
     const token = await signPreferencesToken(secret(), id);
 
-    const response = await act(token, { action: 'export' });
+    const response = await press(await ask(token, email, { action: 'export' }));
     expect(response.status).toBe(200);
     expect(response.headers.get('content-disposition')).toMatch(/^attachment; filename="[a-z0-9-]+-my-data\.json"$/);
     const text = await response.text();
@@ -429,8 +460,10 @@ describe('export', () => {
     const issue = data.issues.find((i: { slug: string }) => i.slug === 'prefs-export');
     expect(issue).toMatchObject({ title: 'Issue prefs-export', status: 'sent', sentAt: expect.any(String), openedAt: expect.any(String), bouncedAt: null, url: 'http://localhost:8787/archive/prefs-export' });
 
-    // The page's form gets the same document as a download.
-    const form = await act(token, { action: 'export' }, 'form');
+    // The page's form asks the same way, and the link's button gets the same document as a download.
+    const link = await ask(token, email, { action: 'export' }, 'form');
+    expect(await (await call(link)).text()).toMatch(/<form action="\/preferences\/link\?token=[^"]+" method="post"><button type="submit" class="button">Download my data \(JSON\)<\/button><\/form>/);
+    const form = await press(link, 'form');
     expect(form.status).toBe(200);
     expect(form.headers.get('content-type')).toMatch(/^application\/json/);
     expect(form.headers.get('content-disposition')).toMatch(/^attachment/);
@@ -440,7 +473,7 @@ describe('export', () => {
   it('works for a reader who left or bounced, too', async () => {
     for (const status of ['unsubscribed', 'bounced']) {
       const r = await reader(status);
-      const response = await act(r.token, { action: 'export' });
+      const response = await press(await ask(r.token, r.email, { action: 'export' }));
       expect(response.status).toBe(200);
       expect((await body(response)).subscriber).toMatchObject({ email: r.email, status, leftAt: expect.any(String) });
     }
@@ -456,19 +489,16 @@ describe('erase', () => {
     const token = await signPreferencesToken(secret(), id);
     const before = await stored(id);
 
-    const ask = await act(token, { action: 'erase' }, 'form');
-    expect(ask.status).toBe(200);
-    const html = await ask.text();
+    const link = await ask(token, email, { action: 'erase' }, 'form');
+    expect(await stored(id)).toEqual(before); // asking changes nothing
+    // The link's page is the confirmation step: one button, no script; loading it erases nothing.
+    const html = await (await call(link)).text();
     expect(html).toMatch(/<h1>Erase your data\?<\/h1>/);
-    expect(html).toContain('<input type="hidden" name="action" value="erase"/><input type="hidden" name="confirm" value="yes"/>');
-    for (const confirm of [undefined, 'no', 'YES', 1, '']) {
-      const json = await act(token, { action: 'erase', confirm });
-      expect(json.status).toBe(200);
-      expect(await json.json()).toMatchObject({ status: 'confirmation_required' });
-    }
+    expect(html).toMatch(/<form action="\/preferences\/link\?token=[^"]+" method="post"><button type="submit" class="button button--danger">Yes, erase my data<\/button><\/form>/);
+    expect(html).not.toMatch(/<script\b/);
     expect(await stored(id)).toEqual(before);
 
-    const erased = await act(token, { action: 'erase', confirm: 'yes' }, 'form');
+    const erased = await press(link, 'form');
     expect(erased.status).toBe(200);
     expect(await erased.text()).toMatch(/Your data is erased/);
     expect(await stored(id)).toBeNull();
@@ -480,12 +510,16 @@ describe('erase', () => {
     expect((await postJson('/subscribe', { email })).status).toBe(202);
   });
 
-  it('erases with JSON confirm: true as well', async () => {
+  it('answers JSON too, and the link works once', async () => {
     const r = await reader();
-    const response = await act(r.token, { action: 'erase', confirm: true });
+    const link = await ask(r.token, r.email, { action: 'erase' });
+    expect(await (await call(link, { headers: JSON_ACCEPT })).json()).toMatchObject({ status: 'confirmation_required', action: 'erase', method: 'POST' });
+    const response = await press(link);
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ status: 'erased' });
     expect(await stored(r.id)).toBeNull();
+    const again = await press(link);
+    expect(again.status).toBe(404);
   });
 });
 
@@ -508,13 +542,16 @@ describe('unsubscribe and resubscribe', () => {
     expect(view.actions).toEqual(['export', 'erase', 'resubscribe']);
     expect(Date.parse(view.resubscribeUntil)).toBeGreaterThan(Date.now() + 29 * DAY);
 
-    const back = await act(token, { action: 'resubscribe' });
+    const link = await ask(token, email, { action: 'resubscribe' });
+    expect(await stored(id)).toMatchObject({ status: 'unsubscribed' }); // asking alone brings nobody back
+    const back = await press(link);
     expect(back.status).toBe(200);
-    expect(await back.json()).toMatchObject({ status: 'confirmed', message: expect.stringMatching(/Welcome back/) });
+    expect(await back.json()).toMatchObject({ status: 'resubscribed', message: expect.stringMatching(/subscribed again/) });
     expect(await stored(id)).toMatchObject({ status: 'confirmed', confirmedAt: expect.any(Number) });
     await new Promise((r) => setTimeout(r, 1200));
-    expect((await mailsTo(email)).length).toBe(mailsBefore); // no confirmation email, no welcome
-    expect((await act(token, { action: 'resubscribe' })).status).toBe(200); // idempotent
+    expect((await mailsTo(email)).length).toBe(mailsBefore + 1); // the link only: no confirmation email, no welcome
+    expect((await act(token, { action: 'resubscribe' })).status).toBe(200); // idempotent: subscribed already
+    expect((await press(link)).status).toBe(410); // the link worked once
   });
 
   it('after 30 days, points to the form instead (409), and changes nothing', async () => {
@@ -547,7 +584,7 @@ describe('unsubscribe and resubscribe', () => {
     )
       .bind(started - 1000, r.id + 1000)
       .run();
-    expect((await act(r.token, { action: 'resubscribe' })).status).toBe(200);
+    expect((await press(await ask(r.token, r.email, { action: 'resubscribe' }))).status).toBe(200);
     expect((await stored(r.id))!.confirmedAt as number).toBeGreaterThan(started - 1000);
   });
 });

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { clientKey, parseIpv6 } from '../src/http/client';
 import { normalizeEmail, normalizeName } from '../src/subscribers/address';
 import { type CsvItem, csvHeader, csvLines, type ExportRow, neutralizeCell, parseSubscriberCsv, restoreCell, SubscriberCsvReader } from '../src/subscribers/csv';
-import { CONFIRM_TOKEN_TTL_MS, signConfirmToken, signEmailChangeToken, signPreferencesToken, signUnsubscribeToken, type TokenPurpose, verifyToken } from '../src/subscribers/tokens';
+import { CONFIRM_TOKEN_TTL_MS, signConfirmToken, signEmailChangeToken, signLinkToken, signPreferencesToken, signUnsubscribeToken, type TokenPurpose, verifyToken } from '../src/subscribers/tokens';
 
 const SECRET = 'property-test-secret-0123456789-abcdefghijklmnop';
 const OTHER_SECRET = 'another-property-secret-9876543210-zyxwvutsrqpo';
@@ -24,9 +24,11 @@ const anyToken = fc.oneof(
   fc.tuple(smallId, time).map(async ([i, t]) => ({ purpose: 'email_change' as const, token: await signEmailChangeToken(SECRET, i, t), at: t })),
 );
 
-const PURPOSES: TokenPurpose[] = ['confirm', 'unsubscribe', 'preferences', 'email_change'];
+const PURPOSES = ['confirm', 'unsubscribe', 'preferences', 'email_change', 'link'] as const satisfies TokenPurpose[];
 function signFor(purpose: TokenPurpose, subscriberId: number, now: number): Promise<string> {
   switch (purpose) {
+    case 'link':
+      return signLinkToken(SECRET, subscriberId, now);
     case 'confirm':
       return signConfirmToken(SECRET, subscriberId, now);
     case 'email_change':
@@ -47,7 +49,14 @@ describe('signed tokens', () => {
         const unsubscribe = await verifyToken(SECRET, 'unsubscribe', await signUnsubscribeToken(SECRET, subscriberId), now);
         expect(unsubscribe).toEqual({ ok: true, subscriberId, issuedAt: null });
         const preferences = await verifyToken(SECRET, 'preferences', await signPreferencesToken(SECRET, subscriberId), now);
-        expect(preferences).toEqual({ ok: true, subscriberId, issuedAt: null });
+        expect(preferences).toEqual({ ok: true, subscriberId, issuedAt: null, generation: 0 });
+        // A later generation (after a move) is carried, and signed: it cannot be rewritten to another.
+        const generation = (subscriberId % 7) + 1;
+        const moved = await signPreferencesToken(SECRET, subscriberId, generation);
+        expect(await verifyToken(SECRET, 'preferences', moved, now)).toEqual({ ok: true, subscriberId, issuedAt: null, generation });
+        expect((await verifyToken(SECRET, 'preferences', moved.replace(`.${generation}.`, `.${generation + 1}.`), now)).ok).toBe(false);
+        const link = await verifyToken(SECRET, 'link', await signLinkToken(SECRET, subscriberId, now), now);
+        expect(link).toEqual({ ok: true, subscriberId, issuedAt: Math.floor(now / 1000) * 1000 });
         const emailChange = await verifyToken(SECRET, 'email_change', await signEmailChangeToken(SECRET, subscriberId, now), now);
         expect(emailChange).toEqual({ ok: true, subscriberId, issuedAt: Math.floor(now / 1000) * 1000 });
       }),
@@ -106,7 +115,7 @@ describe('signed tokens', () => {
     );
   });
 
-  it('never cross any two of the four purposes, not even relabelled (the preferences and email-change links included)', async () => {
+  it('never cross any two of the five purposes, not even relabelled (the preferences and email-change links included)', async () => {
     await fc.assert(
       fc.asyncProperty(smallId, time, fc.constantFrom(...PURPOSES), fc.constantFrom(...PURPOSES), async (subscriberId, now, signed, used) => {
         fc.pre(signed !== used);
@@ -115,8 +124,8 @@ describe('signed tokens', () => {
         // The same signature under the other purpose's letter (and shape) never verifies.
         const [, , ...rest] = token.split('.');
         const signature = rest.at(-1);
-        const letter = { confirm: 'c', unsubscribe: 'u', preferences: 'p', email_change: 'e' }[used];
-        const relabelled = used === 'confirm' || used === 'email_change' ? `${letter}.${subscriberId}.${Math.floor(now / 1000)}.${signature}` : `${letter}.${subscriberId}.${signature}`;
+        const letter = { confirm: 'c', unsubscribe: 'u', preferences: 'p', email_change: 'e', link: 'l' }[used];
+        const relabelled = used === 'confirm' || used === 'email_change' || used === 'link' ? `${letter}.${subscriberId}.${Math.floor(now / 1000)}.${signature}` : `${letter}.${subscriberId}.${signature}`;
         expect((await verifyToken(SECRET, used, relabelled, now)).ok, relabelled).toBe(false);
       }),
       { numRuns: 200 },

@@ -50,12 +50,15 @@ import {
   readSession,
   type Session,
   SESSION_COOKIE,
+  type SessionProblem,
   SESSION_TTL_MS,
   sessionKey,
 } from './session';
 import { issueStats } from '../issues/stats';
 import { cancelSend, type DashboardStats, dashboardStats, issueList, resumeSend } from './stats';
 import { giveBackSignInAttempt, takeSignInAttempt } from './throttle';
+import { activeSessions, recordSession, revokeAllSessions, revokeSession, sessionAlive } from './sessions';
+import { SessionsPage } from './pages/sessions';
 
 export const dashboardRoutes = new Hono<AppEnv>();
 
@@ -106,17 +109,27 @@ export interface SignedIn {
   db: Db;
 }
 
+/** The cookie's session if it verifies and is still on record on the server (not signed out, not expired). */
+async function currentSession(c: Ctx, token: string | null): Promise<{ ok: true; session: Session } | { ok: false; problem: SessionProblem | 'ended' } | null> {
+  if (!token) return null;
+  const result = await readSession(await sessionKey(token), readCookie(c, SESSION_COOKIE));
+  if (!result.ok) return result;
+  return (await sessionAlive(c.get('db'), result.session.sid, Date.now())) ? result : { ok: false, problem: 'ended' };
+}
+
 /** The signed-in operator, or the answer for someone who is not (sign in first). */
 async function signedIn(c: Ctx): Promise<SignedIn | Response> {
   const token = c.get('config').adminToken;
-  const result = token ? await readSession(await sessionKey(token), readCookie(c, SESSION_COOKIE)) : null;
+  const result = await currentSession(c, token);
   if (!token || !result?.ok) {
     if (result && !result.ok && result.problem !== 'missing') clearCookie(c, SESSION_COOKIE);
     const message = !token
       ? 'The dashboard is off: no ADMIN_TOKEN is configured. GET /admin says how to set one.'
       : result?.ok === false && result.problem === 'expired'
         ? 'Your session has expired (they last 12 hours). Sign in again at /admin.'
-        : 'Sign in at /admin with the admin token first.';
+        : result?.ok === false && result.problem === 'ended'
+          ? 'This session was signed out. Sign in again at /admin.'
+          : 'Sign in at /admin with the admin token first.';
     if (wantsJson(c) || c.req.method !== 'GET') return adminFail(c, 401, 'unauthorized', message, 'Not signed in');
     const next = NEXT_PATH.test(c.req.path) && c.req.path !== '/admin' ? `?next=${encodeURIComponent(c.req.path)}` : '';
     return c.redirect(`/admin${next}`, 303);
@@ -165,6 +178,7 @@ dashboardRoutes.get('/admin/admin.css', (c) => c.body(adminStylesheet, 200, { 'C
 
 const NOTICES: Record<string, string> = {
   'signed-out': 'You are signed out.',
+  'signed-out-everywhere': 'Every session is signed out, this one included.',
 };
 
 async function signInPage(c: Ctx, status: ContentfulStatusCode, error: string | null = null, next: string | null = null): Promise<Response> {
@@ -190,8 +204,9 @@ async function signInPage(c: Ctx, status: ContentfulStatusCode, error: string | 
 
 dashboardRoutes.get('/admin', async (c) => {
   const token = c.get('config').adminToken;
-  const result = token ? await readSession(await sessionKey(token), readCookie(c, SESSION_COOKIE)) : null;
+  const result = await currentSession(c, token);
   if (!result?.ok) {
+    if (result && result.problem !== 'missing') clearCookie(c, SESSION_COOKIE);
     const next = c.req.query('next');
     return signInPage(c, 200, null, next && NEXT_PATH.test(next) ? next : null);
   }
@@ -226,7 +241,13 @@ dashboardRoutes.post('/admin/login', async (c) => {
     return signInPage(c, 401, presented ? 'That is not the admin token. Check the ADMIN_TOKEN secret and try again.' : 'Enter the admin token.', next);
   }
   await giveBackSignInAttempt(db, attempt);
-  const { cookie } = await makeSession(key);
+  const { cookie, session } = await makeSession(key);
+  const cf = (c.req.raw as { cf?: { country?: unknown } }).cf;
+  await recordSession(db, session, {
+    ip: c.req.header('cf-connecting-ip') ?? null,
+    country: typeof cf?.country === 'string' ? cf.country : null,
+    userAgent: c.req.header('user-agent') ?? null,
+  });
   setCookie(c, SESSION_COOKIE, cookie, cookieOptions(c, SESSION_TTL_MS));
   clearCookie(c, LOGIN_COOKIE);
   if (wantsJson(c)) return c.json({ signedIn: true });
@@ -235,10 +256,37 @@ dashboardRoutes.post('/admin/login', async (c) => {
 
 dashboardRoutes.post(
   '/admin/logout',
-  action((c) => {
+  action(async (c, s) => {
+    // Ended on the server: a copy of the cookie taken earlier stops working too.
+    await revokeSession(s.db, s.session.sid, Date.now());
     clearCookie(c, SESSION_COOKIE);
     if (wantsJson(c)) return c.json({ signedIn: false });
     return c.redirect('/admin?done=signed-out', 303);
+  }),
+);
+
+dashboardRoutes.get(
+  '/admin/sessions',
+  guarded(async (c, s) => {
+    const sessions = await activeSessions(s.db, Date.now());
+    if (wantsJson(c)) {
+      const iso = (t: number) => new Date(t).toISOString();
+      return c.json({
+        sessions: sessions.map((x) => ({ current: x.sid === s.session.sid, createdAt: iso(x.createdAt), lastSeenAt: iso(x.lastSeenAt), expiresAt: iso(x.expiresAt), ip: x.ip, country: x.country, userAgent: x.userAgent })),
+      });
+    }
+    return html(c, SessionsPage({ site: site(c), csrf: s.csrf, sessions, currentSid: s.session.sid }));
+  }),
+);
+
+/** Sign out everywhere: every session ends, this one included (a stolen cookie anywhere stops working). */
+dashboardRoutes.post(
+  '/admin/sessions/revoke-all',
+  action(async (c, s) => {
+    const ended = await revokeAllSessions(s.db, Date.now());
+    clearCookie(c, SESSION_COOKIE);
+    if (wantsJson(c)) return c.json({ signedIn: false, ended });
+    return c.redirect('/admin?done=signed-out-everywhere', 303);
   }),
 );
 

@@ -6,6 +6,7 @@
 // newest first (by id, on the primary key or the (status, id) index). Either way a page reads its
 // own rows and one more, whatever the list size. The cursor is opaque: base64url of `i:<id>` or
 // `e:<email>`, and only cursors this code could have made are accepted.
+import { fromBase64Url, toBase64Url } from '../crypto/base64url';
 import { and, desc, eq, gt, gte, lt, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { SUBSCRIBER_STATUSES, type SubscriberStatus, subscribers } from '../db/schema';
@@ -51,9 +52,7 @@ export function parseSearch(raw: { q?: string; status?: string; cursor?: string 
 }
 
 function base64url(text: string): string {
-  let binary = '';
-  for (const b of new TextEncoder().encode(text)) binary += String.fromCharCode(b);
-  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  return toBase64Url(new TextEncoder().encode(text));
 }
 
 export function encodeCursor(cursor: Cursor): string {
@@ -64,7 +63,9 @@ export function decodeCursor(text: string): Cursor | null {
   if (text.length > 400 || !/^[A-Za-z0-9_-]+$/.test(text)) return null;
   let decoded: string;
   try {
-    decoded = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(Uint8Array.from(atob(text.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0)));
+    const bytes = fromBase64Url(text);
+    if (!bytes) return null;
+    decoded = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
   } catch {
     return null;
   }

@@ -10,8 +10,11 @@
 //    src/http/middleware.ts are the other two layers. The sign-in form, before any session exists,
 //    binds its token to a random nonce in a short-lived cookie instead (login CSRF).
 //  - Verifying uses crypto.subtle.verify and digest comparisons, so timing tells nothing.
-// Signing out clears the cookie in that browser; a copy taken earlier stays valid until it expires
-// (12 hours) or ADMIN_TOKEN changes: rotate the token to end every session at once.
+//  - The MAC must be the canonical spelling of its 32 bytes (src/crypto/base64url.ts), so no second
+//    spelling of one cookie verifies.
+//  - A cookie that verifies still needs its session on record on the server (sessions.ts): signing
+//    out revokes it there, so a copy taken earlier stops working at once; so does changing ADMIN_TOKEN.
+import { fromCanonicalMac, toBase64Url } from '../crypto/base64url';
 
 export const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
 export const LOGIN_NONCE_TTL_MS = 60 * 60 * 1000;
@@ -42,28 +45,12 @@ export function sessionKey(adminToken: string): Promise<CryptoKey> {
   return key;
 }
 
-function base64url(bytes: ArrayBuffer | Uint8Array): string {
-  let binary = '';
-  for (const b of new Uint8Array(bytes)) binary += String.fromCharCode(b);
-  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-}
-
-function fromBase64url(text: string): Uint8Array | null {
-  if (!/^[A-Za-z0-9_-]*$/.test(text)) return null;
-  try {
-    const binary = atob(text.replace(/-/g, '+').replace(/_/g, '/'));
-    return Uint8Array.from(binary, (ch) => ch.charCodeAt(0));
-  } catch {
-    return null;
-  }
-}
-
 async function mac(key: CryptoKey, data: string): Promise<string> {
-  return base64url(await crypto.subtle.sign('HMAC', key, encoder.encode(data)));
+  return toBase64Url(await crypto.subtle.sign('HMAC', key, encoder.encode(data)));
 }
 
 export function randomId(): string {
-  return base64url(crypto.getRandomValues(new Uint8Array(16)));
+  return toBase64Url(crypto.getRandomValues(new Uint8Array(16)));
 }
 
 export interface Session {
@@ -88,7 +75,7 @@ export async function readSession(key: CryptoKey, cookie: string | undefined, no
   if (!match) return { ok: false, problem: 'malformed' };
   const [, sid, issued, expires, signature] = match;
   const body = cookie.slice(0, cookie.lastIndexOf('.'));
-  const bytes = fromBase64url(signature);
+  const bytes = fromCanonicalMac(signature);
   if (!bytes || !(await crypto.subtle.verify('HMAC', key, bytes, encoder.encode(body)))) return { ok: false, problem: 'forged' };
   const session = { sid, issuedAt: Number(issued) * 1000, expiresAt: Number(expires) * 1000 };
   // Signed by us, so the dates are ours; still refuse any lifetime longer than the rule allows.

@@ -2,6 +2,7 @@
 // Migrations are generated from this file by `npm run db:generate` (drizzle-kit) into migrations/.
 import { sql } from 'drizzle-orm';
 import { index, integer, primaryKey, real, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { mailboxKeySql } from '../subscribers/mailbox-key';
 
 export const SUBSCRIBER_STATUSES = ['pending', 'confirmed', 'unsubscribed', 'bounced', 'complained'] as const;
 export type SubscriberStatus = (typeof SUBSCRIBER_STATUSES)[number];
@@ -48,12 +49,19 @@ export const subscribers = sqliteTable(
   },
   (t) => [
     index('subscribers_status_id').on(t.status, t.id),
+    // The inbox an address reaches (src/subscribers/mailbox-key.ts): an index on an expression, so
+    // every writer keeps it right without naming it. Queries write the same expression to use it.
+    index('subscribers_mailbox_key').on(mailboxKeySql(sql.raw('"email"'))),
     // Partial: only readers still owed a confirmation, so housekeeping reads nothing else.
     index('subscribers_confirmation_owed').on(t.confirmationOwedAt).where(sql`${t.confirmationOwedAt} IS NOT NULL`),
   ],
 );
 
-/** Addresses erased on request (GDPR): only a hash is kept, so imports can skip them. */
+/**
+ * Addresses erased on request (GDPR): only the hash of the mailbox key is kept, so imports skip them;
+ * `reason` is `bounced` or `complained` when the address was suppressed then (sign-up and a change
+ * of address respect those too), else `erased`.
+ */
 export const suppressions = sqliteTable('suppressions', {
   emailHash: text('email_hash').primaryKey(),
   reason: text('reason').notNull(),
@@ -103,7 +111,7 @@ export const sends = sqliteTable('sends', {
   canaryModulus: integer('canary_modulus').notNull().default(0),
   canaryChunks: integer('canary_chunks').notNull().default(0),
   mainAt: integer('main_at'),
-  /** The circuit breaker watches this send (an operator's resume switches it off for the send). */
+  /** The circuit breaker watches this send (an operator's resume re-arms it with a fresh baseline). */
   breakerArmed: integer('breaker_armed', { mode: 'boolean' }).notNull().default(true),
   /** Retry rounds started by `retry-failed`: part of the idempotency keys of their chunks. */
   retryRounds: integer('retry_rounds').notNull().default(0),
@@ -141,6 +149,10 @@ export const sends = sqliteTable('sends', {
    * from here. Its row says `sent` with no readers, and `html` holds its web version for the archive.
    */
   importedFrom: text('imported_from'),
+  /** The counters when the operator last resumed: the breaker judges only what came after. */
+  breakerBaseSent: integer('breaker_base_sent').notNull().default(0),
+  breakerBaseBounced: integer('breaker_base_bounced').notNull().default(0),
+  breakerBaseComplained: integer('breaker_base_complained').notNull().default(0),
 });
 
 export const CHUNK_STATUSES = ['pending', 'done', 'failed', 'cancelled'] as const;
@@ -347,3 +359,72 @@ export const scheduler = sqliteTable('scheduler', {
   id: integer('id').primaryKey(),
   lastTickAt: integer('last_tick_at').notNull(),
 });
+
+// ---- Trust (issue 21) -------------------------------------------------------------------------------
+
+/**
+ * Per-mailbox limits, keyed by the hash of the mailbox key (src/subscribers/mailbox-key.ts), so an
+ * inbox that never subscribed leaves no address here: the last sign-up confirmation (one per 15
+ * minutes), the last change-of-address email (one per 24 hours, whoever asks; `change_owner` names
+ * the request that got it: `<subscriberId>-<requestedAt in seconds>`), and a block on change-of-address mail
+ * (the inbox said "I did not ask for this", or bounced or complained about such an email).
+ */
+export const mailboxes = sqliteTable(
+  'mailboxes',
+  {
+    keyHash: text('key_hash').primaryKey(),
+    confirmSentAt: integer('confirm_sent_at'),
+    changeSentAt: integer('change_sent_at'),
+    changeOwner: text('change_owner'),
+    changeBlockedAt: integer('change_blocked_at'),
+  },
+  (t) => [index('mailboxes_change_owner').on(t.changeOwner).where(sql`${t.changeOwner} IS NOT NULL`)],
+);
+
+/**
+ * Each reader's link generation, bumped by every move of the subscription (and its undo): preferences
+ * links carry it, so links issued before stop working. No row: generation 0. A table of its own so
+ * the subscribers' columns (which the import names one by one) stay as they are.
+ */
+export const subscriberGenerations = sqliteTable('subscriber_generations', {
+  subscriberId: integer('subscriber_id').primaryKey(),
+  generation: integer('generation').notNull(),
+});
+
+export const READER_LINK_ACTIONS = ['export', 'erase', 'change_email', 'resubscribe', 'undo_move'] as const;
+export type ReaderLinkAction = (typeof READER_LINK_ACTIONS)[number];
+
+/**
+ * One-time links emailed to a reader (src/preferences/links.ts): what they do, for which generation
+ * of the reader's links, and whether they were used. `email`: the new address of a change_email, the
+ * old address of an undo_move.
+ */
+export const readerLinks = sqliteTable(
+  'reader_links',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    subscriberId: integer('subscriber_id').notNull(),
+    action: text('action', { enum: READER_LINK_ACTIONS }).notNull(),
+    email: text('email'),
+    generation: integer('generation').notNull(),
+    createdAt: integer('created_at').notNull(),
+    usedAt: integer('used_at'),
+  },
+  (t) => [index('reader_links_subscriber').on(t.subscriberId, t.createdAt), index('reader_links_created').on(t.createdAt)],
+);
+
+/** Dashboard sessions, held on the server so signing out ends them (src/admin/sessions.ts). */
+export const adminSessions = sqliteTable(
+  'admin_sessions',
+  {
+    sid: text('sid').primaryKey(),
+    createdAt: integer('created_at').notNull(),
+    expiresAt: integer('expires_at').notNull(),
+    lastSeenAt: integer('last_seen_at').notNull(),
+    ip: text('ip'),
+    country: text('country'),
+    userAgent: text('user_agent'),
+    revokedAt: integer('revoked_at'),
+  },
+  (t) => [index('admin_sessions_expires').on(t.expiresAt)],
+);

@@ -35,13 +35,15 @@ export function isPublicHostName(hostname: string): boolean {
 /** Validated configuration on the context; a missing secret is a loud 500 on every route that needs it. */
 export const withConfig: MiddlewareHandler<AppEnv> = async (c, next) => {
   const config = getConfig(c.env);
-  // PUBLIC_URL on localhost lets TOKEN_SECRET fall back to the public dev key. A Worker deployed with
-  // wrangler.toml's localhost PUBLIC_URL still in place would then accept forged links: refuse it as
-  // soon as a request reaches it under a public host name.
-  if (config.usesDevTokenSecret && isPublicHostName(new URL(c.req.url).hostname)) {
+  // Every production rule keys off PUBLIC_URL, so one variable must not be trusted alone: a Worker
+  // deployed with wrangler.toml's localhost PUBLIC_URL still in place would run on dev defaults (the
+  // public dev key for links, the outbox, no HTTPS rule). Refuse it as soon as a request reaches it
+  // under a public host name, whatever secrets are set; loopback and private names still count as
+  // the developer's own machine or network.
+  if (config.isLocalDev && isPublicHostName(new URL(c.req.url).hostname)) {
     throw new ConfigError(
-      `TOKEN_SECRET is not set and PUBLIC_URL (${config.publicUrl}) is local, but this Worker answers at ${new URL(c.req.url).host}: ` +
-        'set PUBLIC_URL to the public address and TOKEN_SECRET to a random secret (`npx wrangler secret put TOKEN_SECRET`, or .dev.vars locally).',
+      `PUBLIC_URL (${config.publicUrl}) says local development, but this Worker answers at ${new URL(c.req.url).host}: ` +
+        'set PUBLIC_URL in [vars] of wrangler.toml to the public https:// address (and TOKEN_SECRET to a random secret with `npx wrangler secret put TOKEN_SECRET`).',
     );
   }
   c.set('config', config);
@@ -61,8 +63,9 @@ const TURNSTILE_ORIGIN = 'https://challenges.cloudflare.com';
 
 /**
  * Strict CSP on every answer (pages, errors, JSON): scripts only with this request's nonce (the
- * Turnstile loader and /embed.js are the only scripts on any page) or from Turnstile's host, which
- * Cloudflare documents as the two ways to allow it; its iframe from that host; no inline styles, no
+ * Turnstile loader on public pages, the dashboard's progress poll on an issue page) or from
+ * Turnstile's host, which Cloudflare documents as the two ways to allow it (/embed.js is a script
+ * file of this service); its iframe from that host; no inline styles, no
  * plugins, no framing, forms post only here. Plus nosniff, no referrer across origins, and no
  * powerful features. Some routes differ, each as little as it needs (securityHeaders below):
  * - /embed may be framed by this service and the SIGNUP_ORIGINS (frame-ancestors), and by nobody else;
@@ -161,14 +164,15 @@ const sameSiteOnly = csrf({
 
 /**
  * Routes a browser on another site may post to:
- * - /unsubscribe: the signed token is the only authority (nothing ambient to forge), and RFC 8058
- *   one-click posts come from mail providers, some of them from a webmail page on their own origin;
+ * - /unsubscribe and /preferences/not-me: the signed token is the only authority (nothing ambient to
+ *   forge), and RFC 8058 one-click posts come from mail providers, some of them from a webmail page
+ *   on their own origin (not-me is the List-Unsubscribe of the change-of-address email);
  * - /webhooks/*: server to server, Svix-signed;
  * - /api/*: bearer token only, no cookie, so nothing a forged post could ride on.
  * And /subscribe from the SIGNUP_ORIGINS only (the writer's own sites), matched exactly
  * (src/embed/origins.ts): a sign-up carries nothing ambient either, and gets the same checks as here.
  */
-const CROSS_SITE_ALLOWED = /^\/(?:unsubscribe$|webhooks\/|api\/)/;
+const CROSS_SITE_ALLOWED = /^\/(?:unsubscribe$|preferences\/not-me$|webhooks\/|api\/)/;
 
 /** The one route a form on a SIGNUP_ORIGINS site may post to. */
 const SIGNUP_PATH = '/subscribe';

@@ -161,7 +161,7 @@ export async function deliverChunk(db: Db, config: Config, transport: MailTransp
       await markAttempt(db, sendId, chunk, now, narrowed);
       sure = new Set(narrowed);
     }
-    return Promise.all(payload.map(async (r) => personalize(config, template, r.email, await readerTokens(config.tokenSecret, r.id), tags(r.id))));
+    return Promise.all(payload.map(async (r) => personalize(config, template, r.email, await readerTokens(config.tokenSecret, r.id, r.generation), tags(r.id))));
   };
   const result: SendOutcome = await transport.send(build, idempotencyKey(send.keyNonce, sendId, chunk, state.round));
   if (options.crashAt === 'after_provider') throw new Error('injected crash after_provider');

@@ -7,6 +7,8 @@ import type { Db } from '../db/client';
 import { enqueueChunks, enqueueOpenChunks, resumePlanning } from './plan';
 import { haltedSends, probeChunk, pruneSlice, sendsToPrune, settleFinished, stalledSends, touchSend } from './send-store';
 import { sendOwedConfirmations } from '../subscribers/owed-confirmations';
+import { pruneSessions } from '../admin/sessions';
+import { pruneLinks } from '../preferences/links';
 
 /**
  * A send none of whose chunks has moved for this long gets its pending chunks enqueued again. The
@@ -83,5 +85,7 @@ export async function runMaintenance(db: Db, env: Env, config: Config, now = Dat
   const probes = await probeHaltedSends(db, env);
   const prunedDeliveries = await pruneOldRecords(db, now);
   const owedConfirmations = await sendOwedConfirmations(env, db);
+  // Spent or expired one-time links and dashboard sessions: nothing reads them any more.
+  await Promise.all([pruneLinks(db, now), pruneSessions(db, now)]);
   return { resumedPlans, requeuedChunks, probes, prunedDeliveries, owedConfirmations };
 }

@@ -11,6 +11,7 @@ import { and, asc, eq, gt, inArray, isNotNull, isNull, lt, or, sql, type SQL, ty
 import type { BatchItem } from 'drizzle-orm/batch';
 import { type BatchStatements, selectList } from '../db/batch';
 import type { Db } from '../db/client';
+import { generationOf } from '../preferences/generation';
 import { CHUNK_PHASES, DELIVERY_STATUSES, deliveries, sendChunks, sends, subscribers } from '../db/schema';
 
 export const CHUNK_SIZE = 100; // Resend's batch limit
@@ -271,6 +272,7 @@ export function frozenList(db: Db, sendId: number, chunk: number, now: number) {
     .select({
       id: subscribers.id,
       email: subscribers.email,
+      generation: generationOf(subscribers.id),
       receives: sql<number>`(${inAudience(sends.startedAt)} AND NOT ${isPaused(now)})`,
       recorded: deliveries.status,
     })
@@ -597,11 +599,23 @@ export function settleFinished(db: Db, sendId: number, now: number) {
     .where(and(eq(sends.id, sendId), inArray(sends.status, ['sending', 'halted']), sql`${sends.chunksFinished} >= ${sends.chunksTotal}`));
 }
 
-/** An operator's resume: the breaker stays off for this send (they decided to go on). */
+/**
+ * An operator's resume: the breaker re-arms with a fresh baseline (the counters as they are now), so
+ * the bounces and complaints that paused it are not judged again, and new ones past the limits pause
+ * the send again.
+ */
 export function resumeSend(db: Db, sendId: number, now: number) {
   return db
     .update(sends)
-    .set({ status: 'sending', reason: null, breakerArmed: false, touchedAt: now })
+    .set({
+      status: 'sending',
+      reason: null,
+      breakerArmed: true,
+      breakerBaseSent: sql`${sends.sent}`,
+      breakerBaseBounced: sql`${sends.hardBounced}`,
+      breakerBaseComplained: sql`${sends.complained}`,
+      touchedAt: now,
+    })
     .where(and(eq(sends.id, sendId), eq(sends.status, 'paused')))
     .returning({ id: sends.id })
     .get();
@@ -793,25 +807,31 @@ export function firstBounce(ref: DeliveryRef): SQL {
 }
 
 /**
- * The circuit breaker: past the limits, over the readers sent so far once at least 100 were, the send
- * pauses (chunks under way finish; nothing new goes) with the reason and the rates. Only an operator
- * resumes or cancels it.
+ * The circuit breaker: once at least BREAKER_MIN_SENT readers were sent since it was (re-)armed, a
+ * send pauses (chunks under way finish; nothing new goes) with the reason and the rates when hard
+ * bounces pass both MAX_BOUNCE_RATE of those readers and MIN_BOUNCES_TO_PAUSE, or complaints pass both
+ * MAX_COMPLAINT_RATE and MIN_COMPLAINTS_TO_PAUSE: the counts keep a few hostile readers from stopping
+ * a newsletter (one complaint among 999 readers is over 0.1 %). Everything is counted from the
+ * baseline of the last resume (0 before any). Only an operator resumes or cancels it.
  */
-export function tripBreaker(db: Db, sendId: number, maxBounceRate: number, maxComplaintRate: number) {
+export function tripBreaker(db: Db, sendId: number, maxBounceRate: number, maxComplaintRate: number, minBounces: number, minComplaints: number) {
+  const sent = sql`(${sends.sent} - ${sends.breakerBaseSent})`;
+  const bounced = sql`(${sends.hardBounced} - ${sends.breakerBaseBounced})`;
+  const complained = sql`(${sends.complained} - ${sends.breakerBaseComplained})`;
   return db
     .update(sends)
     .set({
       status: 'paused',
-      reason: sql`printf('Paused by the circuit breaker: %d hard bounces (%.2f%%) and %d complaints (%.2f%%) among the %d readers sent so far; the limits are %.2f%% and %.2f%%. Check where this list came from (an old import?), then resume or cancel the send.',
-        ${sends.hardBounced}, 100.0 * ${sends.hardBounced} / ${sends.sent}, ${sends.complained}, 100.0 * ${sends.complained} / ${sends.sent}, ${sends.sent}, ${maxBounceRate * 100}, ${maxComplaintRate * 100})`,
+      reason: sql`printf('Paused by the circuit breaker: %d hard bounces (%.2f%%) and %d complaints (%.2f%%) among the %d readers sent%s; the limits are %.2f%% and at least %d bounces, %.2f%% and at least %d complaints. Check where this list came from (an old import?), then resume or cancel the send.',
+        ${bounced}, 100.0 * ${bounced} / ${sent}, ${complained}, 100.0 * ${complained} / ${sent}, ${sent}, CASE WHEN ${sends.breakerBaseSent} > 0 THEN ' since the last resume' ELSE ' so far' END, ${maxBounceRate * 100}, ${minBounces}, ${maxComplaintRate * 100}, ${minComplaints})`,
     })
     .where(
       and(
         eq(sends.id, sendId),
         inArray(sends.status, ['sending', 'halted']),
         eq(sends.breakerArmed, true),
-        sql`${sends.sent} >= ${BREAKER_MIN_SENT}`,
-        sql`(${sends.hardBounced} > ${sends.sent} * ${maxBounceRate} OR ${sends.complained} > ${sends.sent} * ${maxComplaintRate})`,
+        sql`${sent} >= ${BREAKER_MIN_SENT}`,
+        sql`((${bounced} > ${sent} * ${maxBounceRate} AND ${bounced} >= ${minBounces}) OR (${complained} > ${sent} * ${maxComplaintRate} AND ${complained} >= ${minComplaints}))`,
       ),
     );
 }

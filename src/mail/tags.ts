@@ -4,7 +4,7 @@
 // (src/issues/article.ts) and ids are digits, so every tag made here is valid. Resend returns them in
 // its webhooks (`data.tags`), which is how an event finds its delivery record (`send`, `reader`).
 
-export type EmailKind = 'issue' | 'confirmation' | 'welcome' | 'email_change' | 'test';
+export type EmailKind = 'issue' | 'confirmation' | 'welcome' | 'email_change' | 'reader_link' | 'test';
 
 /** `kind`; for an issue or its test copy the article's `slug`; for an issue its `send` and `reader` ids. */
 export function emailTags(kind: EmailKind, slug?: string, delivery?: { sendId: number; subscriberId: number }): Record<string, string> {

@@ -1,12 +1,14 @@
 // The reader's own changes, each one D1 statement guarded by the state it needs, so a request that
 // raced another (an unsubscribe, a bounce, an erasure) changes nothing instead of the wrong thing.
 // The rules of what may be done live in reader.ts; erasure is the admin API's (subscribers/erase.ts).
-import { and, eq, gte, isNotNull, isNull, lte, notExists, or, sql } from 'drizzle-orm';
+import { and, eq, gte, isNotNull, isNull, lte, ne, notExists, or, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
 import type { Env } from '../config';
 import type { Db } from '../db/client';
 import { subscribers } from '../db/schema';
 import { CONFIRMATION_INTERVAL_MS } from '../subscribers/lifecycle';
+import { mailboxKeyOf, mailboxKeySql } from '../subscribers/mailbox-key';
+import { bumpGeneration, generationOf } from './generation';
 import { type Reader, RESUBSCRIBE_WINDOW_MS } from './reader';
 
 export async function loadReader(db: Db, id: number): Promise<Reader | undefined> {
@@ -23,6 +25,7 @@ export async function loadReader(db: Db, id: number): Promise<Reader | undefined
       pausedUntil: s.pausedUntil,
       pendingEmail: s.pendingEmail,
       emailChangeSentAt: s.emailChangeSentAt,
+      tokenGeneration: generationOf(s.id),
     })
     .from(s)
     .where(eq(s.id, id))
@@ -94,7 +97,7 @@ export async function requestEmailChange(env: Env, db: Db, id: number, newEmail:
   }
 }
 
-export type EmailChangeOutcome = { ok: true; email: string } | { ok: false; reason: 'gone' | 'not_active' | 'used' | 'taken' };
+export type EmailChangeOutcome = { ok: true; email: string; oldEmail: string; generation: number } | { ok: false; reason: 'gone' | 'not_active' | 'used' | 'taken' };
 
 /**
  * The move, once its link is used: one statement, and only for the request that link was made for
@@ -104,24 +107,50 @@ export type EmailChangeOutcome = { ok: true; email: string } | { ok: false; reas
  */
 export async function confirmEmailChange(db: Db, id: number, issuedAt: number): Promise<EmailChangeOutcome> {
   const other = alias(subscribers, 'other');
-  const thisRequest = sql`${subscribers.emailChangeSentAt} / 1000 = ${issuedAt / 1000}`;
-  const moved = await db
-    .update(subscribers)
-    .set({ email: sql`${subscribers.pendingEmail}`, pendingEmail: null, emailChangeSentAt: null })
-    .where(
-      and(
-        confirmedReader(id),
-        isNotNull(subscribers.pendingEmail),
-        thisRequest,
-        notExists(db.select({ one: sql`1` }).from(other).where(eq(other.email, subscribers.pendingEmail))),
-      ),
-    )
-    .returning({ email: subscribers.email })
-    .get();
-  if (moved) return { ok: true, email: moved.email };
+  const before = await loadReader(db, id);
+  // The new address must not reach an inbox already on the list under any spelling (this row aside:
+  // a move between two spellings of one inbox is a typo fixed). The move bumps the generation in the
+  // same batch, under the same condition, so every preferences link issued before it stops working
+  // (whoever had one, had it from the old inbox).
+  const movable = and(
+    confirmedReader(id),
+    isNotNull(subscribers.pendingEmail),
+    sql`${subscribers.emailChangeSentAt} / 1000 = ${issuedAt / 1000}`,
+    notExists(
+      db
+        .select({ one: sql`1` })
+        .from(other)
+        .where(and(ne(other.id, subscribers.id), or(eq(other.email, subscribers.pendingEmail), eq(mailboxKeyOf(other.email), mailboxKeySql(sql`${subscribers.pendingEmail}`))))),
+    ),
+  )!;
+  const [, moved] = await db.batch([
+    bumpGeneration(db, id, movable),
+    db
+      .update(subscribers)
+      .set({ email: sql`${subscribers.pendingEmail}`, pendingEmail: null, emailChangeSentAt: null })
+      .where(movable)
+      .returning({ email: subscribers.email, generation: generationOf(subscribers.id) }),
+  ]);
+  if (moved[0] && before) return { ok: true, email: moved[0].email, oldEmail: before.email, generation: moved[0].generation };
   const r = await loadReader(db, id);
   if (!r) return { ok: false, reason: 'gone' };
   if (r.status !== 'confirmed') return { ok: false, reason: 'not_active' };
   if (r.pendingEmail === null || r.emailChangeSentAt === null || Math.floor(r.emailChangeSentAt / 1000) * 1000 !== issuedAt) return { ok: false, reason: 'used' };
   return { ok: false, reason: 'taken' };
+}
+
+/**
+ * The old address's undo (7 days): the subscription comes back to it, with a new generation, so every
+ * preferences link issued to the new address stops working; unless that address is on the list again
+ * meanwhile, under any spelling. Whatever the reader changed since (a pause, an unsubscribe) stays.
+ */
+export async function undoMove(db: Db, id: number, oldEmail: string): Promise<'undone' | 'gone' | 'taken'> {
+  const other = alias(subscribers, 'other');
+  const free = notExists(db.select({ one: sql`1` }).from(other).where(and(ne(other.id, id), or(eq(other.email, oldEmail), eq(mailboxKeyOf(other.email), mailboxKeySql(sql`${oldEmail}`))))));
+  const [, rows] = await db.batch([
+    bumpGeneration(db, id, free),
+    db.update(subscribers).set({ email: oldEmail, pendingEmail: null, emailChangeSentAt: null }).where(and(eq(subscribers.id, id), free)).returning({ id: subscribers.id }),
+  ]);
+  if (rows.length > 0) return 'undone';
+  return (await loadReader(db, id)) ? 'taken' : 'gone';
 }

@@ -3,8 +3,9 @@
 // The reader's own page and its steps, server-rendered like src/web/pages.tsx: every action is a plain
 // form POSTing to the same URL (no script), and every value is escaped by React.
 import type React from "react";
+import type { ReaderLinkAction } from "../db/schema";
 import { Layout, type Site } from "../web/layout";
-import { formatDate, formatDateTime } from "../web/pages";
+import { formatDate, formatDateTime, OneButtonPage } from "../web/pages";
 import { PAUSE_WEEKS, type PreferencesView } from "./reader";
 
 const STATUS_TEXT: Record<PreferencesView["status"], string> = {
@@ -145,7 +146,10 @@ export function PreferencesPage({ site, token, view, notice, error, values }: Pr
               then, issues keep coming to {view.email}.
             </p>
           ) : (
-            <p>We send a link to the new address, and your subscription moves once you open it. Until then, issues keep coming here.</p>
+            <p>
+              We email a link to this address first, then one to the new address; your subscription moves once both are opened.
+              Until then, issues keep coming here.
+            </p>
           )}
           <ActionForm url={url} action="change_email">
             <div className="field">
@@ -171,7 +175,7 @@ export function PreferencesPage({ site, token, view, notice, error, values }: Pr
                   aria-describedby={emailError ? "new-email-error" : undefined}
                 />
                 <button type="submit" className="button">
-                  Send the link
+                  Email me the link
                 </button>
               </div>
             </div>
@@ -183,17 +187,17 @@ export function PreferencesPage({ site, token, view, notice, error, values }: Pr
         <h2 id="data-title">Your data</h2>
         <p>
           Download everything we hold about you: your address, name and dates, and which issues we sent you and what
-          happened to each. Or erase it all.
+          happened to each. Or erase it all. Either way we first email a link to {view.email}, which works once, for an hour.
         </p>
         <div className="button-row">
           <ActionForm url={url} action="export">
             <button type="submit" className="button button--secondary">
-              Download my data (JSON)
+              Email me a download link
             </button>
           </ActionForm>
           <ActionForm url={url} action="erase">
             <button type="submit" className="button button--secondary">
-              Erase my data…
+              Email me a link to erase my data
             </button>
           </ActionForm>
         </div>
@@ -202,7 +206,7 @@ export function PreferencesPage({ site, token, view, notice, error, values }: Pr
       {has("unsubscribe") ? (
         <section className="prefs-section" aria-labelledby="leave-title">
           <h2 id="leave-title">Leave</h2>
-          <p>Stop getting {site.name}. For 30 days you can come back from this page with one press.</p>
+          <p>Stop getting {site.name}. For 30 days you can come back from this page.</p>
           <ActionForm url={url} action="unsubscribe">
             <button type="submit" className="button button--secondary">
               Unsubscribe
@@ -215,11 +219,12 @@ export function PreferencesPage({ site, token, view, notice, error, values }: Pr
         <section className="prefs-section" aria-labelledby="back-title">
           <h2 id="back-title">Come back</h2>
           <p>
-            Until <When iso={view.resubscribeUntil} /> you can resubscribe here, without another confirmation email.
+            Until <When iso={view.resubscribeUntil} /> you can resubscribe from here: we email a link to {view.email}, and one press
+            there brings you back.
           </p>
           <ActionForm url={url} action="resubscribe">
             <button type="submit" className="button">
-              Resubscribe
+              Email me a link to resubscribe
             </button>
           </ActionForm>
         </section>
@@ -231,34 +236,6 @@ export function PreferencesPage({ site, token, view, notice, error, values }: Pr
           </p>
         </section>
       ) : null}
-    </Layout>
-  );
-}
-
-export function EraseConfirmPage({ site, token }: { site: Site; token: string }) {
-  const url = "/preferences?token=" + encodeURIComponent(token);
-  return (
-    <Layout site={site} title="Erase your data" noindex>
-      <div className="notice">
-        <h1>Erase your data?</h1>
-        <p className="lede">
-          This deletes your address, your name and the record of every issue we sent you, at once. It cannot be undone, and
-          you will get no more emails from {site.name}.
-        </p>
-        <p>
-          We keep only a fingerprint (a hash) of your address, so that an old list imported later cannot add you back. You
-          can always subscribe again yourself.
-        </p>
-        <ActionForm url={url} action="erase">
-          <input type="hidden" name="confirm" value="yes" />
-          <button type="submit" className="button button--danger">
-            Yes, erase my data
-          </button>
-        </ActionForm>
-        <p>
-          <a href={url}>No, keep it and go back</a>
-        </p>
-      </div>
     </Layout>
   );
 }
@@ -279,17 +256,93 @@ export function ErasedPage({ site }: { site: Site }) {
 
 /** The new address's link: one button, no script (a link scanner must not move anyone). */
 export function EmailChangeConfirmPage({ site, token }: { site: Site; token: string }) {
+  return OneButtonPage({
+    site,
+    title: "Confirm your new address",
+    lede: <>Press the button and {site.name} comes to this address from now on.</>,
+    action: "/preferences/confirm-email?token=" + encodeURIComponent(token),
+    button: "Move my subscription here",
+    note: "Did not ask for this? Just close this page: nothing changes without the button.",
+  });
+}
+
+/** "I did not ask for this": one button that blocks further change-of-address emails to this inbox. */
+export function NotMePage({ site, url }: { site: Site; url: string }) {
+  return OneButtonPage({
+    site,
+    title: "Stop these emails",
+    lede: <>Someone asked to move a {site.name} subscription to this address. Press the button and nobody can ask that again for it.</>,
+    action: url,
+    button: "I did not ask for this: stop them",
+    note: "Nothing moves to this address without its own confirmation either way.",
+  });
+}
+
+const LINK_PAGES: Record<ReaderLinkAction, { title: string; lede: (name: string, email: string | null) => React.ReactNode; button: string; danger?: boolean; note: string }> = {
+  export: {
+    title: "Download your data",
+    lede: () => "Press the button to download everything we hold about you, as a JSON file.",
+    button: "Download my data (JSON)",
+    note: "This link works once. Close this page to leave it unused.",
+  },
+  erase: {
+    title: "Erase your data?",
+    lede: (name) => (
+      <>
+        This deletes your address, your name and the record of every issue we sent you, at once. It cannot be undone, and you will
+        get no more emails from {name}. We keep only a fingerprint (a hash) of your address, so that an old list imported later
+        cannot add you back; you can always subscribe again yourself.
+      </>
+    ),
+    button: "Yes, erase my data",
+    danger: true,
+    note: "No, keep it: just close this page. Nothing is erased without the button.",
+  },
+  change_email: {
+    title: "Move your subscription?",
+    lede: (name, email) => (
+      <>
+        Press the button and we send a confirmation link to <strong>{email}</strong>. {name} moves there once that link is opened.
+      </>
+    ),
+    button: "Send the confirmation to the new address",
+    note: "Did not ask for this? Close this page: your subscription stays where it is.",
+  },
+  resubscribe: {
+    title: "Resubscribe?",
+    lede: (name) => <>Press the button and {name} comes to you again, from the next weekly email on.</>,
+    button: "Resubscribe",
+    note: "Changed your mind? Close this page: you stay unsubscribed.",
+  },
+  undo_move: {
+    title: "Undo the move?",
+    lede: (name, email) => (
+      <>
+        Press the button and {name} comes back to <strong>{email}</strong>. Every preferences link sent to the other address stops
+        working.
+      </>
+    ),
+    button: "Move it back here",
+    note: "If you moved it yourself, close this page: nothing changes without the button.",
+  },
+};
+
+/** A one-time emailed link's page: what it does, and one button. */
+export function LinkPage({ site, url, action, email }: { site: Site; url: string; action: ReaderLinkAction; email: string | null }) {
+  const words = LINK_PAGES[action];
+  return OneButtonPage({ site, title: words.title, lede: words.lede(site.name, email), action: url, button: words.button, note: words.note, danger: words.danger });
+}
+
+/** What an emailed link did. */
+export function DonePage({ site, title, message }: { site: Site; title: string; message: string }) {
   return (
-    <Layout site={site} title="Confirm your new address" noindex>
-      <div className="notice">
-        <h1>Confirm your new address</h1>
-        <p className="lede">Press the button and {site.name} comes to this address from now on.</p>
-        <form method="post" action={"/preferences/confirm-email?token=" + encodeURIComponent(token)}>
-          <button type="submit" className="button">
-            Move my subscription here
-          </button>
-        </form>
-        <p className="muted">Did not ask for this? Just close this page: nothing changes without the button.</p>
+    <Layout site={site} title={title} noindex>
+      <div className="notice" role="status">
+        <h1>{title}</h1>
+        <p className="lede">{message}</p>
+        <p>
+          <a href="/archive">Read the archive</a>
+        </p>
       </div>
     </Layout>
   );

@@ -13,10 +13,23 @@ export interface Reader {
   pausedUntil: number | null;
   pendingEmail: string | null;
   emailChangeSentAt: number | null;
+  /** Bumped by every move: only preferences links of this generation work. */
+  tokenGeneration: number;
 }
 
 export const ACTIONS = ['pause', 'resume', 'change_email', 'export', 'erase', 'unsubscribe', 'resubscribe'] as const;
 export type Action = (typeof ACTIONS)[number];
+/**
+ * Actions that whoever holds the page's link (a forwarded email) must not take alone: they answer
+ * 202 `link_sent` and email a one-time link to the reader's current address, which acts after one
+ * button press (src/preferences/links.ts). Pause, resume and unsubscribe act at once: they only
+ * ever mean less mail.
+ */
+export const EMAILED_ACTIONS = ['export', 'erase', 'change_email', 'resubscribe'] as const;
+export type EmailedAction = (typeof EMAILED_ACTIONS)[number];
+export function isEmailed(action: Action): action is EmailedAction {
+  return (EMAILED_ACTIONS as readonly string[]).includes(action);
+}
 
 export const PAUSE_WEEKS = [2, 4, 8] as const;
 export type PauseWeeks = (typeof PAUSE_WEEKS)[number];

@@ -1,26 +1,38 @@
 // Erasing a person on request (GDPR art. 17): their subscriber row (address, name, dates), every
-// delivery record, and any captured copy in the local outbox go, in one atomic D1 batch. What stays
-// is the SHA-256 of the normalised address in `suppressions`, so an import never brings them back.
-// The form still works for them: signing up again is their own, new consent (signUp ignores hashes).
-import { eq, inArray } from 'drizzle-orm';
+// delivery record, their one-time links, and any captured copy in the local outbox go, in one atomic
+// D1 batch. What stays is the SHA-256 of the address's mailbox key in `suppressions`, so an import
+// never brings them back, with the reason: an address that had bounced or complained stays
+// suppressed for the form and for a change of address too (the inbox still does not exist, or still
+// said "no more mail"); one that merely left may sign up again through the form, its own new consent.
+import { eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
-import { deliveries, outbox, subscribers, suppressions } from '../db/schema';
+import { deliveries, mailboxes, outbox, readerLinks, subscriberGenerations, subscribers, suppressions } from '../db/schema';
+import { mailboxHash } from './mailbox-key';
 
-/** Hex SHA-256 of a normalised address: the only trace an erased person leaves. */
-export async function emailHash(normalizedEmail: string): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(normalizedEmail));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
-}
+/** Hex SHA-256 of an address's mailbox key (src/subscribers/mailbox-key.ts): the only trace an erased person leaves. */
+export const emailHash = mailboxHash;
 
 /** Idempotent: an address that is not (or no longer) on the list is suppressed all the same. */
 export async function eraseSubscriber(db: Db, normalizedEmail: string, now = Date.now()): Promise<{ found: boolean }> {
   const hash = await emailHash(normalizedEmail);
-  // The deliveries go first: they are found through the subscriber row the last statement deletes.
+  const ids = db.select({ id: subscribers.id }).from(subscribers).where(eq(subscribers.email, normalizedEmail));
+  // The row's status, read in the same statement that keeps the hash: a bounce that lands just before
+  // the erasure is kept as such. A stronger reason replaces `erased`, never the other way round.
+  const reason = sql`coalesce((SELECT CASE WHEN ${subscribers.status} IN ('bounced', 'complained') THEN ${subscribers.status} END FROM ${subscribers} WHERE ${subscribers.email} = ${normalizedEmail}), 'erased')`;
+  // The deliveries and links go first: they are found through the subscriber row the last statement deletes.
   const results = await db.batch([
-    db.insert(suppressions).values({ emailHash: hash, reason: 'erased', createdAt: now }).onConflictDoNothing(),
-    db.delete(deliveries).where(inArray(deliveries.subscriberId, db.select({ id: subscribers.id }).from(subscribers).where(eq(subscribers.email, normalizedEmail)))),
+    db
+      .insert(suppressions)
+      .values({ emailHash: hash, reason, createdAt: now })
+      .onConflictDoUpdate({ target: suppressions.emailHash, set: { reason: sql`excluded.reason` }, setWhere: sql`excluded.reason <> 'erased'` }),
+    db.delete(deliveries).where(inArray(deliveries.subscriberId, ids)),
+    db.delete(readerLinks).where(inArray(readerLinks.subscriberId, ids)),
+    db.delete(subscriberGenerations).where(inArray(subscriberGenerations.subscriberId, ids)),
     db.delete(outbox).where(eq(outbox.to, normalizedEmail)),
+    // The mailbox's timestamps go too (only a block on change-of-address mail, the inbox's own wish,
+    // stays): signing up again right away is the person's new consent, as before the erasure.
+    db.update(mailboxes).set({ confirmSentAt: null, changeSentAt: null, changeOwner: null }).where(eq(mailboxes.keyHash, hash)),
     db.delete(subscribers).where(eq(subscribers.email, normalizedEmail)),
   ]);
-  return { found: (results[3].meta.changes ?? 0) > 0 };
+  return { found: (results[6].meta.changes ?? 0) > 0 };
 }

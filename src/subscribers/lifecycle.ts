@@ -7,8 +7,10 @@ import { type SubscriberStatus, subscribers } from '../db/schema';
 import { queueOwedConfirmations } from './owed-confirmations';
 import { verifyToken } from './tokens';
 
-/** At most one confirmation email per address per 15 minutes, whoever asks. */
-export const CONFIRMATION_INTERVAL_MS = 15 * 60 * 1000;
+import { CONFIRMATION_INTERVAL_MS, claimConfirmation, mailboxSubscribed, mailboxSuppressed } from './mailbox';
+
+/** At most one confirmation email per mailbox per 15 minutes, whoever asks, however it is spelt (mailbox.ts). */
+export { CONFIRMATION_INTERVAL_MS };
 
 /**
  * The states in which the form may mail an address (a confirmation) and a link may confirm it.
@@ -35,6 +37,12 @@ export async function signUp(
   // lifts the suppression), or a confirmation sent in the last 15 minutes: the WHERE fails and nothing
   // returns. The name waits in pending_name until this sign-up's own link confirms it (see confirm).
   // (In the DO UPDATE part, `subscribers.x` is the stored row: the WHERE judges what is already there.)
+  // First the mailbox, whatever the spelling: an inbox that bounced or complained (a row, or the hash
+  // an erasure kept) gets nothing; nor does one subscribed under another spelling; and one
+  // confirmation per inbox per 15 minutes. A refused claim stores nothing, so eight spellings of one
+  // inbox make one row and one email.
+  if ((await mailboxSuppressed(db, email)) || (await mailboxSubscribed(db, email))) return 'nothing_to_do';
+  if (!(await claimConfirmation(db, email, now))) return 'nothing_to_do';
   // The confirmation is owed (confirmation_owed_at) in the same statement, until it is on the queue:
   // a Worker that dies before the enqueue leaves it to housekeeping (owed-confirmations.ts).
   const row = await db

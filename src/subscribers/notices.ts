@@ -9,13 +9,14 @@ import { listHeaders, unsubscribeUrl } from '../mail/headers';
 import { type EmailKind, emailTags } from '../mail/tags';
 import type { MailTransport, OutgoingEmail, SendOutcome } from '../mail/transport';
 import type { ConfirmationMessage, WelcomeMessage } from '../messages';
+import { generationOf } from '../preferences/generation';
 import { preferencesUrl } from '../preferences/link';
 import { MAILABLE_BY_FORM } from './lifecycle';
 import { readerTokens, signConfirmToken } from './tokens';
 
 async function loadSubscriber(db: Db, id: number) {
   const { email, name, status, confirmationSentAt, confirmedAt } = subscribers;
-  return db.select({ id: subscribers.id, email, name, status, confirmationSentAt, confirmedAt }).from(subscribers).where(eq(subscribers.id, id)).get();
+  return db.select({ id: subscribers.id, email, name, status, confirmationSentAt, confirmedAt, tokenGeneration: generationOf(subscribers.id) }).from(subscribers).where(eq(subscribers.id, id)).get();
 }
 
 /** null when there is nothing to send (confirmed meanwhile, erased, or superseded). */
@@ -38,7 +39,7 @@ export async function sendWelcome(db: Db, config: Config, transport: MailTranspo
   const subscriber = await loadSubscriber(db, message.subscriberId);
   if (!subscriber || subscriber.status !== 'confirmed' || subscriber.confirmedAt !== message.confirmedAt) return null;
   const latest = await db.select({ slug: sends.slug, title: sends.title }).from(sends).orderBy(desc(sends.articleDate), desc(sends.startedAt)).limit(1).get();
-  const tokens = await readerTokens(config.tokenSecret, subscriber.id);
+  const tokens = await readerTokens(config.tokenSecret, subscriber.id, subscriber.tokenGeneration);
   const unsubscribe = unsubscribeUrl(config, tokens.unsubscribe);
   const preferences = preferencesUrl(config, tokens.preferences);
   const rendered = await renderWelcomeEmail({

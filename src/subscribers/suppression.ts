@@ -14,6 +14,7 @@ import type { Config } from '../config';
 import type { Db } from '../db/client';
 import { subscribers } from '../db/schema';
 import { providerClient } from '../mail/resend';
+import { releaseConfirmation } from './mailbox';
 
 const SUPPRESSED = ['bounced', 'complained'] as const;
 
@@ -35,6 +36,7 @@ export async function liftSuppression(db: Db, normalizedEmail: string): Promise<
     .where(and(eq(subscribers.email, normalizedEmail), inArray(subscribers.status, [...SUPPRESSED])))
     .returning({ id: subscribers.id })
     .get();
+  if (row) await releaseConfirmation(db, normalizedEmail);
   return row !== undefined;
 }
 

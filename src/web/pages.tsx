@@ -232,21 +232,61 @@ export function CheckInboxPage({ site }: { site: Site }) {
  * One button, no script: loading the link must confirm nothing, because mail-security scanners open
  * links in browsers that run scripts. Only a person pressing the button POSTs.
  */
-export function ConfirmPage({ site, token }: { site: Site; token: string }) {
+/**
+ * Every page behind an emailed link that acts: one button that POSTs to `action`, and nothing else.
+ * No script and no refresh, so the mail scanners that open links (in browsers that run scripts) act
+ * on nothing; only a person's press does. The one home of that rule.
+ */
+export function OneButtonPage({
+  site,
+  title,
+  lede,
+  action,
+  button,
+  note,
+  danger,
+  formId,
+  children,
+}: {
+  site: Site;
+  title: string;
+  lede: React.ReactNode;
+  /** Where the button POSTs (the link's own URL, token included). */
+  action: string;
+  button: string;
+  /** Under the button: what happens without it. */
+  note: React.ReactNode;
+  danger?: boolean;
+  formId?: string;
+  children?: React.ReactNode;
+}) {
   return (
-    <Layout site={site} title="Confirm your subscription" noindex>
+    <Layout site={site} title={title} noindex>
       <div className="notice">
-        <h1>Confirm your subscription</h1>
-        <p className="lede">One more step: press the button to start getting {site.name}.</p>
-        <form id="confirm-form" method="post" action={"/confirm?token=" + encodeURIComponent(token)}>
-          <button type="submit" className="button">
-            Confirm my subscription
+        <h1>{title}</h1>
+        <p className="lede">{lede}</p>
+        {children}
+        <form id={formId} method="post" action={action}>
+          <button type="submit" className={danger ? "button button--danger" : "button"}>
+            {button}
           </button>
         </form>
-        <p className="muted">Did not ask for this? Just close this page: nothing happens without the button.</p>
+        <p className="muted">{note}</p>
       </div>
     </Layout>
   );
+}
+
+export function ConfirmPage({ site, token }: { site: Site; token: string }) {
+  return OneButtonPage({
+    site,
+    title: "Confirm your subscription",
+    lede: <>One more step: press the button to start getting {site.name}.</>,
+    action: "/confirm?token=" + encodeURIComponent(token),
+    button: "Confirm my subscription",
+    note: "Did not ask for this? Just close this page: nothing happens without the button.",
+    formId: "confirm-form",
+  });
 }
 
 export function ConfirmedPage({ site, archiveUrl }: { site: Site; archiveUrl: string }) {
@@ -270,20 +310,14 @@ export function ConfirmedPage({ site, archiveUrl }: { site: Site; archiveUrl: st
 }
 
 export function UnsubscribePage({ site, token }: { site: Site; token: string }) {
-  return (
-    <Layout site={site} title="Unsubscribe" noindex>
-      <div className="notice">
-        <h1>Unsubscribe</h1>
-        <p className="lede">Press the button to stop getting {site.name}. It takes effect at once.</p>
-        <form method="post" action={"/unsubscribe?token=" + encodeURIComponent(token)}>
-          <button type="submit" className="button">
-            Unsubscribe
-          </button>
-        </form>
-        <p className="muted">Changed your mind? Just close this page.</p>
-      </div>
-    </Layout>
-  );
+  return OneButtonPage({
+    site,
+    title: "Unsubscribe",
+    lede: <>Press the button to stop getting {site.name}. It takes effect at once.</>,
+    action: "/unsubscribe?token=" + encodeURIComponent(token),
+    button: "Unsubscribe",
+    note: "Changed your mind? Just close this page.",
+  });
 }
 
 export function UnsubscribedPage({ site }: { site: Site }) {

@@ -32,6 +32,7 @@ import { fail } from '../http/respond';
 import type { AppEnv } from '../http/types';
 import { type DeliveryRef, type EventColumn, firstBounce, haltForAccount, recordEvent, recordFailure, recordSuppressed, tripBreaker } from '../issues/send-store';
 import { normalizeEmail } from '../subscribers/address';
+import { blockChangeEmail } from '../subscribers/mailbox';
 
 
 const DELIVERY_EVENTS: Record<string, EventColumn | 'failed'> = {
@@ -147,7 +148,7 @@ export async function applyEvent(db: Db, config: Config, effect: WebhookEffect, 
     statements.push(db.update(subscribers).set({ status: 'complained', leftAt: now }).where(and(subscriber, ne(subscribers.status, 'complained'))));
     if (delivery) statements.push(...recordEvent(db, delivery, 'complainedAt', at));
   }
-  if (delivery && effect.kind !== 'delivery') statements.push(tripBreaker(db, delivery.sendId, config.maxBounceRate, config.maxComplaintRate));
+  if (delivery && effect.kind !== 'delivery') statements.push(tripBreaker(db, delivery.sendId, config.maxBounceRate, config.maxComplaintRate, config.minBouncesToPause, config.minComplaintsToPause));
   if (statements.length === 0) return nothing;
   const results = (await db.batch(statements as [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]])) as D1Result[];
   return { changed: results.some((r) => (r.meta?.changes ?? 0) > 0), rowsWritten: results.reduce((n, r) => n + (r.meta?.rows_written ?? 0), 0) };
@@ -204,9 +205,26 @@ webhookRoutes.post('/webhooks/resend', async (c) => {
   const event = interpretEvent(payload, now);
   if (!event.ok) return fail(c, 400, 'invalid_payload', event.message);
   if (event.effect.kind === 'ignored') return c.json({ status: 'ignored' });
+  const blocked = await blockChangeTarget(c.get('db'), payload, event.effect, now);
   const { changed } = await applyEvent(c.get('db'), config, event.effect, now);
-  return c.json({ status: changed ? 'processed' : 'duplicate' });
+  return c.json({ status: changed || blocked ? 'processed' : 'duplicate' });
 });
+
+/**
+ * A bounce or complaint on a change-of-address email (tag `kind=email_change`, src/preferences/notices.ts)
+ * blocks that inbox for further such emails, whoever asks: the address is usually on no list of ours,
+ * so no subscriber row would record it. true if the inbox was not blocked before.
+ */
+export async function blockChangeTarget(db: Db, payload: unknown, effect: WebhookEffect, now: number): Promise<boolean> {
+  if (effect.kind !== 'bounce' && effect.kind !== 'complaint') return false;
+  if (!effect.address || tagValue(isObject(payload) && isObject(payload.data) ? payload.data.tags : undefined, 'kind') !== 'email_change') return false;
+  return blockChangeEmail(db, effect.address, now);
+}
+
+function tagValue(tags: unknown, name: string): unknown {
+  if (Array.isArray(tags)) return tags.find((t) => isObject(t) && t.name === name)?.value;
+  return isObject(tags) ? tags[name] : undefined;
+}
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
