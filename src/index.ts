@@ -1,22 +1,12 @@
-// The Worker entry: HTTP (Hono), the crons and the queue consumers, dispatched on the names in
-// src/triggers.ts. One Drizzle client per invocation, passed down.
+// The Worker entry: HTTP (Hono), the crons (src/scheduled.ts) and the queue consumers.
 import { app } from './app';
-import { type Env, getConfig } from './config';
-import { getDb } from './db/client';
-import { runWeekly } from './issues/cron';
-import { runMaintenance } from './issues/maintenance';
+import type { Env } from './config';
 import type { QueueMessage } from './messages';
 import { handleQueue } from './queue';
-import { CRONS } from './triggers';
+import { scheduled } from './scheduled';
 
 export default {
   fetch: app.fetch,
-  async scheduled(controller, env) {
-    const db = getDb(env.DB);
-    const config = getConfig(env); // throws on a missing secret: nothing is sent
-    if (controller.cron === CRONS.weekly) await runWeekly(db, env, config);
-    else if (controller.cron === CRONS.maintenance) await runMaintenance(db, env, config);
-    else throw new Error(`unknown cron "${controller.cron}": src/triggers.ts names the crons of wrangler.toml`);
-  },
+  scheduled,
   queue: handleQueue,
 } satisfies ExportedHandler<Env, QueueMessage>;

@@ -16,8 +16,7 @@ import { sends } from '../db/schema';
 import { readFields } from '../http/body';
 import { fail } from '../http/respond';
 import type { AppEnv } from '../http/types';
-import type { Article } from '../issues/article';
-import { findArticle } from '../issues/catalog';
+import { type CatalogueArticle, findArticle } from '../issues/catalog';
 import { cancel, type ControlResult, resume, retryFailed } from '../issues/control';
 import { startSend } from '../issues/plan';
 import { type UnresolvedStatus, unresolvedPage } from '../issues/send-store';
@@ -38,17 +37,17 @@ async function sendFor(db: Db, slug: string) {
 
 const validSlug = (slug: string) => SLUG.test(slug) && slug.length <= 200;
 
-function article(slug: string): Article | undefined {
-  return validSlug(slug) ? findArticle(slug) : undefined;
+async function article(db: Db, slug: string): Promise<CatalogueArticle | undefined> {
+  return validSlug(slug) ? findArticle(db, slug) : undefined;
 }
 
-const unknown = (slug: string) => `There is no article "${slug}" in content/. GET /api/issues lists every article.`;
+const unknown = (slug: string) => `There is no article "${slug}". GET /api/issues lists every article.`;
 
-adminIssueRoutes.get('/api/issues', async (c) => c.json({ issues: (await issueList(c.get('db'))).issues }));
+adminIssueRoutes.get('/api/issues', async (c) => c.json({ issues: (await issueList(c.get('db'), c.get('config').weeklySlot)).issues }));
 
 adminIssueRoutes.post('/api/issues/:slug/send', async (c) => {
   const slug = c.req.param('slug');
-  const found = article(slug);
+  const found = await article(c.get('db'), slug);
   if (!found) return fail(c, 404, 'not_found', unknown(slug));
   const conflict = (status: string) =>
     fail(c, 409, status === 'sent' ? 'already_sent' : 'already_sending', `"${slug}" is ${status === 'sent' ? 'already sent' : `${status} right now`}: an article goes out once.`);
@@ -63,7 +62,7 @@ adminIssueRoutes.post('/api/issues/:slug/send', async (c) => {
 
 adminIssueRoutes.post('/api/issues/:slug/test', async (c) => {
   const slug = c.req.param('slug');
-  const found = article(slug);
+  const found = await article(c.get('db'), slug);
   if (!found) return fail(c, 404, 'not_found', unknown(slug));
   const body = await readFields(c);
   if (!body.ok) return fail(c, body.status, body.code, body.message);
@@ -98,7 +97,7 @@ adminIssueRoutes.get('/api/issues/:slug/recipients', async (c) => {
   if (!query.ok) return fail(c, 400, query.code, query.message);
   const db = c.get('db');
   const send = validSlug(slug) ? await sendFor(db, slug) : undefined;
-  if (!send) return validSlug(slug) && findArticle(slug) ? c.json({ recipients: [], nextCursor: null }) : fail(c, 404, 'not_found', unknown(slug));
+  if (!send) return validSlug(slug) && (await findArticle(db, slug)) ? c.json({ recipients: [], nextCursor: null }) : fail(c, 404, 'not_found', unknown(slug));
   const rows = await unresolvedPage(db, send.id, status, query.afterId, query.limit + 1);
   const page = rows.slice(0, query.limit);
   return c.json({
