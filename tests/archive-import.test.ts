@@ -226,6 +226,15 @@ describe('POST /api/archive/import: a Ghost JSON export', () => {
 });
 
 describe('bad input changes nothing', () => {
+  it('a post that inflates past 8 MB (a zip bomb) is skipped by its id, the rest imported', async () => {
+    const files = { 'posts.csv': strToU8(POSTS_CSV.replaceAll('first-issue', 'bomb-issue').replaceAll('second-issue', 'fine-issue').replaceAll('episode-one', 'episode-bomb')), 'posts/101.bomb-issue.html': new Uint8Array(9 * 1024 * 1024).fill(0x61), 'posts/106.fine-issue.html': strToU8('<p>Fine.</p>') };
+    const zip = zipSync(files);
+    expect(zip.length).toBeLessThan(100_000);
+    const report = await importOk(zip, '?dry_run=1');
+    expect(report.issues.map((i) => i.slug)).toEqual(['fine-issue']);
+    expect(report.skipped).toContainEqual({ id: '101.bomb-issue', reason: expect.stringMatching(/could not be read/) });
+  });
+
   it('a zip without posts.csv, a broken zip, broken JSON, JSON of something else, neither', async () => {
     const before = await sendsCount();
     const cases: [BodyInit, number, string][] = [
@@ -242,6 +251,15 @@ describe('bad input changes nothing', () => {
       const text = await response.text();
       expect(response.status, text).toBe(status);
       expect(JSON.parse(text).error.code, text).toBe(code);
+    }
+    // Random bytes that look like a zip or JSON at first: a clear 4xx, never a 5xx, nothing stored.
+    for (let i = 0; i < 30; i++) {
+      const noise = crypto.getRandomValues(new Uint8Array(200 + i * 37));
+      if (i % 2 === 0) noise.set([0x50, 0x4b, 0x03, 0x04]);
+      else noise[0] = 0x7b;
+      const response = await importArchive(noise);
+      expect(response.status, `noise ${i}`).toBeGreaterThanOrEqual(400);
+      expect(response.status, `noise ${i}`).toBeLessThan(500);
     }
     expect(await sendsCount()).toBe(before);
     const bad = await admin('/api/archive/import?site_url=ftp://x', { method: 'POST', body: ghostExport(), headers: { 'content-type': 'application/json' } });
