@@ -90,6 +90,13 @@ describe('recognising an export by its header', () => {
     expect(keptTimes('bounced', { createdAt: at('2020-01-01T00:00:00Z'), confirmedAt: at('2020-06-01T00:00:00Z'), leftAt: at('2019-01-01T00:00:00Z') }, now).leftAt).toBe(at('2020-06-01T00:00:00Z'));
   });
 
+  it('a row with bytes that are not text in any cell (a garbled status) is invalid, never imported as the requested status', async () => {
+    const bytes = new Uint8Array([...new TextEncoder().encode('email,status\ngarbled@enc.example,unsubscr'), 0xff, ...new TextEncoder().encode('bed\nclean@enc.example,\n')]);
+    const response = await admin('/api/subscribers/import?status=confirmed', { method: 'POST', headers: { 'content-type': 'text/csv' }, body: bytes });
+    expect(await response.json()).toMatchObject({ imported: 1, invalid: [{ line: 2, reason: expect.stringMatching(/UTF-8/) }] });
+    expect(await stored('garbled@enc.example')).toBeNull();
+  });
+
   it('refuses a file of no known layout, naming the headers it expected, and stores nothing', async () => {
     const response = await admin('/api/subscribers/import?status=confirmed', { method: 'POST', headers: { 'content-type': 'text/csv' }, body: 'Subscriber,Joined\nnobody@unknown.example,2020-01-01\n' });
     expect(response.status).toBe(400);

@@ -95,11 +95,12 @@ export type Judged =
 
 /** One record judged on its own, through its file's layout: a row to write, a skip, or why it is invalid. No I/O. */
 export function judgeRecord(layout: Layout, record: CsvRecord, status: ImportStatus, now: number): Judged {
-  const mapped = layout.map(record.row);
-  if (mapped.kind === 'skip') return { kind: 'skip', line: record.line, reason: mapped.reason };
-  if (mapped.email.includes(UNDECODABLE) || mapped.name?.includes(UNDECODABLE)) {
+  // Any cell: a status or date that is not what the file meant must not decide anyone's consent.
+  if (Object.values(record.row).some((cell) => cell.includes(UNDECODABLE))) {
     return { kind: 'invalid', line: record.line, reason: 'This row has bytes that are not valid UTF-8 (or the charset the request names): save the CSV as UTF-8 and import it again.' };
   }
+  const mapped = layout.map(record.row);
+  if (mapped.kind === 'skip') return { kind: 'skip', line: record.line, reason: mapped.reason };
   const email = mapped.email.trim() === '' ? null : normalizeEmail(mapped.email);
   if (!email) return { kind: 'invalid', line: record.line, reason: 'The email cell is empty.' };
   if (!email.ok) return { kind: 'invalid', line: record.line, reason: email.message };
