@@ -291,13 +291,34 @@ function decode(parts: Uint8Array[]): string {
   return parts.map((p, i) => decoder.decode(p, { stream: i < parts.length - 1 })).join('');
 }
 
+/** D1 calls in flight at once while storing (a Worker may hold 6 connections; D1 serialises writes anyway). */
+const STORE_CONCURRENCY = 6;
+
 async function store(db: Db, format: ArchiveFormat, posts: ArchivePost[], skipped: Skip[], dryRun: boolean): Promise<ArchiveReport> {
-  const issues: ArchiveReport['issues'] = [];
+  // A slug twice in one file: the first (oldest) post has it, the later one is skipped like a re-import.
   const seen = new Set<string>();
+  const unique: ArchivePost[] = [];
+  const taken = new Set<ArchivePost>();
   for (const post of posts) {
-    const taken = seen.has(post.slug) || (dryRun ? await slugTaken(db, post.slug) : (await recordImportedIssue(db, { slug: post.slug, title: post.title, date: post.date, summary: post.summary, sentAt: post.sentAt, from: format, body: { markdown: post.markdown } })) === 'slug_taken');
+    if (seen.has(post.slug)) taken.add(post);
+    else unique.push(post);
     seen.add(post.slug);
-    if (taken) skipped.push({ id: post.id, reason: `The slug "${post.slug}" is taken: already in the archive (imported before), or an article has it.` });
+  }
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(STORE_CONCURRENCY, unique.length) }, async () => {
+      while (next < unique.length) {
+        const post = unique[next++];
+        const isTaken = dryRun
+          ? await slugTaken(db, post.slug)
+          : (await recordImportedIssue(db, { slug: post.slug, title: post.title, date: post.date, summary: post.summary, sentAt: post.sentAt, from: format, body: { markdown: post.markdown } })) === 'slug_taken';
+        if (isTaken) taken.add(post);
+      }
+    }),
+  );
+  const issues: ArchiveReport['issues'] = [];
+  for (const post of posts) {
+    if (taken.has(post)) skipped.push({ id: post.id, reason: `The slug "${post.slug}" is taken: already in the archive (imported before), or an article has it.` });
     else issues.push({ slug: post.slug, title: post.title, date: post.date });
   }
   const report: ArchiveReport = { format, imported: issues.length, skipped, issues };

@@ -132,7 +132,20 @@ const DROPPED = ['script', 'style', 'noscript', 'iframe', 'object', 'embed', 'fo
 /** Substack's and Ghost's calls to subscribe, share or comment: their buttons, not the post. */
 const WIDGETS = '.subscription-widget-wrap, .subscription-widget, .subscribe-widget, .button-wrapper, .captioned-button-wrap, .share-dialog, .kg-signup-card, .kg-cta-card, .footnote-anchor-tooltip';
 
+/** One service per base address (the rules hold it), made once per isolate. */
+const services = new Map<string | null, TurndownService>();
+
 function turndownService(base: string | null): TurndownService {
+  let service = services.get(base);
+  if (!service) {
+    service = makeTurndownService(base);
+    if (services.size > 16) services.clear();
+    services.set(base, service);
+  }
+  return service;
+}
+
+function makeTurndownService(base: string | null): TurndownService {
   const service = new TurndownService({ headingStyle: 'atx', codeBlockStyle: 'fenced', bulletListMarker: '-', emDelimiter: '*' });
   service.remove(DROPPED as TurndownService.Filter);
   const absolute = (url: string | null): string | null => {
