@@ -111,7 +111,7 @@ describe('Mailchimp: the subscribed, unsubscribed and cleaned files', () => {
   it('imports the subscribed file with names and the original opt-in and confirmation times', async () => {
     const before = Date.now();
     const report = await importFile(mailchimpSubscribed);
-    expect(report).toMatchObject({ format: 'mailchimp', imported: 4, skipped: 0, lowered: 0, statuses: counts({ confirmed: 4 }), skippedRows: [] });
+    expect(report).toMatchObject({ format: 'mailchimp', imported: 5, skipped: 0, lowered: 0, statuses: counts({ confirmed: 4, pending: 1 }), skippedRows: [] });
     expect(report.invalid).toEqual([{ line: 6, reason: expect.stringMatching(/@/) }]);
     expect(await stored('ann.archer@mc.example')).toEqual({ name: 'Ann Archer', status: 'confirmed', created_at: at('2019-03-01T10:00:00Z'), confirmed_at: at('2019-03-01T10:05:30Z'), left_at: null });
     // No opt-in time: the confirmation is the sign-up; no name columns filled: no name.
@@ -122,8 +122,11 @@ describe('Mailchimp: the subscribed, unsubscribed and cleaned files', () => {
     expect(future!.created_at).toBeGreaterThanOrEqual(before);
     expect(future!.created_at).toBeLessThanOrEqual(Date.now());
     expect(future!.confirmed_at).toBe(future!.created_at);
-    // Nobody was mailed: consent was collected at Mailchimp.
+    // Nobody was mailed (consent was collected at Mailchimp) but the contact with no opt-in or
+    // confirmation time on record: asked to confirm here.
     expect(await mailsTo('ann.archer@mc.example')).toHaveLength(0);
+    expect(await stored('no-consent@mc.example')).toMatchObject({ name: 'Nora', status: 'pending', confirmed_at: null });
+    await waitForMail('no-consent@mc.example', 'Confirm');
   });
 
   it('then the unsubscribed and cleaned files lower those readers; the subscribed file again changes nothing', async () => {
@@ -140,7 +143,7 @@ describe('Mailchimp: the subscribed, unsubscribed and cleaned files', () => {
     // A more subscribed state never wins: the subscribed file again brings nobody back.
     const listBefore = await everyone('mc.example');
     const again = await importFile(mailchimpSubscribed);
-    expect(again).toMatchObject({ imported: 0, skipped: 4, lowered: 0 });
+    expect(again).toMatchObject({ imported: 0, skipped: 5, lowered: 0 });
     expect(await everyone('mc.example')).toEqual(listBefore);
     // Nor does pending (which would mail them a confirmation).
     await importFile(mailchimpSubscribed, 'pending');
@@ -156,7 +159,7 @@ describe('Mailchimp: the subscribed, unsubscribed and cleaned files', () => {
     const moved = (csv: string) => csv.replaceAll('@mc.example', '@mc-reverse.example');
     await importFile(moved(mailchimpUnsubscribed));
     const report = await importFile(moved(mailchimpSubscribed));
-    expect(report).toMatchObject({ imported: 3, lowered: 0 }); // bob, cara, future are new; ann stays out
+    expect(report).toMatchObject({ imported: 4, lowered: 0 }); // bob, cara, future, no-consent are new; ann stays out
     expect(await stored('ann.archer@mc-reverse.example')).toMatchObject({ status: 'unsubscribed', left_at: at('2023-05-06T07:08:09Z') });
   });
 });

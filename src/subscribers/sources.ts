@@ -3,7 +3,8 @@
 // A file is recognised by its header row, as the tool writes it (nobody edits it by hand first):
 //  - Mailchimp: `Email Address`, `OPTIN_TIME`/`CONFIRM_TIME`…; its audience export is three files,
 //    told apart by one column: `UNSUB_TIME` (the unsubscribed file), `CLEAN_TIME` (the cleaned file:
-//    addresses that bounced for good), neither (the subscribed file). Times in UTC.
+//    addresses that bounced for good), neither (the subscribed file). Times in UTC. A row of the
+//    subscribed layout with neither an opt-in nor a confirmation time has no consent on record.
 //  - Substack: `email`, `email_disabled`, `created_at`… (the subscriber/sign-up export).
 //  - Ghost: `email`, `subscribed_to_emails`, `created_at`, `deleted_at`… (the members CSV).
 //  - beehiiv: `email`, `status`, `First Name`, `Last Name`, `tier`/`unsubscribed_at`…
@@ -76,7 +77,10 @@ function plain(row: Row): SourceRow {
 function mailchimp(row: Row, file: 'subscribed' | 'unsubscribed' | 'bounced'): SourceRow {
   const optin = parseTime(row.optin_time);
   const confirmed = parseTime(row.confirm_time);
-  return reader(row['email address'], fullName(row), file, {
+  // A contact with neither time has no consent on record there (Mailchimp's non-subscribed,
+  // transactional contacts come in a file laid out like the subscribed one): they confirm here first.
+  const state = file === 'subscribed' && optin === null && confirmed === null ? 'pending' : file;
+  return reader(row['email address'], fullName(row), state, {
     createdAt: optin ?? confirmed,
     confirmedAt: confirmed ?? optin,
     leftAt: file === 'unsubscribed' ? parseTime(row.unsub_time) : file === 'bounced' ? parseTime(row.clean_time) : null,
