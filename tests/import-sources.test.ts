@@ -206,6 +206,13 @@ describe('Substack, Ghost, beehiiv and listmonk', () => {
     expect(await stored('rex@lm.example')).toMatchObject({ status: 'unsubscribed' });
   });
 
+  it('a file naming one reader twice lowers them to the least subscribed of its states', async () => {
+    await importFile('email\ntwice@order.example\n');
+    const report = await importFile('email,status\ntwice@order.example,bounced\ntwice@order.example,unsubscribed\n');
+    expect(report).toMatchObject({ imported: 0, lowered: 1 });
+    expect(await stored('twice@order.example')).toMatchObject({ status: 'bounced' });
+  });
+
   it('an erased address stays out whatever the source says', async () => {
     const csv = ghost.replaceAll('@gh.example', '@gh-erased.example');
     await admin('/api/subscribers/gus@gh-erased.example', { method: 'DELETE' });

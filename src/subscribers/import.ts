@@ -446,10 +446,11 @@ function insertStatement(db: Db, now: number, json: string) {
  * Never raises anyone (the rank only goes down) and is a no-op when run again.
  */
 function lowerStatement(db: Db, json: string) {
-  // The rows that say their reader left, the least subscribed first for an address the file repeats
-  // (UPDATE … FROM uses one matching row); joined on the unique email index.
-  const left = sql`(SELECT r.value->>'e' AS e, r.value->>'s' AS s, r.value->>'l' AS l FROM json_each(${json}) AS r
-    WHERE r.value->>'s' IN ('unsubscribed', 'bounced', 'complained') ORDER BY ${rank(sql`r.value->>'s'`)}) AS lr`;
+  // The rows that say their reader left, one per address: the least subscribed state when this
+  // slice repeats an address (SQLite takes the bare columns from the row that gives the min()).
+  // Joined on the unique email index.
+  const left = sql`(SELECT r.value->>'e' AS e, r.value->>'s' AS s, r.value->>'l' AS l, min(${rank(sql`r.value->>'s'`)}) AS k
+    FROM json_each(${json}) AS r WHERE r.value->>'s' IN ('unsubscribed', 'bounced', 'complained') GROUP BY r.value->>'e') AS lr`;
   return db
     .update(subscribers)
     .set({ status: sql`lr.s`, leftAt: sql`lr.l`, confirmationOwedAt: null })
