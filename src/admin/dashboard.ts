@@ -421,7 +421,7 @@ async function subscribersView(
 ): Promise<Response> {
   return html(
     c,
-    SubscribersPage({ site: site(c), csrf: s.csrf, counts: counts ?? (await readStatusCounts(s.db)), query, rows, nextHref, notice: noticeFor(c), error }),
+    SubscribersPage({ site: site(c), csrf: s.csrf, counts: counts ?? (await readStatusCounts(s.db)), query, rows, nextHref, notice: noticeFor(c), error, nonce: c.get('secureHeadersNonce') ?? null }),
     status,
   );
 }

@@ -8,6 +8,7 @@ import { formatDateTime } from "../../web/pages";
 import type { StatusCounts } from "../overview";
 import type { SubscriberRow } from "../search";
 import { formatNumber } from "./charts";
+import { IMPORT_PREVIEW_SCRIPT } from "./import-preview";
 import { AdminLayout, Badge, Csrf } from "./layout";
 
 export type SubscribersPageProps = {
@@ -19,16 +20,18 @@ export type SubscribersPageProps = {
   nextHref: string | null;
   notice?: string | null;
   error?: string | null;
+  /** The request's CSP nonce, for the upload's preview script. */
+  nonce?: string | null;
 };
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-export function SubscribersPage({ site, csrf, counts, query, rows, nextHref, notice, error }: SubscribersPageProps) {
+export function SubscribersPage({ site, csrf, counts, query, rows, nextHref, notice, error, nonce }: SubscribersPageProps) {
   const total = Object.values(counts).reduce((a, b) => a + b, 0);
   const filtered = query.q !== "" || query.status !== null;
   const exportHref = `/admin/subscribers/export${query.status ? `?status=${query.status}` : ""}`;
   return (
-    <AdminLayout site={site} title="Subscribers" current="subscribers" csrf={csrf}>
+    <AdminLayout site={site} title="Subscribers" current="subscribers" csrf={csrf} script={{ source: IMPORT_PREVIEW_SCRIPT, nonce: nonce ?? null }}>
       <div className="page-head">
         <h1>Subscribers</h1>
         <p className="muted">
@@ -126,6 +129,7 @@ export function SubscribersPage({ site, csrf, counts, query, rows, nextHref, not
           <section className="panel" aria-labelledby="import-title">
             <h2 id="import-title">Import a CSV</h2>
             <ImportForm csrf={csrf} />
+            <div id="import-preview" aria-live="polite" />
           </section>
 
           <section className="panel" aria-labelledby="export-title">
@@ -161,7 +165,7 @@ const FORMAT_LABELS: Record<ImportFormat, string> = {
 function ImportForm({ csrf, status, action }: { csrf: string; status?: string; action?: "preview" | "import" }) {
   const importing = action === "import";
   return (
-    <form method="post" action={importing ? "/admin/subscribers/import" : "/admin/subscribers/import?dry_run=1"} encType="multipart/form-data">
+    <form method="post" action={importing ? "/admin/subscribers/import" : "/admin/subscribers/import?dry_run=1"} encType="multipart/form-data" id={importing ? undefined : "import-form"}>
       <Csrf token={csrf} />
       {importing ? (
         <input type="hidden" name="status" value={status} />
@@ -185,7 +189,7 @@ function ImportForm({ csrf, status, action }: { csrf: string; status?: string; a
             : "Our own export or a header row with an email column (and optionally name, status), or a subscriber export as it comes from Mailchimp, Substack, Ghost, beehiiv or listmonk. Readers who left there stay out; addresses already on the list, or erased, are skipped."}
         </p>
       </div>
-      <button type="submit" className="button">
+      <button type="submit" className="button" data-action={importing ? "import" : "preview"}>
         {importing ? "Import" : "Preview"}
       </button>
     </form>
@@ -240,6 +244,7 @@ export function ImportResultPage({ site, csrf, report, status, fileName }: { sit
         <a href="/admin/subscribers">← Subscribers</a>
       </p>
       <h1>{preview ? "Import preview" : "Import result"}</h1>
+      <div data-import-preview="">
       <p className="lede" data-format={report.format}>
         {fileName ? <code>{fileName}</code> : "The file"} is {FORMAT_LABELS[report.format]}, {preview ? "to be imported" : "imported"} as {status}
         {status === "pending" ? " (each new reader gets a confirmation email)" : ""}.{preview ? " Nothing has been stored or sent yet." : ""}
@@ -280,6 +285,7 @@ export function ImportResultPage({ site, csrf, report, status, fileName }: { sit
       </p>
       <LineTable id="skipped-title" title={preview ? "Rows that will be skipped" : "Rows skipped"} rows={report.skippedRows} />
       <LineTable id="invalid-title" title="Lines not imported" rows={report.invalid} />
+      </div>
       {preview ? (
         <section className="panel" aria-labelledby="confirm-import-title">
           <h2 id="confirm-import-title">Import this file</h2>
