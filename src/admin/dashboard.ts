@@ -63,7 +63,7 @@ const SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 /** Where a sign-in may lead: a dashboard path, never another site (`//evil`, `/\evil`). */
 const NEXT_PATH = /^\/admin(?:\/[a-z0-9-]+)*$/;
 
-type Ctx = Context<AppEnv>;
+export type Ctx = Context<AppEnv>;
 
 // ---- cookies ------------------------------------------------------------------------------------
 
@@ -84,11 +84,11 @@ function clearCookie(c: Ctx, name: string) {
 
 // ---- answers ------------------------------------------------------------------------------------
 
-function html(c: Ctx, element: ReactElement, status: ContentfulStatusCode = 200): Response {
+export function html(c: Ctx, element: ReactElement, status: ContentfulStatusCode = 200): Response {
   return page(c, element, status);
 }
 
-function adminFail(c: Ctx, status: ContentfulStatusCode, code: string, message: string, title: string, csrf: string | null = null): Response {
+export function adminFail(c: Ctx, status: ContentfulStatusCode, code: string, message: string, title: string, csrf: string | null = null): Response {
   if (wantsJson(c)) return c.json({ error: { code, message } }, status);
   return html(c, AdminMessagePage({ site: site(c), csrf, status, title, message }), status);
 }
@@ -97,7 +97,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // ---- the session --------------------------------------------------------------------------------
 
-interface SignedIn {
+export interface SignedIn {
   session: Session;
   key: CryptoKey;
   csrf: string;
@@ -126,7 +126,7 @@ async function signedIn(c: Ctx): Promise<SignedIn | Response> {
 type Handler = (c: Ctx, s: SignedIn) => Promise<Response> | Response;
 
 /** A page or action for signed-in operators only. */
-function guarded(handler: Handler) {
+export function guarded(handler: Handler) {
   return async (c: Ctx): Promise<Response> => {
     const s = await signedIn(c);
     return s instanceof Response ? s : handler(c, s);
@@ -134,7 +134,7 @@ function guarded(handler: Handler) {
 }
 
 /** A form that changes something: its fields, once the CSRF token in them is this session's. */
-function action(handler: (c: Ctx, s: SignedIn, fields: Fields) => Promise<Response> | Response) {
+export function action(handler: (c: Ctx, s: SignedIn, fields: Fields) => Promise<Response> | Response) {
   return guarded(async (c, s) => {
     const body = await readFields(c);
     if (!body.ok) return adminFail(c, body.status, body.code, body.message, 'Something is not right', s.csrf);
@@ -150,7 +150,7 @@ function csrfRefused(c: Ctx, csrf: string | null): Response {
 /** Keeps dashboard pages out of caches and search engines (they show people's addresses). */
 dashboardRoutes.use('/admin', noStore);
 dashboardRoutes.use('/admin/*', noStore);
-async function noStore(c: Ctx, next: () => Promise<void>) {
+export async function noStore(c: Ctx, next: () => Promise<void>) {
   await next();
   if (c.req.path === '/admin/admin.css') return; // the stylesheet holds nothing private
   c.header('Cache-Control', 'no-store');
@@ -253,7 +253,7 @@ dashboardRoutes.get(
   guarded(async (c, s) => {
     const { issues } = await issueList(s.db, c.get('config').weeklySlot);
     if (wantsJson(c)) return c.json({ issues });
-    return html(c, IssuesPage({ site: site(c), csrf: s.csrf, issues }));
+    return html(c, IssuesPage({ site: site(c), csrf: s.csrf, issues, notice: noticeFor(c) }));
   }),
 );
 
@@ -282,6 +282,7 @@ async function issuePage(c: Ctx, s: SignedIn, slug: string, status: ContentfulSt
       issue: { slug, title: summary.title, date: summary.date, bundled: article !== undefined },
       stats,
       cronSendsAt,
+      scheduledAt: summary.status === 'scheduled' && summary.sendAt ? Date.parse(summary.sendAt) : null,
       notice,
       script: LIVE_PROGRESS_SCRIPT,
       ...extra,
@@ -290,12 +291,16 @@ async function issuePage(c: Ctx, s: SignedIn, slug: string, status: ContentfulSt
   );
 }
 
-function noticeFor(c: Ctx): string | null {
+export function noticeFor(c: Ctx): string | null {
   const done = c.req.query('done');
   const who = (c.req.query('to') ?? '').slice(0, 254);
   if (done === 'test' && who) return `A test copy is on its way to ${who}.`;
   if (done === 'sending') return 'The send has started. The bar below follows it.';
   if (done === 'erased' && who) return `${who} is erased.`;
+  if (done === 'saved') return 'Saved.';
+  if (done === 'scheduled') return 'Scheduled.';
+  if (done === 'unscheduled') return 'Unscheduled: it goes with the weekly slot when its turn comes.';
+  if (done === 'deleted') return 'The draft is deleted.';
   return null;
 }
 
@@ -342,7 +347,8 @@ dashboardRoutes.post(
     const outcome = result.outcomes[0];
     if ('error' in outcome) return again(422, 'recipient_refused', `The email provider refused this address: ${outcome.error}`);
     if (wantsJson(c)) return c.json({ status: 'sent', to: to.value }, 202);
-    return c.redirect(`/admin/issues/${slug}?done=test&to=${encodeURIComponent(to.value)}`, 303);
+    const back = fields.back === 'edit' ? `/admin/issues/${slug}/edit` : `/admin/issues/${slug}`;
+    return c.redirect(`${back}?done=test&to=${encodeURIComponent(to.value)}`, 303);
   }),
 );
 
@@ -353,7 +359,7 @@ dashboardRoutes.get(
     const article = await catalogueArticle(s.db, slug);
     if (!article) return adminFail(c, 404, 'not_found', `There is no article "${slug}".`, 'Not found', s.csrf);
     const stats = await dashboardStats(s.db, slug);
-    if (stats.status !== 'draft' && stats.status !== 'ready') return c.redirect(`/admin/issues/${slug}`, 303);
+    if (stats.status !== 'draft' && stats.status !== 'ready' && stats.status !== 'scheduled') return c.redirect(`/admin/issues/${slug}`, 303);
     const counts = await readStatusCounts(s.db);
     return html(c, SendConfirmPage({ site: site(c), csrf: s.csrf, issue: article, audience: counts.confirmed }));
   }),
@@ -446,6 +452,13 @@ dashboardRoutes.get(
 
 /** The multipart envelope and the fields in front of the file: room enough, on top of the file's own limit. */
 const UPLOAD_ENVELOPE = 64 * 1024;
+
+/** The session is checked before a body limit lets megabytes in (the editor's uploads). */
+export async function signedInFirst(c: Ctx, next: () => Promise<void>) {
+  const s = await signedIn(c);
+  if (s instanceof Response) return s;
+  await next();
+}
 
 // The upload streams like the API's body: the session is checked before anything is read, then the
 // fields in front of the file (the CSRF token first, see SubscribersPage), and only then is the
