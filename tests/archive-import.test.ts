@@ -232,7 +232,7 @@ describe('bad input changes nothing', () => {
     expect(zip.length).toBeLessThan(100_000);
     const report = await importOk(zip, '?dry_run=1');
     expect(report.issues.map((i) => i.slug)).toEqual(['fine-issue']);
-    expect(report.skipped).toContainEqual({ id: '101.bomb-issue', reason: expect.stringMatching(/could not be read/) });
+    expect(report.skipped).toContainEqual({ id: '101.bomb-issue', reason: expect.stringMatching(/larger than 8 MB/) });
   });
 
   it('a zip without posts.csv, a broken zip, broken JSON, JSON of something else, neither', async () => {

@@ -142,7 +142,8 @@ class SubstackZip {
   private waiting = new Map<string, string>();
   private waitingChars = 0;
   private readonly seenHtml = new Set<string>();
-  private done: { name: string; text: string | null }[] = [];
+  /** Entries completed by the last push: their text, or why there is none. */
+  private done: { name: string; text: string | null; problem?: string }[] = [];
 
   constructor(private readonly out: Collector) {
     this.unzip.register(UnzipInflate);
@@ -180,7 +181,7 @@ class SubstackZip {
     let tooLarge = false;
     file.ondata = (error, data, final) => {
       if (error) {
-        this.done.push({ name: file.name, text: null });
+        this.done.push({ name: file.name, text: null, problem: 'its compressed data is broken' });
         return;
       }
       if (!tooLarge) {
@@ -191,12 +192,12 @@ class SubstackZip {
           if (POSTS_CSV.test(file.name)) throw new Refused({ ok: false, status: 413, code: 'payload_too_large', message: `posts.csv is larger than ${MAX_ENTRY_BYTES / (1024 * 1024)} MB: this is not a Substack export.` });
         } else parts.push(data);
       }
-      if (final) this.done.push({ name: file.name, text: tooLarge ? null : decode(parts) });
+      if (final) this.done.push(tooLarge ? { name: file.name, text: null, problem: `it is larger than ${MAX_ENTRY_BYTES / (1024 * 1024)} MB` } : { name: file.name, text: decode(parts) });
     };
     try {
       file.start();
     } catch {
-      this.done.push({ name: file.name, text: null }); // a compression method fflate cannot read
+      this.done.push({ name: file.name, text: null, problem: `its compression method (${file.compression}) is not one a zip tool uses by default` });
     }
   }
 
@@ -204,7 +205,7 @@ class SubstackZip {
   private drain(): void {
     const done = this.done;
     this.done = [];
-    for (const { name, text } of done) {
+    for (const { name, text, problem } of done) {
       if (POSTS_CSV.test(name)) {
         if (text === null) throw new Refused({ ok: false, status: 400, code: 'invalid_zip', message: 'posts.csv in the zip could not be read.' });
         this.readPostsCsv(text);
@@ -213,14 +214,14 @@ class SubstackZip {
       const id = POST_HTML.exec(name)![2];
       if (this.seenHtml.has(id)) continue;
       this.seenHtml.add(id);
-      if (this.meta) this.readPost(id, text);
+      if (this.meta) this.readPost(id, text, problem);
       else if (text !== null) {
         this.waitingChars += text.length;
         if (this.waitingChars > MAX_WAITING_CHARS) {
           throw new Refused({ ok: false, status: 413, code: 'archive_too_large', message: `The zip holds more than ${MAX_WAITING_CHARS / (1024 * 1024)} MB of posts before its posts.csv: send the export zip as Substack gives it (posts.csv first), or in parts.` });
         }
         this.waiting.set(id, text);
-      } else this.waiting.set(id, '\0unreadable');
+      } else this.waiting.set(id, `\0${problem ?? 'it could not be read'}`);
     }
   }
 
@@ -237,15 +238,15 @@ class SubstackZip {
       else this.meta!.set(judged.meta.id, judged.meta);
     });
     // Posts whose HTML came first; posts.csv rows that were skipped drop theirs.
-    for (const [id, html] of this.waiting) this.readPost(id, html === '\0unreadable' ? null : html);
+    for (const [id, html] of this.waiting) this.readPost(id, html.startsWith('\0') ? null : html, html.slice(1));
     this.waiting = new Map();
     this.waitingChars = 0;
   }
 
-  private readPost(id: string, html: string | null): void {
+  private readPost(id: string, html: string | null, problem = 'it could not be read'): void {
     const meta = this.meta!.get(id);
     if (!meta) return; // not a post to import (skipped above), or a file posts.csv does not list
-    this.out.add(html === null ? { id, reason: `posts/${id}.html could not be read (too large, or not a zip entry fflate reads).` } : substackPost(meta, html));
+    this.out.add(html === null ? { id, reason: `posts/${id}.html could not be read: ${problem}.` } : substackPost(meta, html));
   }
 }
 
