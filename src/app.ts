@@ -1,7 +1,8 @@
 // The Hono app: cross-cutting middleware in one place, then each capability's routes.
 import { Hono } from 'hono';
 import { adminRoutes } from './admin/routes';
-import { handleError, limitPublicBodies, notFound, refuseCrossSitePosts, securityHeaders, withConfig } from './http/middleware';
+import { handleError, limitPublicBodies, notFound, refuseCrossSitePosts, securityHeaders, signupCors, withConfig } from './http/middleware';
+import { embedRoutes } from './embed/routes';
 import { getDb } from './db/client';
 import type { AppEnv } from './http/types';
 import { outboxRoutes } from './mail/routes';
@@ -25,10 +26,13 @@ app.use('*', async (c, next) => {
 app.use('*', async (c, next) => (c.req.path === '/health' ? next() : withConfig(c, next)));
 app.use('*', limitPublicBodies);
 app.use('*', refuseCrossSitePosts);
+// CORS for sign-up forms on the SIGNUP_ORIGINS (the script, or any fetch there); no other route has any.
+app.use('/subscribe', signupCors);
 
 app.route('/', webRoutes);
 app.route('/', mediaRoutes);
 app.route('/', subscriberRoutes);
+app.route('/', embedRoutes);
 app.route('/', preferencesRoutes);
 app.route('/', outboxRoutes);
 app.route('/', adminRoutes);
