@@ -1,5 +1,5 @@
 // Admin API, subscribers: list (cursor paging), CSV export (streamed), CSV import, lifting a
-// bounce/complaint suppression, erase (GDPR).
+// bounce/complaint suppression (here and on Resend's own list), erase (GDPR).
 // Auth is applied to every /api/* route in admin/routes.ts, and the body limit to all but the import,
 // which streams its body and counts it itself.
 import { Hono } from 'hono';
@@ -9,7 +9,7 @@ import { normalizeEmail } from '../subscribers/address';
 import { eraseSubscriber } from '../subscribers/erase';
 import { IMPORT_BODY_LIMIT, IMPORT_TOO_LARGE, importSubscribers } from '../subscribers/import';
 import { exportCsv, listSubscribers, parseListQuery, parseStatus } from '../subscribers/listing';
-import { liftSuppression } from '../subscribers/suppression';
+import { isSuppressed, liftAtProvider, liftSuppression } from '../subscribers/suppression';
 
 export const adminSubscriberRoutes = new Hono<AppEnv>();
 
@@ -73,10 +73,14 @@ export function parseDryRun(value: string | undefined): boolean | null {
 adminSubscriberRoutes.delete('/api/subscribers/:email/suppression', async (c) => {
   const email = normalizeEmail(c.req.param('email'));
   if (!email.ok) return fail(c, 400, email.code, email.message);
-  if (!(await liftSuppression(c.get('db'), email.value))) {
-    return fail(c, 404, 'not_suppressed', `${email.value} is not bounced or complained, so there is no suppression to lift.`);
-  }
-  return c.json({ email: email.value, status: 'unsubscribed' });
+  const db = c.get('db');
+  const notSuppressed = () => fail(c, 404, 'not_suppressed', `${email.value} is not bounced or complained, so there is no suppression to lift.`);
+  if (!(await isSuppressed(db, email.value))) return notSuppressed();
+  // Resend's own list first: a lift here alone would leave the reader unreachable (suppression.ts).
+  const provider = await liftAtProvider(c.get('config'), email.value);
+  if (!provider.ok) return fail(c, 502, 'provider_error', provider.message);
+  if (!(await liftSuppression(db, email.value))) return notSuppressed();
+  return c.json({ email: email.value, status: 'unsubscribed', provider: provider.provider });
 });
 
 adminSubscriberRoutes.delete('/api/subscribers/:email', async (c) => {

@@ -190,6 +190,8 @@ export async function adminDashboard(t: Harness): Promise<void> {
           return now === 100;
         }, 120_000);
         assert(values.every((v, i) => i === 0 || v >= values[i - 1]), `the bar went backwards: ${values.join(' → ')}`);
+        // A bar first seen at 100 % proves nothing about moving: it must have been read under way too.
+        assert(values.length >= 2 && values[0] < 100, `the bar was read only once (${values.join(' → ')} %): it was never seen moving`);
         assert(await page.evaluate(() => (window as unknown as { stayed?: boolean }).stayed === true), 'the page reloaded');
         await page.getByRole('link', { name: 'Show the results' }).waitFor({ timeout: 10_000 });
         return values;

@@ -33,7 +33,7 @@ const OUT = join(ROOT, 'test-results', 'e2e');
 const DOCS = join(ROOT, 'docs', 'screenshots');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const WATCHDOG_MS = 10 * 60_000; // two dev servers (the dashboard has its own) on a 2-core machine
+const WATCHDOG_MS = 15 * 60_000; // three dev servers (the dashboard and the Turnstile embeds have their own) on a 2-core machine
 
 const VIEWPORTS = [
   { name: 'phone', width: 375, height: 812 },
