@@ -18,6 +18,7 @@ import { WRONG_TOKEN_DELAY_MS } from '../src/admin/dashboard';
 import type { Article } from '../src/issues/article';
 import { allArticles } from '../src/issues/catalog';
 import { ADMIN_TOKEN, callWithEnv, importCsv } from './support/admin';
+import { IMPORT_BODY_LIMIT } from '../src/subscribers/import';
 import { browser, csrfOf, signedInBrowser } from './support/dashboard';
 import { call, outbox, waitFor, waitForMail } from './support/helpers';
 
@@ -455,7 +456,8 @@ describe('the pages and their actions', () => {
     expect(await env.DB.prepare("SELECT status FROM subscribers WHERE email = 'new1@upload.example'").first('status')).toBe('confirmed');
 
     for (const [file, message] of [
-      [new File([''], 'empty.csv'), 'Choose a CSV file'],
+      [new File([''], 'empty.csv'), 'The CSV is empty'],
+      [new File(['email\nnever@upload.example\n'], ''), 'Choose a CSV file'],
       [new File(['name\nAnn\n'], 'noemail.csv'), 'Nothing was imported'],
       [new File([new Uint8Array([0xff, 0xfe, 0x65, 0x6d, 0x61, 0x69, 0x6c, 0x0a])], 'latin.csv'), 'UTF-8'],
     ] as const) {
@@ -466,6 +468,75 @@ describe('the pages and their actions', () => {
       expect(refused.status, file.name).toBe(400);
       expect(await refused.text()).toContain(message);
     }
+  });
+
+  it('previews an upload first (a dry run: nothing stored, nothing sent), then imports it from the preview\'s button', async () => {
+    const b = await signedInBrowser();
+    const csv = 'Email Address,First Name,Last Name,OPTIN_TIME,CONFIRM_TIME,UNSUB_TIME\r\nleft@preview.example,Lee,Left,2020-01-01 00:00:00,2020-01-01 00:01:00,2022-02-02 00:00:00\r\n';
+    const subscribed = 'Email Address,First Name,Last Name,OPTIN_TIME,CONFIRM_TIME\r\nleft@preview.example,Lee,Left,2020-01-01 00:00:00,2020-01-01 00:01:00\r\nnew@preview.example,Nia,New,2021-01-01 00:00:00,2021-01-01 00:00:00\r\n';
+    await importCsv(subscribed, 'confirmed');
+    // The subscribers page offers Preview only, its CSRF token and status before the file.
+    const listPage = await (await b.get('/admin/subscribers')).text();
+    const formHtml = listPage.slice(listPage.indexOf('action="/admin/subscribers/import?dry_run=1"'));
+    expect(formHtml.indexOf('name="_csrf"')).toBeLessThan(formHtml.indexOf('name="status"'));
+    expect(formHtml.indexOf('name="status"')).toBeLessThan(formHtml.indexOf('name="file"'));
+
+    const upload = (status: string) => {
+      const form = new FormData();
+      form.set('_csrf', b.csrf);
+      form.set('status', status);
+      form.set('file', new File([csv], 'unsubscribed.csv', { type: 'text/csv' }));
+      return form;
+    };
+    const preview = await b.post('/admin/subscribers/import?dry_run=1', upload('pending'));
+    expect(preview.status).toBe(200);
+    const page = await preview.text();
+    expect(page).toContain('<h1>Import preview</h1>');
+    expect(page).toContain('data-format="mailchimp"');
+    expect(page).toContain('<dd data-field="lowered">1</dd>');
+    expect(page).toContain('<dd data-status="unsubscribed">1</dd>');
+    // Its Import button posts the same status, without dry_run, and asks for the file again.
+    expect(page).toContain('<form action="/admin/subscribers/import" encType="multipart/form-data" method="post">');
+    expect(page).toContain('<input type="hidden" name="status" value="pending"/>');
+    expect(await env.DB.prepare("SELECT status FROM subscribers WHERE email = 'left@preview.example'").first('status')).toBe('confirmed');
+
+    const imported = await b.post('/admin/subscribers/import', upload('pending'));
+    expect(imported.status).toBe(200);
+    const result = await imported.text();
+    expect(result).toContain('<h1>Import result</h1>');
+    expect(result).toContain('<dd data-field="lowered">1</dd>');
+    expect(await env.DB.prepare("SELECT status FROM subscribers WHERE email = 'left@preview.example'").first('status')).toBe('unsubscribed');
+    expect(await env.DB.prepare("SELECT status FROM subscribers WHERE email = 'new@preview.example'").first('status')).toBe('confirmed');
+
+    // JSON callers get the report, as from the API.
+    const json = await b.post('/admin/subscribers/import?dry_run=1', upload('confirmed'), { headers: { accept: 'application/json' } });
+    expect(await json.json()).toMatchObject({ format: 'mailchimp', imported: 0, lowered: 0, dryRun: true });
+  });
+
+  it('streams an upload of many megabytes through the importer (the file is never read whole), and refuses a declared size over the limit unread', async () => {
+    const b = await signedInBrowser();
+    const rows = Array.from({ length: 20_000 }, (_, i) => `stream-${i}@upload.example,Reader ${i} ${'x'.repeat(150)}`);
+    const form = new FormData();
+    form.set('_csrf', b.csrf);
+    form.set('status', 'confirmed');
+    form.set('file', new File([`email,name\n${rows.join('\n')}\n`], 'big.csv', { type: 'text/csv' }));
+    // Sent as a stream in small pieces, as a browser's upload arrives.
+    const encoded = new Response(form);
+    const body = encoded.body!;
+    const type = encoded.headers.get('content-type')!;
+    const headers = { cookie: [...b.jar].map(([k, v]) => `${k}=${v}`).join('; '), origin: 'http://localhost:8787', 'content-type': type, accept: 'application/json' };
+    const pieces = body.pipeThrough(
+      new TransformStream<Uint8Array, Uint8Array>({
+        transform(chunk, c) {
+          for (let i = 0; i < chunk.length; i += 1500) c.enqueue(chunk.subarray(i, i + 1500));
+        },
+      }),
+    );
+    const answer = await call('/admin/subscribers/import', { method: 'POST', body: pieces, headers, ip: b.ip, duplex: 'half' } as RequestInit);
+    expect(await answer.json()).toMatchObject({ imported: 20_000, invalid: [] });
+
+    const huge = await call('/admin/subscribers/import', { method: 'POST', body: 'x', headers: { ...headers, 'content-length': String(IMPORT_BODY_LIMIT + 1024 * 1024) }, ip: b.ip });
+    expect(huge.status).toBe(413);
   });
 
   it('an upload is refused before it is read when nobody is signed in', async () => {

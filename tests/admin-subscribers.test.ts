@@ -129,7 +129,7 @@ describe('the CSV functions', () => {
         expect(parsed.ok).toBe(true);
         if (!parsed.ok) return;
         expect(parsed.broken).toEqual([]);
-        expect(parsed.records.map((r) => [r.email, r.name])).toEqual(data);
+        expect(parsed.records.map((r) => [r.row.email, r.row.name])).toEqual(data);
         // Each record's line is the line of the file it starts on.
         let offset = '"email","name"\r\n'.length;
         for (const [i, record] of parsed.records.entries()) {
@@ -294,7 +294,7 @@ describe('CSV export and import', () => {
     // an apostrophe), so "'=not a formula" arrives as itself.
     const csv = Papa.unparse({ fields: ['email', 'name'], data: tricky.map((row) => row.map(neutralizeCell)) }, { newline: '\n' });
     const report = await importCsv(csv, 'confirmed');
-    expect(report).toEqual({ imported: tricky.length, skipped: 0, invalid: [] });
+    expect(report).toMatchObject({ imported: tricky.length, skipped: 0, invalid: [] });
     for (const [email, name] of tricky) {
       const stored = await env.DB.prepare('SELECT name FROM subscribers WHERE email = ?1').bind(email).first<{ name: string | null }>();
       expect(stored?.name ?? '', email).toBe(name);
@@ -375,7 +375,7 @@ describe('CSV export and import', () => {
       'Globex,  BOM-Three@Edge.Example  ,,\r\n' +
       'Umbrella,bom-four@edge.example\r\n';
     const report = await importCsv(csv, 'confirmed');
-    expect(report).toEqual({ imported: 4, skipped: 0, invalid: [] });
+    expect(report).toMatchObject({ imported: 4, skipped: 0, invalid: [] });
     const rows = await env.DB.prepare(`SELECT email, name FROM subscribers WHERE email LIKE 'bom-%' ORDER BY id`).all<{ email: string; name: string | null }>();
     expect(rows.results).toEqual([
       { email: 'bom-one@edge.example', name: 'Doe, Jane' },
@@ -452,21 +452,21 @@ describe('CSV export and import', () => {
     expect(await subscriberStatus('latin-1@enc.example')).toBeNull();
     // The charset the request names is the one read.
     const latin1 = await admin('/api/subscribers/import?status=confirmed', { method: 'POST', body: new Uint8Array([...bytes('email,name\nlatin-1@enc.example,Zo'), 0xeb, 0x0a]), headers: { 'content-type': 'text/csv; charset=iso-8859-1' } });
-    expect(await latin1.json()).toEqual({ imported: 1, skipped: 0, invalid: [] });
+    expect(await latin1.json()).toMatchObject({ imported: 1, skipped: 0, invalid: [] });
     expect((await env.DB.prepare(`SELECT name FROM subscribers WHERE email = 'latin-1@enc.example'`).first<{ name: string }>())!.name).toBe('Zo\u00eb');
   });
 
   it('accepts application/csv and an explicit utf-8 charset', async () => {
     const response = await admin('/api/subscribers/import?status=confirmed', { method: 'POST', body: 'email\ncharset@edge.example\n', headers: { 'content-type': 'application/csv; charset=UTF-8' } });
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ imported: 1, skipped: 0, invalid: [] });
+    expect(await response.json()).toMatchObject({ imported: 1, skipped: 0, invalid: [] });
   });
 });
 
 describe('import and consent', () => {
   it('status=pending (the default) sends each new subscriber one confirmation through the queue', async () => {
     const report = await importCsv('email,name\nwants-1@consent.example,Wanda\nwants-2@consent.example,\n');
-    expect(report).toEqual({ imported: 2, skipped: 0, invalid: [] });
+    expect(report).toMatchObject({ imported: 2, skipped: 0, invalid: [] });
     const row = await env.DB.prepare(`SELECT status, confirmed_at AS c, confirmation_sent_at AS s FROM subscribers WHERE email = 'wants-1@consent.example'`).first<{ status: string; c: number | null; s: number | null }>();
     expect(row).toMatchObject({ status: 'pending', c: null, s: expect.any(Number) });
     const [mail] = await waitForMail('wants-1@consent.example', 'Confirm');
@@ -493,7 +493,7 @@ describe('import and consent', () => {
   it('a status column can keep someone out or pending, never confirm them', async () => {
     const csv = 'email,status\nfile-pending@consent.example,pending\nfile-bounced@consent.example,bounced\nfile-confirmed@consent.example,confirmed\nfile-odd@consent.example,whatever\n';
     const report = await importCsv(csv, 'confirmed');
-    expect(report).toEqual({ imported: 3, skipped: 1, invalid: [] });
+    expect(report).toMatchObject({ imported: 3, skipped: 1, invalid: [] });
     expect(await subscriberStatus('file-pending@consent.example')).toBe('pending');
     expect(await subscriberStatus('file-bounced@consent.example')).toBe('bounced');
     expect(await subscriberStatus('file-confirmed@consent.example')).toBe('confirmed');
@@ -514,7 +514,7 @@ describe('import and consent', () => {
 
     for (const status of ['confirmed', 'pending'] as const) {
       const report = await importCsv('email,name\nLeft@Suppress.example,Back\nbounced@suppress.example,Back\nCOMPLAINED@suppress.example,Back\n', status);
-      expect(report).toEqual({ imported: 0, skipped: 3, invalid: [] });
+      expect(report).toMatchObject({ imported: 0, skipped: 3, invalid: [] });
     }
     expect(await subscriberStatus('left@suppress.example')).toBe('unsubscribed');
     expect(await subscriberStatus('bounced@suppress.example')).toBe('bounced');
@@ -532,7 +532,7 @@ describe('a streamed import', () => {
     for (let at = 0, size = 1; at < bytes.length; at += size, size = (size % 7) + 1) pieces.push(bytes.slice(at, at + size));
     const response = await postStream(streamOf(pieces));
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ imported: 300, skipped: 0, invalid: [{ line: 602, reason: expect.stringMatching(/@/) }] });
+    expect(await response.json()).toMatchObject({ imported: 300, skipped: 0, invalid: [{ line: 602, reason: expect.stringMatching(/@/) }] });
     const row = await env.DB.prepare(`SELECT name FROM subscribers WHERE email = 'piece-299@stream.example'`).first<{ name: string }>();
     expect(row!.name).toBe('Zo\u00eb 299, \u6f22\u5b57 "q" line two');
   });
@@ -607,7 +607,7 @@ describe('durable pending imports', () => {
 
     // Nothing is owed any more, and a re-import changes nothing.
     expect(await sendOwedConfirmations({ ...env, SEND_QUEUE: sweep.queue }, getDb(env.DB))).toBe(0);
-    expect(await importCsv(csv(domain), 'pending')).toEqual({ imported: 0, skipped: 3, invalid: [] });
+    expect(await importCsv(csv(domain), 'pending')).toMatchObject({ imported: 0, skipped: 3, invalid: [] });
     expect(await owedMarkers(domain)).toSatisfy((rows: { owed: number | null }[]) => rows.every((r) => r.owed === null));
   });
 
@@ -618,7 +618,7 @@ describe('durable pending imports', () => {
       throw new Error('queue answer lost');
     });
     const outcome = await importSubscribers({ ...env, SEND_QUEUE: during.queue }, getDb(env.DB), streamOf([csv(domain)]), { status: 'pending' });
-    expect(outcome).toEqual({ ok: true, report: { imported: 3, skipped: 0, invalid: [] } });
+    expect(outcome).toMatchObject({ ok: true, report: { imported: 3, skipped: 0, invalid: [] } });
     expect(during.sent).toHaveLength(3);
     expect((await owedMarkers(domain)).every((m) => m.owed !== null)).toBe(true);
 
@@ -711,7 +711,7 @@ describe('erasing a person', () => {
 
   it('skips an erased address on import, in any spelling', async () => {
     const report = await importCsv('email,name\nFORGET.ME+NEWS@erase.example,Forget Me\n', 'confirmed');
-    expect(report).toEqual({ imported: 0, skipped: 1, invalid: [] });
+    expect(report).toMatchObject({ imported: 0, skipped: 1, invalid: [] });
     expect(await subscriberStatus('forget.me+news@erase.example')).toBeNull();
   });
 
@@ -753,13 +753,13 @@ describe('a large import', () => {
     const report = await importCsv(csv, 'confirmed');
     const ms = Date.now() - started;
     console.log(`50,000-row import (${(csv.length / 1e6).toFixed(1)} MB): ${ms} ms`);
-    expect(report).toEqual({ imported: 50_000, skipped: 0, invalid: [] });
+    expect(report).toMatchObject({ imported: 50_000, skipped: 0, invalid: [] });
     expect(await count(`SELECT count(*) AS n FROM subscribers WHERE email LIKE '%@bulk.example' AND status = 'confirmed' AND confirmed_at IS NOT NULL`)).toBe(50_000);
     expect((await env.DB.prepare(`SELECT name FROM subscribers WHERE email = 'reader-49999@bulk.example'`).first<{ name: string }>())!.name).toBe('Reader 49999, the usual one');
 
     // The same file again: every row a duplicate, nothing changes.
     const again = await importCsv(csv, 'confirmed');
-    expect(again).toEqual({ imported: 0, skipped: 50_000, invalid: [] });
+    expect(again).toMatchObject({ imported: 0, skipped: 50_000, invalid: [] });
   });
 
   it('takes a body over 10 MB, and refuses one declaring more than the import limit with 413 before reading it', async () => {
@@ -769,7 +769,7 @@ describe('a large import', () => {
     const started = Date.now();
     const report = await importCsv(csv, 'confirmed');
     console.log(`50,000-row import (${(csv.length / 1e6).toFixed(1)} MB): ${Date.now() - started} ms`);
-    expect(report).toEqual({ imported: 50_000, skipped: 0, invalid: [] });
+    expect(report).toMatchObject({ imported: 50_000, skipped: 0, invalid: [] });
 
     const before = await count('SELECT count(*) AS n FROM subscribers');
     const body = new Uint8Array(IMPORT_BODY_LIMIT + 1).fill(0x0a);

@@ -374,7 +374,7 @@ describe('the subscriber CSV', () => {
         expect(parsed.ok).toBe(true);
         if (!parsed.ok) return;
         expect(parsed.broken).toEqual([]);
-        expect(parsed.records.map((r) => [r.email, r.name, r.status])).toEqual(rows.map((r) => [r.email, r.name ?? '', r.status]));
+        expect(parsed.records.map((r) => [r.row.email, r.row.name, r.row.status])).toEqual(rows.map((r) => [r.email, r.name ?? '', r.status]));
         // Line numbers: the header is line 1; each record starts after the line breaks inside earlier ones
         // (counted as LFs: the export ends lines with CRLF; a lone CR inside a quoted name does not count).
         let line = 2;
@@ -400,7 +400,7 @@ describe('the subscriber CSV', () => {
           const parsed = parseSubscriberCsv([header, ...lines].join(eol) + eol);
           expect(parsed.ok).toBe(true);
           if (!parsed.ok) return;
-          expect(parsed.records.map((r) => ({ line: r.line, email: r.email, name: r.name }))).toEqual(people.map((p, i) => ({ line: i + 2, email: p.email, name: p.name })));
+          expect(parsed.records.map((r) => ({ line: r.line, email: r.row[emailHeader.toLowerCase()], name: r.row.name }))).toEqual(people.map((p, i) => ({ line: i + 2, email: p.email, name: p.name })));
         },
       ),
     );

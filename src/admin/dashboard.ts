@@ -15,7 +15,6 @@ import type { Db } from '../db/client';
 import { subscribers } from '../db/schema';
 import { type Fields, readFields } from '../http/body';
 import { clientKey } from '../http/client';
-import { limitBody } from '../http/middleware';
 import { page, site, wantsJson } from '../http/respond';
 import type { AppEnv } from '../http/types';
 import { catalogue, findArticle, nextDue } from '../issues/catalog';
@@ -24,7 +23,9 @@ import { startSend } from '../issues/plan';
 import { sendTestCopy } from '../issues/test-copy';
 import { normalizeEmail } from '../subscribers/address';
 import { eraseSubscriber } from '../subscribers/erase';
-import { IMPORT_BODY_LIMIT, importSubscribers, type ImportReport } from '../subscribers/import';
+import { IMPORT_BODY_LIMIT, IMPORT_TOO_LARGE, importSubscribers, type ImportReport } from '../subscribers/import';
+import { readUpload } from '../http/multipart';
+import { parseDryRun } from './subscribers';
 import { exportCsv, parseStatus } from '../subscribers/listing';
 import { sameSecret } from './auth';
 import { readOverview, readStatusCounts } from './overview';
@@ -477,7 +478,7 @@ async function subscribersView(
 ): Promise<Response> {
   return html(
     c,
-    SubscribersPage({ site: site(c), csrf: s.csrf, counts: counts ?? (await readStatusCounts(s.db)), query, rows, nextHref, notice: noticeFor(c), error }),
+    SubscribersPage({ site: site(c), csrf: s.csrf, counts: counts ?? (await readStatusCounts(s.db)), query, rows, nextHref, notice: noticeFor(c), error, nonce: c.get('secureHeadersNonce') ?? null }),
     status,
   );
 }
@@ -500,42 +501,52 @@ dashboardRoutes.get(
   }),
 );
 
-/** The one place the dashboard calls the importer: the uploaded file, read as a stream like the API's body. */
-function runImport(c: Ctx, db: Db, file: File, status: 'pending' | 'confirmed') {
-  return importSubscribers(c.env, db, file.stream(), { status });
-}
+/** The multipart envelope and the fields in front of the file: room enough, on top of the file's own limit. */
+const UPLOAD_ENVELOPE = 64 * 1024;
 
-/** The session is checked before the admin body limit lets tens of megabytes in. */
+/** The session is checked before a body limit lets megabytes in (the editor's uploads). */
 export async function signedInFirst(c: Ctx, next: () => Promise<void>) {
   const s = await signedIn(c);
   if (s instanceof Response) return s;
   await next();
 }
 
+// The upload streams like the API's body: the session is checked before anything is read, then the
+// fields in front of the file (the CSRF token first, see SubscribersPage), and only then is the
+// file read, piece by piece, straight into the importer (src/http/multipart.ts). `?dry_run=1` (the
+// Preview button's formaction) answers what the import would do; the preview page's Import button
+// sends the file again without it.
 dashboardRoutes.post(
   '/admin/subscribers/import',
-  signedInFirst,
-  // The file plus the multipart envelope around it.
-  limitBody(IMPORT_BODY_LIMIT + 64 * 1024),
-  action(async (c, s, fields) => {
-    const file = fields.file;
-    if (!(file instanceof File) || file.size === 0) {
-      return wantsJson(c) ? c.json({ error: { code: 'missing_file', message: 'Choose a CSV file to upload.' } }, 400) : subscribersView(c, s, 400, { q: '', status: null, paged: false }, [], null, 'Choose a CSV file to upload.');
+  guarded(async (c, s) => {
+    const declared = Number(c.req.header('content-length') ?? '0');
+    if (declared > IMPORT_BODY_LIMIT + UPLOAD_ENVELOPE) return adminFail(c, 413, IMPORT_TOO_LARGE.code, IMPORT_TOO_LARGE.message, 'Too much data', s.csrf);
+    const dryRun = parseDryRun(c.req.query('dry_run'));
+    if (dryRun === null) return adminFail(c, 400, 'invalid_dry_run', 'dry_run must be 1 (a preview) or left out (the import).', 'Not a choice', s.csrf);
+    const upload = await readUpload(c.req.raw.body, c.req.header('content-type'), 'file');
+    if (!upload.ok) return adminFail(c, upload.status, upload.code, upload.message, 'Something is not right', s.csrf);
+    try {
+      if (!(await csrfMatches(s.key, s.session.sid, upload.fields._csrf))) return csrfRefused(c, s.csrf);
+      const status = upload.fields.status ?? 'pending';
+      if (status !== 'pending' && status !== 'confirmed') {
+        return adminFail(c, 400, 'invalid_status', 'Import as "pending" (each gets a confirmation email) or "confirmed" (consent collected elsewhere).', 'Not a status', s.csrf);
+      }
+      if (!upload.file || upload.file.filename === '') {
+        return wantsJson(c) ? c.json({ error: { code: 'missing_file', message: 'Choose a CSV file to upload.' } }, 400) : subscribersView(c, s, 400, { q: '', status: null, paged: false }, [], null, 'Choose a CSV file to upload.');
+      }
+      const started = Date.now();
+      const outcome = await importSubscribers(c.env, s.db, upload.file.stream, { status, dryRun });
+      if (!outcome.ok) {
+        if (wantsJson(c)) return c.json({ error: { code: outcome.code, message: outcome.message } }, outcome.status);
+        return subscribersView(c, s, outcome.status, { q: '', status: null, paged: false }, [], null, `Nothing was ${dryRun ? 'read' : 'imported'}: ${outcome.message}`);
+      }
+      const report: ImportReport = outcome.report;
+      console.log(`dashboard import${dryRun ? ' (dry run)' : ''}: ${report.format}, ${report.imported} imported, ${report.lowered} lowered, ${report.skipped} skipped, ${report.invalidTotal ?? report.invalid.length} invalid as ${status} in ${Date.now() - started} ms`);
+      if (wantsJson(c)) return c.json(report);
+      return html(c, ImportResultPage({ site: site(c), csrf: s.csrf, report, status, fileName: upload.file.filename.slice(0, 200) }));
+    } finally {
+      await upload.cancel();
     }
-    const status = fields.status ?? 'pending';
-    if (status !== 'pending' && status !== 'confirmed') {
-      return adminFail(c, 400, 'invalid_status', 'Import as "pending" (each gets a confirmation email) or "confirmed" (consent collected elsewhere).', 'Not a status', s.csrf);
-    }
-    const started = Date.now();
-    const outcome = await runImport(c, s.db, file, status);
-    if (!outcome.ok) {
-      if (wantsJson(c)) return c.json({ error: { code: outcome.code, message: outcome.message } }, outcome.status);
-      return subscribersView(c, s, outcome.status, { q: '', status: null, paged: false }, [], null, `Nothing was imported: ${outcome.message}`);
-    }
-    const report: ImportReport = outcome.report;
-    console.log(`dashboard import: ${report.imported} imported, ${report.skipped} skipped, ${report.invalidTotal ?? report.invalid.length} invalid as ${status} in ${Date.now() - started} ms`);
-    if (wantsJson(c)) return c.json(report);
-    return html(c, ImportResultPage({ site: site(c), csrf: s.csrf, report, status, fileName: file.name.slice(0, 200) }));
   }),
 );
 

@@ -53,13 +53,22 @@ adminSubscriberRoutes.post(IMPORT_PATH, async (c) => {
   // A declared length over the limit is refused before a byte is read; an undeclared one is counted.
   const declared = Number(c.req.header('content-length') ?? '0');
   if (declared > IMPORT_BODY_LIMIT) return fail(c, 413, IMPORT_TOO_LARGE.code, IMPORT_TOO_LARGE.message, 'Too much data');
+  const dryRun = parseDryRun(c.req.query('dry_run'));
+  if (dryRun === null) return fail(c, 400, 'invalid_dry_run', 'dry_run must be 1 (or true) to preview the import without storing anything, or 0 (or left out) to import.');
   const started = Date.now();
-  const outcome = await importSubscribers(c.env, c.get('db'), c.req.raw.body, { status, decoder });
+  const outcome = await importSubscribers(c.env, c.get('db'), c.req.raw.body, { status, decoder, dryRun });
   if (!outcome.ok) return fail(c, outcome.status, outcome.code, outcome.message);
   const { report } = outcome;
-  console.log(`import: ${report.imported} imported, ${report.skipped} skipped, ${report.invalidTotal ?? report.invalid.length} invalid as ${status} in ${Date.now() - started} ms`);
+  console.log(`import${dryRun ? ' (dry run)' : ''}: ${report.format}, ${report.imported} imported, ${report.lowered} lowered, ${report.skipped} skipped, ${report.invalidTotal ?? report.invalid.length} invalid as ${status} in ${Date.now() - started} ms`);
   return c.json(report);
 });
+
+/** `?dry_run=1`: a preview. Anything but a clear yes or no is refused rather than guessed. */
+export function parseDryRun(value: string | undefined): boolean | null {
+  if (value === undefined || value === '' || value === '0' || value === 'false') return false;
+  if (value === '1' || value === 'true') return true;
+  return null;
+}
 
 adminSubscriberRoutes.delete('/api/subscribers/:email/suppression', async (c) => {
   const email = normalizeEmail(c.req.param('email'));

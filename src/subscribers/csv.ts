@@ -6,12 +6,13 @@
 // that itself starts with an apostrophe gets one too; import removes exactly one apostrophe in front
 // of any of those characters. `neutralizeCell` and `restoreCell` are inverses.
 //
-// Import: a header row naming the columns (any case, any order, extra columns ignored), `email`
-// required, `name` and `status` optional; BOM, CRLF/LF/CR, quoted fields with commas, quotes and
+// Import: a header row naming the columns (any case, any order, extra columns ignored), recognised as
+// one of the layouts of sources.ts (our plain `email,name,status`, or another tool's export); BOM, CRLF/LF/CR, quoted fields with commas, quotes and
 // line breaks. Each record is reported by the line of the file it starts on (the header is line 1).
 // The file is read incrementally (`SubscriberCsvReader`: text in as it arrives, complete records
 // out), so an import of any size holds one piece of the file at a time.
 import Papa from 'papaparse';
+import { EXPECTED_HEADERS, type Layout, recognizeLayout, type Row } from './sources';
 
 export const EXPORT_COLUMNS = ['email', 'name', 'status', 'created_at', 'confirmed_at'] as const;
 
@@ -46,12 +47,10 @@ export function csvLines(rows: readonly ExportRow[]): string {
   return Papa.unparse(data, { quotes: true, newline: '\r\n', escapeFormulae: false }) + '\r\n';
 }
 
-/** One data record of an import file, cells restored, not yet validated. */
+/** One data record of an import file: its cells (restored) by header name, not yet validated. */
 export interface CsvRecord {
   line: number;
-  email: string;
-  name: string | null;
-  status: string | null;
+  row: Row;
 }
 
 /** A record that could not be read (broken quotes, bytes that are not text), with why. */
@@ -66,9 +65,6 @@ export type CsvItem = ({ kind: 'record' } & CsvRecord) | ({ kind: 'broken' } & C
 export type CsvFailure = { ok: false; code: 'empty_csv' | 'missing_email_column' | 'invalid_encoding'; message: string };
 
 export type CsvStep = { ok: true; items: CsvItem[] } | CsvFailure;
-
-const EMAIL_HEADERS = new Set(['email', 'e-mail', 'email address', 'email_address', 'emailaddress']);
-const NAME_HEADERS = new Set(['name', 'full name', 'full_name', 'fullname']);
 
 /**
  * Papaparse guesses the line break from the first 1 MB of a text and the delimiter from its first
@@ -94,7 +90,7 @@ const PARSE_CHARS = 64 * 1024;
  * The text decoder puts U+FFFD where bytes are not valid in the file's charset: such a cell is not
  * what the file meant. (A real U+FFFD in a name is itself the trace of an earlier broken conversion.)
  */
-const UNDECODABLE = '\uFFFD';
+export const UNDECODABLE = '\uFFFD';
 
 /**
  * Reads an import file piece by piece: `push` each piece of text as it arrives, then `end`. Each call
@@ -114,7 +110,9 @@ export class SubscriberCsvReader {
   private parser: Papa.Parser | null = null;
   private breakChar = '\n';
   private line = 1;
-  private columns: { email: number; name: number; status: number } | null = null;
+  /** The header's names (trimmed, lower-cased) and what the file is, once the header is read. */
+  private names: string[] | null = null;
+  layout: Layout | null = null;
   private failure: CsvFailure | null = null;
   // During one parse call: its text, where its next record starts, and the records completed so far.
   private input = '';
@@ -144,7 +142,7 @@ export class SubscriberCsvReader {
     const step = this.parse(true);
     this.stopped = true;
     if (!step.ok) return step;
-    if (!this.columns) return this.fail('empty_csv', 'The CSV has no header row.');
+    if (!this.layout) return this.fail('empty_csv', 'The CSV has no header row.');
     return step;
   }
 
@@ -190,12 +188,13 @@ export class SubscriberCsvReader {
     // The raw parser hands each step its record wrapped in an array.
     const cells = (result.data as unknown as string[][])[0] ?? [];
     if (cells.every((cell) => cell.trim() === '')) return; // a blank line
-    if (!this.columns) {
+    if (!this.layout) {
       if (cells.some((cell) => cell.includes(UNDECODABLE))) {
         this.fail('invalid_encoding', 'The header row is not valid UTF-8 (or the charset the request names): save the CSV as UTF-8 and send it again.');
       } else {
-        this.columns = findColumns(cells);
-        if (!this.columns) this.fail('missing_email_column', 'The first row must be a header naming the columns, one of them "email" (and optionally "name").');
+        this.layout = recognizeLayout(cells);
+        this.names = cells.map((c) => c.trim().toLowerCase());
+        if (!this.layout) this.fail('missing_email_column', EXPECTED_HEADERS);
       }
       if (this.failure) this.parser!.abort();
       return;
@@ -204,17 +203,12 @@ export class SubscriberCsvReader {
       this.items.push({ kind: 'broken', line: recordLine, reason: describeParseError(result.errors[0]) });
       return;
     }
-    const cell = (i: number) => (i >= 0 && i < cells.length ? restoreCell(cells[i]) : '');
-    const record = {
-      line: recordLine,
-      email: cell(this.columns.email),
-      name: this.columns.name >= 0 ? cell(this.columns.name) : null,
-      status: this.columns.status >= 0 ? cell(this.columns.status) : null,
-    };
-    if (record.email.includes(UNDECODABLE) || record.name?.includes(UNDECODABLE) || record.status?.includes(UNDECODABLE)) {
-      this.items.push({ kind: 'broken', line: recordLine, reason: 'This row has bytes that are not valid UTF-8 (or the charset the request names): save the CSV as UTF-8 and import it again.' });
-      return;
-    }
+    // The first column of a name wins (an export never repeats one; a hand-made file might).
+    const row: Record<string, string> = Object.create(null); // a header named __proto__ is a column too
+    this.names!.forEach((name, i) => {
+      if (name !== '' && !(name in row)) row[name] = i < cells.length ? restoreCell(cells[i]) : '';
+    });
+    const record = { line: recordLine, row };
     this.items.push({ kind: 'record', ...record });
   }
 
@@ -225,7 +219,7 @@ export class SubscriberCsvReader {
   }
 }
 
-export type ParsedCsv = { ok: true; records: CsvRecord[]; broken: CsvBroken[] } | CsvFailure;
+export type ParsedCsv = { ok: true; layout: Layout; records: CsvRecord[]; broken: CsvBroken[] } | CsvFailure;
 
 /** A whole file already in memory (small inputs and tests): the same reader, fed once. */
 export function parseSubscriberCsv(input: string): ParsedCsv {
@@ -239,14 +233,7 @@ export function parseSubscriberCsv(input: string): ParsedCsv {
       else broken.push(item as CsvBroken);
     }
   }
-  return { ok: true, records, broken };
-}
-
-function findColumns(cells: string[]): { email: number; name: number; status: number } | null {
-  const names = cells.map((c) => c.trim().toLowerCase());
-  const email = names.findIndex((n) => EMAIL_HEADERS.has(n));
-  if (email < 0) return null;
-  return { email, name: names.findIndex((n) => NAME_HEADERS.has(n)), status: names.indexOf('status') };
+  return { ok: true, layout: reader.layout!, records, broken };
 }
 
 function countOf(text: string, char: string, from: number, to: number): number {

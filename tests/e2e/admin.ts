@@ -98,15 +98,25 @@ export async function adminDashboard(t: Harness): Promise<void> {
         assert(cookie?.httpOnly && cookie.sameSite === 'Strict', `cookie: ${JSON.stringify(cookie)}`);
       });
 
-      await t.check(`dashboard: importing a CSV by upload shows imported, skipped and each invalid line`, async () => {
+      const rows = Array.from({ length: READERS }, (_, i) => `reader-${String(i).padStart(4, '0')}@example.com,Reader ${i}`);
+      const csv = ['email,name', ...rows.slice(0, 10), 'not-an-address,Broken', ...rows.slice(10), 'reader-0000@example.com,Again', 'someone@,Half'].join('\n') + '\n';
+      const file = { name: 'readers.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) };
+      const field = async (name: string) => ((await page.locator(`[data-field="${name}"]`).textContent()) ?? '').trim();
+      await t.check('dashboard: an upload is previewed first, on the page (what the import will do, nothing stored yet)', async () => {
         await page.goto(`${base}/admin/subscribers`);
-        const rows = Array.from({ length: READERS }, (_, i) => `reader-${String(i).padStart(4, '0')}@example.com,Reader ${i}`);
-        const csv = ['email,name', ...rows.slice(0, 10), 'not-an-address,Broken', ...rows.slice(10), 'reader-0000@example.com,Again', 'someone@,Half'].join('\n') + '\n';
-        await page.getByLabel('CSV file').setInputFiles({ name: 'readers.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+        await page.getByLabel('CSV file').setInputFiles(file);
         await page.getByLabel(/confirmed: consent collected elsewhere/).check();
-        await Promise.all([page.waitForURL(`${base}/admin/subscribers/import`), page.getByRole('button', { name: 'Import' }).click()]);
+        await page.getByRole('button', { name: 'Preview' }).click();
+        await page.locator('#import-preview [data-import-preview]').waitFor();
+        assert(page.url() === `${base}/admin/subscribers`, `the page moved to ${page.url()}`);
+        assert((await field('imported')) === READERS.toLocaleString('en-US'), `to import: ${await field('imported')}`);
+        assert((await page.locator('[data-status="confirmed"]').textContent())?.trim() === (READERS + 1).toLocaleString('en-US'), 'rows by status');
+      });
+      await t.audit(page, 'desktop admin import preview');
+
+      await t.check(`dashboard: the Import button that appears imports the chosen file and shows imported, skipped and each invalid line`, async () => {
+        await Promise.all([page.waitForURL(`${base}/admin/subscribers/import`), page.getByRole('button', { name: 'Import', exact: true }).click()]);
         assert((await h1(page)) === 'Import result', `the page says "${await h1(page)}"`);
-        const field = async (name: string) => ((await page.locator(`[data-field="${name}"]`).textContent()) ?? '').trim();
         assert((await field('imported')) === READERS.toLocaleString('en-US'), `imported: ${await field('imported')}`);
         assert((await field('skipped')) === '1', `skipped: ${await field('skipped')}`);
         assert((await field('invalid')) === '2', `invalid: ${await field('invalid')}`);

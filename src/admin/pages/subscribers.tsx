@@ -2,11 +2,13 @@
 /** @jsxImportSource react */
 import { SUBSCRIBER_STATUSES, type SubscriberStatus } from "../../db/schema";
 import type { ImportReport } from "../../subscribers/import";
+import type { ImportFormat } from "../../subscribers/sources";
 import type { Site } from "../../web/layout";
 import { formatDateTime } from "../../web/pages";
 import type { StatusCounts } from "../overview";
 import type { SubscriberRow } from "../search";
 import { formatNumber } from "./charts";
+import { IMPORT_PREVIEW_SCRIPT } from "./import-preview";
 import { AdminLayout, Badge, Csrf } from "./layout";
 
 export type SubscribersPageProps = {
@@ -18,16 +20,18 @@ export type SubscribersPageProps = {
   nextHref: string | null;
   notice?: string | null;
   error?: string | null;
+  /** The request's CSP nonce, for the upload's preview script. */
+  nonce?: string | null;
 };
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-export function SubscribersPage({ site, csrf, counts, query, rows, nextHref, notice, error }: SubscribersPageProps) {
+export function SubscribersPage({ site, csrf, counts, query, rows, nextHref, notice, error, nonce }: SubscribersPageProps) {
   const total = Object.values(counts).reduce((a, b) => a + b, 0);
   const filtered = query.q !== "" || query.status !== null;
   const exportHref = `/admin/subscribers/export${query.status ? `?status=${query.status}` : ""}`;
   return (
-    <AdminLayout site={site} title="Subscribers" current="subscribers" csrf={csrf}>
+    <AdminLayout site={site} title="Subscribers" current="subscribers" csrf={csrf} script={{ source: IMPORT_PREVIEW_SCRIPT, nonce: nonce ?? null }}>
       <div className="page-head">
         <h1>Subscribers</h1>
         <p className="muted">
@@ -124,28 +128,8 @@ export function SubscribersPage({ site, csrf, counts, query, rows, nextHref, not
         <div className="stack">
           <section className="panel" aria-labelledby="import-title">
             <h2 id="import-title">Import a CSV</h2>
-            <form method="post" action="/admin/subscribers/import" encType="multipart/form-data">
-              <Csrf token={csrf} />
-              <div className="field">
-                <label htmlFor="file">CSV file</label>
-                <input id="file" name="file" type="file" accept=".csv,text/csv" required aria-describedby="file-hint" />
-                <p className="hint" id="file-hint">
-                  A header row with an <code>email</code> column and optionally <code>name</code>. Addresses already on the list, or erased, are skipped.
-                </p>
-              </div>
-              <fieldset className="radio-row">
-                <legend>These readers are</legend>
-                <label>
-                  <input type="radio" name="status" value="pending" defaultChecked /> pending: each gets a confirmation email
-                </label>
-                <label>
-                  <input type="radio" name="status" value="confirmed" /> confirmed: consent collected elsewhere, no email
-                </label>
-              </fieldset>
-              <button type="submit" className="button">
-                Import
-              </button>
-            </form>
+            <ImportForm csrf={csrf} />
+            <div id="import-preview" aria-live="polite" />
           </section>
 
           <section className="panel" aria-labelledby="export-title">
@@ -163,70 +147,157 @@ export function SubscribersPage({ site, csrf, counts, query, rows, nextHref, not
   );
 }
 
+const FORMAT_LABELS: Record<ImportFormat, string> = {
+  plain: "a plain CSV (email, name, status)",
+  mailchimp: "a Mailchimp audience export",
+  substack: "a Substack subscriber export",
+  ghost: "a Ghost members export",
+  beehiiv: "a beehiiv subscriber export",
+  listmonk: "a listmonk subscriber export",
+};
+
+/**
+ * The upload form. Its controls are in this order on purpose: the browser sends the parts in this
+ * order, and the server checks the CSRF token and reads the status before reading the file, which
+ * it then streams (src/http/multipart.ts). Preview first (a dry run, `formaction` with dry_run=1);
+ * the preview page carries the Import button.
+ */
+function ImportForm({ csrf, status, action }: { csrf: string; status?: string; action?: "preview" | "import" }) {
+  const importing = action === "import";
+  return (
+    <form method="post" action={importing ? "/admin/subscribers/import" : "/admin/subscribers/import?dry_run=1"} encType="multipart/form-data" id={importing ? undefined : "import-form"}>
+      <Csrf token={csrf} />
+      {importing ? (
+        <input type="hidden" name="status" value={status} />
+      ) : (
+        <fieldset className="radio-row">
+          <legend>These readers are</legend>
+          <label>
+            <input type="radio" name="status" value="pending" defaultChecked={status !== "confirmed"} /> pending: each gets a confirmation email
+          </label>
+          <label>
+            <input type="radio" name="status" value="confirmed" defaultChecked={status === "confirmed"} /> confirmed: consent collected elsewhere, no email
+          </label>
+        </fieldset>
+      )}
+      <div className="field">
+        <label htmlFor={importing ? "import-file" : "file"}>{importing ? "The same CSV file again" : "CSV file"}</label>
+        <input id={importing ? "import-file" : "file"} name="file" type="file" accept=".csv,text/csv" required aria-describedby={importing ? "import-file-hint" : "file-hint"} />
+        <p className="hint" id={importing ? "import-file-hint" : "file-hint"}>
+          {importing
+            ? "The file is not kept between the preview and the import: choose it once more."
+            : "Our own export or a header row with an email column (and optionally name, status), or a subscriber export as it comes from Mailchimp, Substack, Ghost, beehiiv or listmonk. Readers who left there stay out; addresses already on the list, or erased, are skipped."}
+        </p>
+      </div>
+      <button type="submit" className="button" data-action={importing ? "import" : "preview"}>
+        {importing ? "Import" : "Preview"}
+      </button>
+    </form>
+  );
+}
+
 const MAX_INVALID_SHOWN = 1000;
 
-export function ImportResultPage({ site, csrf, report, status, fileName }: { site: Site; csrf: string; report: ImportReport; status: string; fileName: string }) {
-  const shown = report.invalid.slice(0, MAX_INVALID_SHOWN);
+function LineTable({ id, title, rows }: { id: string; title: string; rows: { line: number; reason: string }[] }) {
+  if (rows.length === 0) return null;
+  const shown = rows.slice(0, MAX_INVALID_SHOWN);
   return (
-    <AdminLayout site={site} title="Import result" current="subscribers" csrf={csrf}>
+    <section aria-labelledby={id}>
+      <h2 id={id}>{title}</h2>
+      <div className="invalid-lines" role="region" aria-labelledby={id} tabIndex={0}>
+        <table className="data">
+          <thead>
+            <tr>
+              <th scope="col" className="num">
+                Line
+              </th>
+              <th scope="col">Why</th>
+            </tr>
+          </thead>
+          <tbody>
+            {shown.map((row) => (
+              <tr key={`${row.line}-${row.reason}`}>
+                <td className="num">{row.line}</td>
+                <td>{row.reason}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      {rows.length > shown.length ? (
+        <p className="hint">
+          The first {formatNumber(shown.length)} of {formatNumber(rows.length)} are shown.
+        </p>
+      ) : null}
+    </section>
+  );
+}
+
+/** The answer to an upload: a preview (dry run) with the Import button, or what the import did. */
+export function ImportResultPage({ site, csrf, report, status, fileName }: { site: Site; csrf: string; report: ImportReport; status: string; fileName: string }) {
+  const preview = report.dryRun === true;
+  const verb = preview ? "would be" : "were";
+  const statuses = report.statuses;
+  return (
+    <AdminLayout site={site} title={preview ? "Import preview" : "Import result"} current="subscribers" csrf={csrf}>
       <p>
         <a href="/admin/subscribers">← Subscribers</a>
       </p>
-      <h1>Import result</h1>
-      <p className="lede">
-        {fileName ? <code>{fileName}</code> : "The file"}, imported as {status}
-        {status === "pending" ? " (each new reader gets a confirmation email)" : ""}.
+      <h1>{preview ? "Import preview" : "Import result"}</h1>
+      <div data-import-preview="">
+      <p className="lede" data-format={report.format}>
+        {fileName ? <code>{fileName}</code> : "The file"} is {FORMAT_LABELS[report.format]}, {preview ? "to be imported" : "imported"} as {status}
+        {status === "pending" ? " (each new reader gets a confirmation email)" : ""}.{preview ? " Nothing has been stored or sent yet." : ""}
       </p>
       <dl className="figures" data-import-result="">
         <div className="figure figure--sent">
-          <dt>Imported</dt>
+          <dt>{preview ? "To import" : "Imported"}</dt>
           <dd data-field="imported">{formatNumber(report.imported)}</dd>
         </div>
         <div className="figure figure--other">
           <dt>Skipped</dt>
           <dd data-field="skipped">{formatNumber(report.skipped)}</dd>
         </div>
+        <div className="figure figure--other">
+          <dt>{preview ? "To lower" : "Lowered"}</dt>
+          <dd data-field="lowered">{formatNumber(report.lowered)}</dd>
+        </div>
         <div className="figure figure--failed">
           <dt>Invalid</dt>
-          <dd data-field="invalid">{formatNumber(report.invalid.length)}</dd>
+          <dd data-field="invalid">{formatNumber(report.invalidTotal ?? report.invalid.length)}</dd>
         </div>
       </dl>
-      <p className="hint">Skipped: already on the list (in any state), erased earlier, repeated in the file, or marked as having left.</p>
-      {report.invalid.length > 0 ? (
-        <section aria-labelledby="invalid-title">
-          <h2 id="invalid-title">Lines not imported</h2>
-          <div className="invalid-lines" role="region" aria-labelledby="invalid-title" tabIndex={0}>
-            <table className="data">
-              <thead>
-                <tr>
-                  <th scope="col" className="num">
-                    Line
-                  </th>
-                  <th scope="col">Why</th>
-                </tr>
-              </thead>
-              <tbody>
-                {shown.map((row) => (
-                  <tr key={`${row.line}-${row.reason}`}>
-                    <td className="num">{row.line}</td>
-                    <td>{row.reason}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-          {report.invalid.length > shown.length ? (
-            <p className="hint">
-              The first {formatNumber(shown.length)} of {formatNumber(report.invalid.length)} are shown.
-            </p>
-          ) : null}
-        </section>
-      ) : null}
-      <p>
-        <a className="button button--secondary" href="/admin/subscribers">
-          Back to subscribers
-        </a>
+      <h2>Rows by status</h2>
+      <dl className="figures" data-import-statuses="">
+        {(["confirmed", "pending", "unsubscribed", "bounced", "complained"] as const).map((s) =>
+          s === "complained" && !statuses.complained ? null : (
+            <div className="figure" key={s}>
+              <dt>{s}</dt>
+              <dd data-status={s}>{formatNumber(statuses[s] ?? 0)}</dd>
+            </div>
+          ),
+        )}
+      </dl>
+      <p className="hint">
+        Each valid row by the status it {verb} given: the one you chose, lowered where the file says the reader left, was cleaned or bounced, or never
+        confirmed. Skipped: already on the list (in any state), erased earlier, repeated in the file, marked as having left, or not a reader to import
+        (listed below). Lowered: readers already on the list whom the file says have left; nobody is ever raised.
       </p>
+      <LineTable id="skipped-title" title={preview ? "Rows that will be skipped" : "Rows skipped"} rows={report.skippedRows} />
+      <LineTable id="invalid-title" title="Lines not imported" rows={report.invalid} />
+      </div>
+      {preview ? (
+        <section className="panel" aria-labelledby="confirm-import-title">
+          <h2 id="confirm-import-title">Import this file</h2>
+          <ImportForm csrf={csrf} status={status} action="import" />
+        </section>
+      ) : (
+        <p>
+          <a className="button button--secondary" href="/admin/subscribers">
+            Back to subscribers
+          </a>
+        </p>
+      )}
     </AdminLayout>
   );
 }
