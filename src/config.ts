@@ -2,10 +2,13 @@
 // A deployed Worker with a required secret missing throws ConfigError (logged, 5xx, nothing sent);
 // it never falls back to a dev default.
 import type { QueueMessage } from './messages';
+import type { WebhookMessage } from './webhooks/out/notify';
 
 export interface Env {
   DB: D1Database;
   SEND_QUEUE: Queue<QueueMessage>;
+  /** Outgoing webhook deliveries (src/webhooks/out/). */
+  WEBHOOK_QUEUE: Queue<WebhookMessage>;
   SUBSCRIBE_LIMITER?: RateLimit;
   PUBLIC_URL?: string;
   NEWSLETTER_NAME?: string;

@@ -8,15 +8,19 @@ import { runMaintenance } from './issues/maintenance';
 import type { QueueMessage } from './messages';
 import { handleQueue } from './queue';
 import { CRONS } from './triggers';
+import { trackEmissions } from './webhooks/out/notify';
 
 export default {
-  fetch: app.fetch,
-  async scheduled(controller, env) {
+  // Each invocation runs inside trackEmissions: webhook events it wrote are queued once it is done.
+  fetch: (request, env, ctx) => trackEmissions(env, getDb(env.DB), (p) => ctx.waitUntil(p), async () => app.fetch(request, env, ctx)),
+  async scheduled(controller, env, ctx) {
     const db = getDb(env.DB);
     const config = getConfig(env); // throws on a missing secret: nothing is sent
-    if (controller.cron === CRONS.weekly) await runWeekly(db, env, config);
-    else if (controller.cron === CRONS.maintenance) await runMaintenance(db, env, config);
-    else throw new Error(`unknown cron "${controller.cron}": src/triggers.ts names the crons of wrangler.toml`);
+    await trackEmissions(env, db, (p) => ctx.waitUntil(p), async () => {
+      if (controller.cron === CRONS.weekly) await runWeekly(db, env, config);
+      else if (controller.cron === CRONS.maintenance) await runMaintenance(db, env, config);
+      else throw new Error(`unknown cron "${controller.cron}": src/triggers.ts names the crons of wrangler.toml`);
+    });
   },
-  queue: handleQueue,
+  queue: (batch, env, ctx) => trackEmissions(env, getDb(env.DB), (p) => ctx.waitUntil(p), () => handleQueue(batch, env)),
 } satisfies ExportedHandler<Env, QueueMessage>;

@@ -1,20 +1,9 @@
-// The admin API (`/api/*`): bearer auth first, then the body limit, then each part's routes. The CSV
-// import is left out of this limit: Hono's buffers a body sent without a length, and the import
-// streams its own (up to IMPORT_BODY_LIMIT, counted as it reads). No CSRF check: the credential is
-// a header a browser never adds by itself.
+// The dashboard (/admin): its own session cookie and CSRF tokens, see dashboard.ts. The admin API
+// (/api/*) is composed in src/api/routes.ts.
 import { Hono } from 'hono';
-import { ADMIN_BODY_LIMIT, limitBody } from '../http/middleware';
 import type { AppEnv } from '../http/types';
-import { requireAdmin } from './auth';
 import { dashboardRoutes } from './dashboard';
-import { adminIssueRoutes } from './issues';
-import { adminSubscriberRoutes, IMPORT_PATH } from './subscribers';
 
 export const adminRoutes = new Hono<AppEnv>();
 
-const adminBodyLimit = limitBody(ADMIN_BODY_LIMIT);
-adminRoutes.use('/api/*', requireAdmin, (c, next) => (c.req.path === IMPORT_PATH ? next() : adminBodyLimit(c, next)));
-adminRoutes.route('/', adminSubscriberRoutes);
-adminRoutes.route('/', adminIssueRoutes);
-// The dashboard (/admin): its own session cookie and CSRF tokens, see dashboard.ts.
 adminRoutes.route('/', dashboardRoutes);

@@ -2,9 +2,10 @@
 // delivery record, and any captured copy in the local outbox go, in one atomic D1 batch. What stays
 // is the SHA-256 of the normalised address in `suppressions`, so an import never brings them back.
 // The form still works for them: signing up again is their own, new consent (signUp ignores hashes).
-import { eq, inArray } from 'drizzle-orm';
+import { eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { deliveries, outbox, subscribers, suppressions } from '../db/schema';
+import { subscriberEvent } from '../webhooks/out/events';
 
 /** Hex SHA-256 of a normalised address: the only trace an erased person leaves. */
 export async function emailHash(normalizedEmail: string): Promise<string> {
@@ -20,7 +21,9 @@ export async function eraseSubscriber(db: Db, normalizedEmail: string, now = Dat
     db.insert(suppressions).values({ emailHash: hash, reason: 'erased', createdAt: now }).onConflictDoNothing(),
     db.delete(deliveries).where(inArray(deliveries.subscriberId, db.select({ id: subscribers.id }).from(subscribers).where(eq(subscribers.email, normalizedEmail)))),
     db.delete(outbox).where(eq(outbox.to, normalizedEmail)),
+    // Before the delete: it reads the row (the event carries the id only).
+    subscriberEvent(db, 'subscriber.erased', sql`${subscribers.email} = ${normalizedEmail}`, now),
     db.delete(subscribers).where(eq(subscribers.email, normalizedEmail)),
   ]);
-  return { found: (results[3].meta.changes ?? 0) > 0 };
+  return { found: (results[4].meta.changes ?? 0) > 0 };
 }

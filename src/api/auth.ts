@@ -1,0 +1,55 @@
+// Who is calling the API, and may they do this? Two credentials, both `Authorization: Bearer …`:
+// ADMIN_TOKEN (the owner: every scope) and API keys (src/keys/store.ts: the scopes they were given).
+// `authenticate` runs once for every /api route (src/api/routes.ts); each route then declares the one
+// scope it needs beside its schemas (apiRoute in openapi.ts), checked by `requireScope`.
+// A token in the query string is never looked at. The owner's token is compared in constant time
+// (sameSecret); a key is found by the SHA-256 of what was presented, which leaks nothing usable.
+import type { MiddlewareHandler } from 'hono';
+import { sameSecret } from '../admin/auth';
+import { fail } from '../http/respond';
+import type { AppEnv } from '../http/types';
+import { findKey } from '../keys/store';
+import { SCOPES, type Scope } from './scopes';
+
+const BEARER = /^Bearer[ \t]+([^\s]+)[ \t]*$/i;
+const MAX_HEADER = 4096;
+
+export type Principal = { kind: 'owner'; scopes: readonly Scope[] } | { kind: 'key'; keyId: string; scopes: readonly Scope[] };
+
+export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const expected = c.get('config').adminToken;
+  const header = c.req.header('authorization') ?? '';
+  const presented = header.length <= MAX_HEADER ? BEARER.exec(header)?.[1] : undefined;
+  let principal: Principal | null = null;
+  if (presented && expected && (await sameSecret(presented, expected))) principal = { kind: 'owner', scopes: SCOPES };
+  else if (presented) {
+    const key = await findKey(c.get('db'), presented);
+    if (key) {
+      principal = { kind: 'key', keyId: key.id, scopes: key.scopes };
+      c.executionCtx.waitUntil(key.touch().catch((error) => console.error(`api: lastUsedAt of ${key.id} not written: ${error}`)));
+    }
+  }
+  if (!principal) {
+    c.header('WWW-Authenticate', 'Bearer realm="api"');
+    const message = presented
+      ? 'This bearer token is not the admin token or a current API key (a deleted key stops working at once).'
+      : expected
+        ? 'Send the admin token or an API key as "Authorization: Bearer <token>".'
+        : 'Send an API key as "Authorization: Bearer <key>" (no ADMIN_TOKEN is configured: run `npx wrangler secret put ADMIN_TOKEN`, or set it in .dev.vars).';
+    return fail(c, 401, 'unauthorized', message, 'Not signed in');
+  }
+  c.set('principal', principal);
+  await next();
+};
+
+/** 403 insufficient_scope unless the caller holds `scope` (the owner holds every scope). */
+export function requireScope(scope: Scope): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const principal = c.get('principal');
+    if (!principal?.scopes.includes(scope)) {
+      c.header('WWW-Authenticate', `Bearer realm="api", error="insufficient_scope", scope="${scope}"`);
+      return fail(c, 403, 'insufficient_scope', `This key lacks the "${scope}" scope this route needs. Create a key with it (POST /api/keys, or the dashboard's Integrations page).`, 'Not allowed');
+    }
+    await next();
+  };
+}

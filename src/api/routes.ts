@@ -1,0 +1,29 @@
+// The API (`/api/*`): its description and reference page (public), then bearer auth, then the body
+// limit, then each capability's routes. Every route module is an OpenAPIHono router (see openapi.ts
+// for how to add a route); mounting it here puts it in GET /api/openapi.json.
+// The CSV import is left out of the body limit: Hono's buffers a body sent without a length, and the
+// import streams its own (up to IMPORT_BODY_LIMIT, counted as it reads). No CSRF check: the
+// credential is a header a browser never adds by itself.
+import { adminIssueRoutes } from '../admin/issues';
+import { adminSubscriberRoutes, IMPORT_PATH } from '../admin/subscribers';
+import { ADMIN_BODY_LIMIT, limitBody } from '../http/middleware';
+import { keyRoutes } from '../keys/routes';
+import { outgoingWebhookRoutes } from '../webhooks/out/routes';
+import { authenticate } from './auth';
+import { DOCS_PATHS, docsRoutes, describeApi } from './docs';
+import { createApiRouter } from './openapi';
+
+export const apiRoutes = createApiRouter();
+
+const bodyLimit = limitBody(ADMIN_BODY_LIMIT);
+/** Public: the description and its reference page. Everything else under /api needs a bearer token. */
+apiRoutes.use('/api/*', (c, next) => (DOCS_PATHS.has(c.req.path) ? next() : authenticate(c, next)));
+apiRoutes.use('/api/*', (c, next) => (c.req.path === IMPORT_PATH || DOCS_PATHS.has(c.req.path) ? next() : bodyLimit(c, next)));
+
+apiRoutes.route('/', adminSubscriberRoutes);
+apiRoutes.route('/', adminIssueRoutes);
+apiRoutes.route('/', keyRoutes);
+apiRoutes.route('/', outgoingWebhookRoutes);
+
+describeApi(apiRoutes);
+apiRoutes.route('/', docsRoutes);
