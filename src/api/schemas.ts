@@ -9,9 +9,14 @@ import { decodeCursor, DEFAULT_PAGE, MAX_PAGE } from '../subscribers/listing';
 
 type Check<T> = (raw: unknown) => { ok: true; value: T } | { ok: false; code: string; message: string };
 
-/** A zod field from one of the service's checks: its value when valid, its code and message when not. */
-export function checked<T>(check: Check<T>) {
-  return z.unknown().transform((raw, ctx): T => {
+/**
+ * A zod field from one of the service's checks: its value when valid, its code and message when not.
+ * A required field runs the check on a missing value too (so `{}` is `invalid_email`, not a generic
+ * "required"), through a pass-through preprocess that keeps the key required in the spec.
+ */
+export function checked<T>(check: Check<T>, { required = true } = {}) {
+  const input = required ? z.preprocess((raw) => raw, z.unknown()) : z.unknown().optional();
+  return input.transform((raw, ctx): T => {
     const result = check(raw);
     if (result.ok) return result.value;
     ctx.addIssue({ code: 'custom', message: result.message, params: { code: result.code } });
@@ -45,14 +50,14 @@ export const PageLimit = checked<number>((raw) => {
     return { ok: false, code: 'invalid_limit', message: `limit must be a whole number from 1 to ${MAX_PAGE}.` };
   }
   return { ok: true, value: Number(raw) };
-}).openapi({ type: 'integer', minimum: 1, maximum: MAX_PAGE, default: DEFAULT_PAGE, description: 'Items per page.' });
+}, { required: false }).openapi({ type: 'integer', minimum: 1, maximum: MAX_PAGE, default: DEFAULT_PAGE, description: 'Items per page.' });
 
 /** The opaque paging cursor: `nextCursor` of the previous page; decodes to the last id seen. */
 export const Cursor = checked<number>((raw) => {
   if (raw === undefined || raw === '') return { ok: true, value: 0 };
   const id = typeof raw === 'string' ? decodeCursor(raw) : null;
   return id === null ? { ok: false, code: 'invalid_cursor', message: 'cursor is not one this API gave out: pass nextCursor from the previous page as it is.' } : { ok: true, value: id };
-}).openapi({ type: 'string', description: '`nextCursor` from the previous page, as it is.' });
+}, { required: false }).openapi({ type: 'string', description: '`nextCursor` from the previous page, as it is.' });
 
 export const NextCursor = z.string().nullable().openapi({ description: 'Pass as `cursor` for the next page; null on the last page.' });
 
