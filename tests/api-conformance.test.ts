@@ -152,4 +152,22 @@ describe('the API conforms to GET /api/openapi.json', () => {
     expect(operations.filter((op) => !covered.has(op)), 'routes of the spec no case calls').toEqual([]);
     console.log(`conformance: ${seen.length} answers over ${operations.length} routes validated`);
   });
+
+  it('GET /api/docs is public and loads nothing from another host', async () => {
+    const page = await call('/api/docs');
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    const csp = page.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("connect-src 'self'");
+    expect(csp).not.toMatch(/https?:\/\//);
+    expect([...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]).every((url) => url.startsWith('/'))).toBe(true);
+    const bundle = await call('/api/docs/scalar.js');
+    expect(bundle.status).toBe(200);
+    expect(bundle.headers.get('content-type')).toContain('javascript');
+    expect((await bundle.text()).length).toBeGreaterThan(1_000_000);
+    const init = await (await call('/api/docs/init.js')).text();
+    expect(init).toContain('/api/openapi.json');
+    expect(init).toContain('"withDefaultFonts":false');
+  });
 });

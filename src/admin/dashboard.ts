@@ -83,11 +83,11 @@ function clearCookie(c: Ctx, name: string) {
 
 // ---- answers ------------------------------------------------------------------------------------
 
-function html(c: Ctx, element: ReactElement, status: ContentfulStatusCode = 200): Response {
+export function html(c: Ctx, element: ReactElement, status: ContentfulStatusCode = 200): Response {
   return page(c, element, status);
 }
 
-function adminFail(c: Ctx, status: ContentfulStatusCode, code: string, message: string, title: string, csrf: string | null = null): Response {
+export function adminFail(c: Ctx, status: ContentfulStatusCode, code: string, message: string, title: string, csrf: string | null = null): Response {
   if (wantsJson(c)) return c.json({ error: { code, message } }, status);
   return html(c, AdminMessagePage({ site: site(c), csrf, status, title, message }), status);
 }
@@ -125,7 +125,7 @@ async function signedIn(c: Ctx): Promise<SignedIn | Response> {
 type Handler = (c: Ctx, s: SignedIn) => Promise<Response> | Response;
 
 /** A page or action for signed-in operators only. */
-function guarded(handler: Handler) {
+export function guarded(handler: Handler) {
   return async (c: Ctx): Promise<Response> => {
     const s = await signedIn(c);
     return s instanceof Response ? s : handler(c, s);
@@ -133,7 +133,7 @@ function guarded(handler: Handler) {
 }
 
 /** A form that changes something: its fields, once the CSRF token in them is this session's. */
-function action(handler: (c: Ctx, s: SignedIn, fields: Fields) => Promise<Response> | Response) {
+export function action(handler: (c: Ctx, s: SignedIn, fields: Fields) => Promise<Response> | Response) {
   return guarded(async (c, s) => {
     const body = await readFields(c);
     if (!body.ok) return adminFail(c, body.status, body.code, body.message, 'Something is not right', s.csrf);

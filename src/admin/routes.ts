@@ -3,7 +3,9 @@
 import { Hono } from 'hono';
 import type { AppEnv } from '../http/types';
 import { dashboardRoutes } from './dashboard';
+import { integrationRoutes } from './integrations';
 
 export const adminRoutes = new Hono<AppEnv>();
 
 adminRoutes.route('/', dashboardRoutes);
+adminRoutes.route('/', integrationRoutes);
