@@ -23,6 +23,7 @@ import { parseArgs } from 'node:util';
 import { run, sleep, stop, waitForHealth } from './processes.ts';
 import type { FakeResendOptions, FakeResendState } from '../tests/support/node/fake-resend.ts';
 import { LIMITER_KINDS, type LimiterKind } from '../tests/support/node/limiters.ts';
+import { CRONS } from '../src/triggers.ts';
 
 const root = join(import.meta.dirname, '..');
 const ADMIN_TOKEN = 'bench-admin-token-0123456789abcdef';
@@ -220,7 +221,7 @@ async function runHousekeeping(): Promise<{ chunks: number; medianMs: number; ma
       const times: number[] = [];
       for (let i = 0; i < 7; i++) {
         const start = performance.now();
-        const response = await fetch(`http://127.0.0.1:${PORT}/cdn-cgi/handler/scheduled?cron=${encodeURIComponent('*/15 * * * *')}`);
+        const response = await fetch(`http://127.0.0.1:${PORT}/cdn-cgi/handler/scheduled?cron=${encodeURIComponent(CRONS.tick)}`);
         if (!response.ok) fail(`scheduled run: ${response.status} ${await response.text()}`);
         times.push(performance.now() - start);
       }

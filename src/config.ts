@@ -1,6 +1,7 @@
 // Bindings and configuration: read and validated in one place, once per request or event.
 // A deployed Worker with a required secret missing throws ConfigError (logged, 5xx, nothing sent);
 // it never falls back to a dev default.
+import { DEFAULT_SEND_SCHEDULE, DEFAULT_TIMEZONE, isTimeZone, parseSendSchedule, type WeeklySlot } from './issues/slot';
 import type { QueueMessage } from './messages';
 import type { WebhookMessage } from './webhooks/out/notify';
 
@@ -10,6 +11,8 @@ export interface Env {
   /** Outgoing webhook deliveries (src/webhooks/out/). */
   WEBHOOK_QUEUE: Queue<WebhookMessage>;
   SUBSCRIBE_LIMITER?: RateLimit;
+  /** Images of articles (POST /api/media, GET /media/:name). */
+  MEDIA: R2Bucket;
   PUBLIC_URL?: string;
   NEWSLETTER_NAME?: string;
   NEWSLETTER_TAGLINE?: string;
@@ -32,6 +35,9 @@ export interface Env {
   CANARY_WAIT_MINUTES?: string;
   MAX_BOUNCE_RATE?: string;
   MAX_COMPLAINT_RATE?: string;
+  /** The weekly slot, `thursday 09:00`, in TIMEZONE (IANA). */
+  SEND_SCHEDULE?: string;
+  TIMEZONE?: string;
 }
 
 export type Transport = 'outbox' | 'resend';
@@ -56,6 +62,8 @@ export interface Config {
   /** Past these shares of the readers sent so far (hard bounces, complaints), a send pauses. */
   maxBounceRate: number;
   maxComplaintRate: number;
+  /** When the oldest ready article goes unless the writer scheduled it (SEND_SCHEDULE in TIMEZONE). */
+  weeklySlot: WeeklySlot;
   /** Signs new links. */
   tokenSecret: string;
   /** Verify links: the current secret first, then the previous ones (rotation keeps old links working). */
@@ -133,6 +141,7 @@ export function readConfig(env: Env): Config {
   }
 
   const postalAddress = readPostalAddress(env.POSTAL_ADDRESS, isLocalDev);
+  const weeklySlot = readWeeklySlot(env.SEND_SCHEDULE, env.TIMEZONE);
 
   const siteKey = nonEmpty(env.TURNSTILE_SITE_KEY);
   const secretKey = nonEmpty(env.TURNSTILE_SECRET_KEY);
@@ -157,6 +166,7 @@ export function readConfig(env: Env): Config {
     canaryWaitMs: Math.round(canaryWaitMinutes * 60_000),
     maxBounceRate,
     maxComplaintRate,
+    weeklySlot,
     tokenSecret,
     tokenSecrets: [tokenSecret, ...readPreviousTokenSecrets(env.TOKEN_SECRET_PREVIOUS, isLocalDev)],
     usesDevTokenSecret: tokenSecret === DEV_TOKEN_SECRET,
@@ -176,6 +186,17 @@ function readNumber(name: string, raw: string | undefined, fallback: number, min
     throw new ConfigError(`${name} must be a number from ${min} to ${max}, got "${raw}" (unset it for the default, ${fallback}).`);
   }
   return value;
+}
+
+/** SEND_SCHEDULE and TIMEZONE: the weekly slot (src/issues/slot.ts). */
+function readWeeklySlot(scheduleRaw: string | undefined, zoneRaw: string | undefined): WeeklySlot {
+  const schedule = parseSendSchedule(nonEmpty(scheduleRaw) ?? DEFAULT_SEND_SCHEDULE);
+  if (!schedule.ok) throw new ConfigError(`${schedule.message} Unset it for the default, "${DEFAULT_SEND_SCHEDULE}".`);
+  const timeZone = nonEmpty(zoneRaw) ?? DEFAULT_TIMEZONE;
+  if (!isTimeZone(timeZone)) {
+    throw new ConfigError(`TIMEZONE must be an IANA time zone name like "Europe/Berlin" or "America/New_York", got "${timeZone}" (unset it for UTC).`);
+  }
+  return { days: schedule.days, hour: schedule.hour, minute: schedule.minute, timeZone };
 }
 
 /** Shown in every footer while POSTAL_ADDRESS is unset in local dev: visibly a placeholder. */

@@ -1,11 +1,21 @@
-// The names wrangler.toml gives the crons and queues, stated once: the Worker dispatches on these and
-// refuses anything else (tests/triggers.test.ts checks they match wrangler.toml).
+// The names wrangler.toml gives the crons and queues, stated once: the Worker dispatches on these
+// (tests/triggers.test.ts reads wrangler.toml and checks that every cron there is one of them).
 
 export const CRONS = {
-  /** The weekly send: Thursdays at 09:00 UTC. */
-  weekly: '0 9 * * 4',
-  /** Housekeeping: unfinished plans, stalled chunks, halted sends, pruning. Never starts an article. */
-  maintenance: '*/15 * * * *',
+  /**
+   * Every 5 minutes: housekeeping (unfinished plans, stalled chunks, halted sends, pruning), articles
+   * whose scheduled time has come, and the weekly slot (SEND_SCHEDULE in TIMEZONE) when it falls
+   * between two ticks. The slot's meaning lives in configuration, not in this string.
+   */
+  tick: '*/5 * * * *',
+} as const;
+
+/**
+ * Not in wrangler.toml: fired by hand through the local dev server's scheduled route
+ * (`npm run send:weekly`, scripts/send-weekly.ts): the weekly slot comes now.
+ */
+export const MANUAL_TRIGGERS = {
+  weeklyNow: 'weekly-now',
 } as const;
 
 export const QUEUES = {

@@ -7,7 +7,8 @@ import { IssuePage } from '../src/admin/pages/issues';
 import type { DashboardStats } from '../src/admin/stats';
 import { renderPage } from '../src/web/render';
 import { weekBuckets, weekStartDay } from '../src/admin/overview';
-import { nextDue, nextWeeklyRun } from '../src/admin/schedule';
+import { nextDue } from '../src/issues/catalog';
+import { nextSlot, type WeeklySlot } from '../src/issues/slot';
 import { decodeCursor, encodeCursor, type SearchQuery, searchStatement } from '../src/admin/search';
 import { getDb } from '../src/db/client';
 import { makeSession, SESSION_COOKIE, SESSION_TTL_MS, sessionKey } from '../src/admin/session';
@@ -373,21 +374,22 @@ describe('the counters behind the overview', () => {
 });
 
 describe('the next article due', () => {
+  const thursdayNine: WeeklySlot = { days: [4], hour: 9, minute: 0, timeZone: 'UTC' };
   const article = (slug: string, date: string): Article => ({ slug, title: slug, date, summary: 's', markdown: 'm' });
 
   it('is the oldest unsent article whose date has come, sent at the next Thursday 09:00 UTC', () => {
     const now = Date.parse('2026-12-01T12:00:00Z'); // a Tuesday
-    const due = nextDue([article('a', '2026-11-01'), article('b', '2026-11-20'), article('c', '2027-01-10')], new Set(['a']), now);
+    const due = nextDue([article('a', '2026-11-01'), article('b', '2026-11-20'), article('c', '2027-01-10')], new Set(['a']), now, thursdayNine);
     expect(due?.article.slug).toBe('b');
     expect(new Date(due!.sendsAt).toISOString()).toBe('2026-12-03T09:00:00.000Z');
-    expect(new Date(nextWeeklyRun(Date.parse('2026-12-03T09:00:00Z'))).toISOString()).toBe('2026-12-10T09:00:00.000Z');
+    expect(new Date(nextSlot(thursdayNine, Date.parse('2026-12-03T09:00:00Z'))).toISOString()).toBe('2026-12-10T09:00:00.000Z');
   });
 
   it('a future article waits for the first firing on or after its date; none left is null', () => {
     const now = Date.parse('2026-12-01T12:00:00Z');
-    const due = nextDue([article('a', '2026-11-01'), article('c', '2027-01-14')], new Set(['a']), now);
+    const due = nextDue([article('a', '2026-11-01'), article('c', '2027-01-14')], new Set(['a']), now, thursdayNine);
     expect(new Date(due!.sendsAt).toISOString()).toBe('2027-01-14T09:00:00.000Z');
-    expect(nextDue([article('a', '2026-11-01')], new Set(['a']), now)).toBeNull();
+    expect(nextDue([article('a', '2026-11-01')], new Set(['a']), now, thursdayNine)).toBeNull();
   });
 });
 

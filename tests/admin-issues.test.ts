@@ -27,7 +27,7 @@ describe('the issue list', () => {
     const { issues } = await adminJson<{ issues: Issue[] }>('/api/issues');
     expect(issues).toHaveLength(allArticles().length);
     for (const article of allArticles()) {
-      expect(issues).toContainEqual({ slug: article.slug, title: article.title, date: article.date, status: isReady(article, Date.now()) ? 'ready' : 'draft', reason: null });
+      expect(issues).toContainEqual({ slug: article.slug, title: article.title, date: article.date, status: isReady(article, Date.now()) ? 'ready' : 'draft', sendAt: expect.any(String), reason: null });
     }
   });
 });

@@ -18,7 +18,8 @@ import { clientKey } from '../http/client';
 import { limitBody } from '../http/middleware';
 import { page, site, wantsJson } from '../http/respond';
 import type { AppEnv } from '../http/types';
-import { allArticles, findArticle } from '../issues/catalog';
+import { catalogue, findArticle, nextDue } from '../issues/catalog';
+import { scheduleMap } from '../issues/schedules';
 import { startSend } from '../issues/plan';
 import { sendTestCopy } from '../issues/test-copy';
 import { normalizeEmail } from '../subscribers/address';
@@ -34,7 +35,6 @@ import { OverviewPage } from './pages/overview';
 import { AdminMessagePage, SignInPage } from './pages/signin';
 import { adminStylesheet } from './pages/styles';
 import { EraseConfirmPage, ImportResultPage, SubscribersPage, type SubscribersPageProps } from './pages/subscribers';
-import { nextDue } from './schedule';
 import { parseSearch, type SubscriberRow, searchSubscribers } from './search';
 import {
   csrfMatches,
@@ -194,7 +194,7 @@ dashboardRoutes.get('/admin', async (c) => {
   }
   const s = await signedIn(c);
   if (s instanceof Response) return s;
-  const data = await readOverview(s.db);
+  const data = await readOverview(s.db, c.get('config').weeklySlot);
   if (wantsJson(c)) return c.json(data);
   return html(c, OverviewPage({ site: site(c), csrf: s.csrf, data }));
 });
@@ -243,14 +243,14 @@ dashboardRoutes.post(
 
 const slugOf = (c: Ctx) => c.req.param('slug') ?? '';
 
-function bundledArticle(slug: string) {
-  return SLUG.test(slug) && slug.length <= 200 ? findArticle(slug) : undefined;
+function catalogueArticle(db: Db, slug: string) {
+  return SLUG.test(slug) && slug.length <= 200 ? findArticle(db, slug) : Promise.resolve(undefined);
 }
 
 dashboardRoutes.get(
   '/admin/issues',
   guarded(async (c, s) => {
-    const { issues } = await issueList(s.db);
+    const { issues } = await issueList(s.db, c.get('config').weeklySlot);
     if (wantsJson(c)) return c.json({ issues });
     return html(c, IssuesPage({ site: site(c), csrf: s.csrf, issues }));
   }),
@@ -259,14 +259,15 @@ dashboardRoutes.get(
 /** The issue's page; `extra` carries a form's error (and its values) when the page answers a post. */
 async function issuePage(c: Ctx, s: SignedIn, slug: string, status: ContentfulStatusCode = 200, extra: Partial<Parameters<typeof IssuePage>[0]> = {}): Promise<Response> {
   const now = Date.now();
-  const { issues, sends } = SLUG.test(slug) ? await issueList(s.db, now) : { issues: [], sends: [] };
+  const slot = c.get('config').weeklySlot;
+  const { issues, sends } = SLUG.test(slug) ? await issueList(s.db, slot, now) : { issues: [], sends: [] };
   const summary = issues.find((i) => i.slug === slug);
   if (!summary) return adminFail(c, 404, 'not_found', `There is no article "${slug}". The issues page lists every one.`, 'Not found', s.csrf);
   const send = sends.find((r) => r.slug === slug) ?? null;
   const stats = await dashboardStats(s.db, slug, now, send);
-  const article = bundledArticle(slug);
+  const article = await catalogueArticle(s.db, slug);
   const sentSlugs = new Set(sends.map((r) => r.slug));
-  const due = nextDue(allArticles(), sentSlugs, now);
+  const due = nextDue(await catalogue(s.db), sentSlugs, now, slot, await scheduleMap(s.db));
   // The cron's next pick is the oldest unsent article; any other one waits its turn after that.
   const cronSendsAt = !send && due?.article.slug === slug ? due.sendsAt : null;
   if (wantsJson(c) && status === 200) return c.json({ issue: summary, stats });
@@ -327,8 +328,8 @@ dashboardRoutes.post(
   '/admin/issues/:slug/test',
   action(async (c, s, fields) => {
     const slug = slugOf(c);
-    const article = bundledArticle(slug);
-    if (!article) return adminFail(c, 404, 'not_found', `There is no article "${slug}" in content/.`, 'Not found', s.csrf);
+    const article = await catalogueArticle(s.db, slug);
+    if (!article) return adminFail(c, 404, 'not_found', `There is no article "${slug}".`, 'Not found', s.csrf);
     const raw = typeof fields.to === 'string' ? fields.to : '';
     const to = normalizeEmail(fields.to);
     const again = (status: ContentfulStatusCode, code: string, message: string) =>
@@ -348,8 +349,8 @@ dashboardRoutes.get(
   '/admin/issues/:slug/send',
   guarded(async (c, s) => {
     const slug = slugOf(c);
-    const article = bundledArticle(slug);
-    if (!article) return adminFail(c, 404, 'not_found', `There is no article "${slug}" in content/.`, 'Not found', s.csrf);
+    const article = await catalogueArticle(s.db, slug);
+    if (!article) return adminFail(c, 404, 'not_found', `There is no article "${slug}".`, 'Not found', s.csrf);
     const stats = await dashboardStats(s.db, slug);
     if (stats.status !== 'draft' && stats.status !== 'ready') return c.redirect(`/admin/issues/${slug}`, 303);
     const counts = await readStatusCounts(s.db);
@@ -361,8 +362,8 @@ dashboardRoutes.post(
   '/admin/issues/:slug/send',
   action(async (c, s) => {
     const slug = slugOf(c);
-    const article = bundledArticle(slug);
-    if (!article) return adminFail(c, 404, 'not_found', `There is no article "${slug}" in content/.`, 'Not found', s.csrf);
+    const article = await catalogueArticle(s.db, slug);
+    if (!article) return adminFail(c, 404, 'not_found', `There is no article "${slug}".`, 'Not found', s.csrf);
     const result = await startSend(s.db, c.env, c.get('config'), article);
     if (!result.started) {
       const message = `“${article.title}” was already sent or is being sent: an article goes out once.`;

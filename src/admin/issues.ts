@@ -16,7 +16,7 @@ import { apiRoute, createApiRouter, error, json, problem, z } from '../api/opena
 import { Cursor, Email, NextCursor, PageLimit, Timestamp } from '../api/schemas';
 import type { Db } from '../db/client';
 import { sends } from '../db/schema';
-import { findArticle } from '../issues/catalog';
+import { type CatalogueArticle, findArticle } from '../issues/catalog';
 import { cancel, type ControlResult, resume, retryFailed } from '../issues/control';
 import { startSend } from '../issues/plan';
 import { unresolvedPage } from '../issues/send-store';
@@ -32,17 +32,32 @@ async function sendFor(db: Db, slug: string) {
   return db.select(sendRow).from(sends).where(eq(sends.slug, slug)).get();
 }
 
-const unknown = (slug: string) => `There is no article "${slug}" in content/. GET /api/issues lists every article.`;
+const SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+const validSlug = (slug: string) => SLUG.test(slug) && slug.length <= 200;
+
+/** A malformed slug names no article: 404 without a lookup. */
+async function article(db: Db, slug: string): Promise<CatalogueArticle | undefined> {
+  return validSlug(slug) ? findArticle(db, slug) : undefined;
+}
+
+const unknown = (slug: string) => `There is no article "${slug}". GET /api/issues lists every article.`;
 
 /** An unknown or malformed slug is simply not found (404), like any other address. */
 const SlugParam = z.object({
   slug: z.string().openapi({ param: { name: 'slug', in: 'path' }, example: 'gut-health-and-skin-clarity', description: 'The article file name without its date prefix and .md.' }),
 });
 const NOT_FOUND = error('No such article', ['not_found']);
-const IssueStatus = z.enum(['draft', 'ready', 'sending', 'halted', 'paused', 'sent']);
+const IssueStatus = z.enum(['draft', 'ready', 'scheduled', 'sending', 'halted', 'paused', 'sent']);
 
 const IssueSummary = z
-  .object({ slug: z.string(), title: z.string(), date: z.string().openapi({ format: 'date' }), status: IssueStatus, reason: z.string().nullable() })
+  .object({
+    slug: z.string(),
+    title: z.string(),
+    date: z.string().openapi({ format: 'date' }),
+    status: IssueStatus,
+    sendAt: Timestamp.nullable().openapi({ description: 'When it goes: its scheduled time, or the next weekly slot for the article that takes it; else null.' }),
+    reason: z.string().nullable(),
+  })
   .openapi('IssueSummary');
 
 const Stats = z
@@ -73,7 +88,7 @@ adminIssueRoutes.openapi(
     summary: 'Every article and the state of its send',
     responses: { 200: json(z.object({ issues: z.array(IssueSummary) }), 'Every article, newest first') },
   }),
-  async (c) => c.json({ issues: (await issueList(c.get('db'))).issues }, 200),
+  async (c) => c.json({ issues: (await issueList(c.get('db'), c.get('config').weeklySlot)).issues }, 200),
 );
 
 adminIssueRoutes.openapi(
@@ -92,7 +107,7 @@ adminIssueRoutes.openapi(
   }),
   async (c) => {
     const { slug } = c.req.valid('param');
-    const found = findArticle(slug);
+    const found = await article(c.get('db'), slug);
     if (!found) return problem(c, 404, 'not_found', unknown(slug));
     const conflict = (status: string) =>
       problem(c, 409, status === 'sent' ? 'already_sent' : 'already_sending', `"${slug}" is ${status === 'sent' ? 'already sent' : `${status} right now`}: an article goes out once.`);
@@ -124,7 +139,7 @@ adminIssueRoutes.openapi(
   }),
   async (c) => {
     const { slug } = c.req.valid('param');
-    const found = findArticle(slug);
+    const found = await article(c.get('db'), slug);
     if (!found) return problem(c, 404, 'not_found', unknown(slug));
     const { to } = c.req.valid('json');
     const result = await sendTestCopy(c.get('db'), c.env, c.get('config'), found, to);
@@ -182,7 +197,7 @@ adminIssueRoutes.openapi(
     const { status, limit, cursor } = c.req.valid('query');
     const db = c.get('db');
     const send = await sendFor(db, slug);
-    if (!send) return findArticle(slug) ? c.json({ recipients: [], nextCursor: null }, 200) : problem(c, 404, 'not_found', unknown(slug));
+    if (!send) return (await article(db, slug)) ? c.json({ recipients: [], nextCursor: null }, 200) : problem(c, 404, 'not_found', unknown(slug));
     const rows = await unresolvedPage(db, send.id, status, cursor, limit + 1);
     const page = rows.slice(0, limit);
     return c.json(

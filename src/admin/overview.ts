@@ -5,8 +5,9 @@
 import { gte } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { SUBSCRIBER_STATUSES, type SubscriberStatus, subscriberCounts, subscriberDays } from '../db/schema';
-import { allArticles } from '../issues/catalog';
-import { nextDue, type NextDue } from './schedule';
+import { catalogue, nextDue, type NextDue } from '../issues/catalog';
+import { scheduleMap } from '../issues/schedules';
+import type { WeeklySlot } from '../issues/slot';
 import { type DashboardStats, dashboardStats, issueList } from './stats';
 
 export const DAY_MS = 86_400_000;
@@ -60,17 +61,17 @@ export async function readStatusCounts(db: Db): Promise<StatusCounts> {
   return statusCounts(await db.select().from(subscriberCounts));
 }
 
-export async function readOverview(db: Db, now = Date.now()): Promise<Overview> {
+export async function readOverview(db: Db, slot: WeeklySlot, now = Date.now()): Promise<Overview> {
   const firstDay = weekStartDay(now) - (CHART_WEEKS - 1) * 7;
   const [countRows, dayRows] = await db.batch([db.select().from(subscriberCounts), db.select().from(subscriberDays).where(gte(subscriberDays.day, firstDay))]);
-  const { sends } = await issueList(db, now);
+  const { sends } = await issueList(db, slot, now);
   const counts = statusCounts(countRows);
   const last = sends.reduce<(typeof sends)[number] | null>((latest, s) => (!latest || s.startedAt > latest.startedAt ? s : latest), null);
   return {
     counts,
     total: Object.values(counts).reduce((a, b) => a + b, 0),
     weeks: weekBuckets(dayRows, now),
-    nextDue: nextDue(allArticles(), new Set(sends.map((s) => s.slug)), now),
+    nextDue: nextDue(await catalogue(db), new Set(sends.map((s) => s.slug)), now, slot, await scheduleMap(db)),
     lastSend: last ? { slug: last.slug, title: last.title, startedAt: last.startedAt, stats: await dashboardStats(db, last.slug, now, last) } : null,
   };
 }

@@ -134,6 +134,11 @@ export const sends = sqliteTable('sends', {
   subject: text('subject').notNull(),
   html: text('html').notNull(),
   text: text('text').notNull(),
+  /**
+   * Set for an issue imported from another service (`substack`, `ghost`…): sent there, never mailed
+   * from here. Its row says `sent` with no readers, and `html` holds its web version for the archive.
+   */
+  importedFrom: text('imported_from'),
 });
 
 export const CHUNK_STATUSES = ['pending', 'done', 'failed', 'cancelled'] as const;
@@ -363,3 +368,40 @@ export const webhookDeliveries = sqliteTable(
     index('webhook_deliveries_due').on(t.nextAttemptAt).where(sql`${t.status} = 'pending'`),
   ],
 );
+
+// ---- Publishing from the browser (src/issues/stored-articles.ts, schedules.ts, tick.ts)
+
+/**
+ * Articles written in the dashboard or sent to `PUT /api/issues/:slug`, beside the bundled
+ * content/*.md: one slug space (a slug either source uses is taken). Once its send starts, the
+ * `sends` row keeps the article as sent and this row can no longer change.
+ */
+export const storedArticles = sqliteTable('articles', {
+  slug: text('slug').primaryKey(),
+  title: text('title').notNull(),
+  /** `YYYY-MM-DD`, as in a content file. */
+  date: text('date').notNull(),
+  summary: text('summary').notNull(),
+  markdown: text('markdown').notNull(),
+  /** Bumped by every save: the ETag, so a second editor's save cannot silently undo the first. */
+  version: integer('version').notNull().default(1),
+  createdAt: integer('created_at').notNull(),
+  updatedAt: integer('updated_at').notNull(),
+});
+
+/** When an article (of either source) goes, chosen by the writer; no row: the weekly slot. */
+export const schedules = sqliteTable(
+  'schedules',
+  {
+    slug: text('slug').primaryKey(),
+    sendAt: integer('send_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [index('schedules_send_at').on(t.sendAt)],
+);
+
+/** One row (id 1): the moment up to which the frequent cron has looked for weekly slots. */
+export const scheduler = sqliteTable('scheduler', {
+  id: integer('id').primaryKey(),
+  lastTickAt: integer('last_tick_at').notNull(),
+});

@@ -12,7 +12,7 @@ export interface Article {
 }
 
 export class ArticleError extends Error {
-  constructor(readonly file: string, problem: string) {
+  constructor(readonly file: string, readonly problem: string) {
     super(`${file}: ${problem}`);
     this.name = 'ArticleError';
   }
@@ -70,7 +70,7 @@ export function parseArticles(files: { name: string; source: string }[]): Articl
 }
 
 /** An article is ready once its date (UTC) has come. */
-export function isReady(article: Article, now: number): boolean {
+export function isReady(article: Pick<Article, 'date'>, now: number): boolean {
   return article.date <= new Date(now).toISOString().slice(0, 10);
 }
 
@@ -97,4 +97,94 @@ function parseDate(file: string, value: unknown): string {
     throw new ArticleError(file, `"date" ${text} is not a real day.`);
   }
   return text;
+}
+
+// ---------------------------------------------------------------------------------------------
+// One article as a document sent to the API or the editor (`PUT /api/issues/:slug`): the same front
+// matter and the same rules as a content file, every problem collected with its line (the editor
+// shows them beside the text), and an optional `send_at`. The slug comes from the address, not a
+// file name.
+// ---------------------------------------------------------------------------------------------
+
+export interface DocumentProblem {
+  /** 1-based line in the document. */
+  line: number;
+  message: string;
+}
+
+export type ParsedDocument = { ok: true; article: Article; sendAt: number | null } | { ok: false; problems: DocumentProblem[] };
+
+/** A slug: lower-case letters, digits and single dashes, at most 200 characters. */
+export function isSlug(slug: string): boolean {
+  return slug.length <= MAX_SLUG && /^[a-z0-9]+(?:-[a-z0-9]+)*$/.test(slug);
+}
+
+/** ISO 8601 with an offset (`2026-12-10T09:00:00-05:00`, or `Z`): a moment, whatever the reader's zone. */
+const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?(?:Z|[+-]\d{2}:\d{2})$/;
+
+/** `send_at` / `sendAt` as milliseconds, or a message saying what is wrong. */
+export function parseInstant(value: unknown): { ok: true; at: number } | { ok: false; message: string } {
+  const text = value instanceof Date ? value.toISOString() : value;
+  if (typeof text !== 'string' || !INSTANT.test(text.trim())) {
+    return { ok: false, message: `must be a time in ISO 8601 with its offset, like 2026-12-10T09:00:00-05:00 (or …Z for UTC), got ${JSON.stringify(value)}.` };
+  }
+  const at = Date.parse(text.trim());
+  if (Number.isNaN(at)) return { ok: false, message: `${text} is not a real time.` };
+  return { ok: true, at };
+}
+
+export function parseArticleDocument(slug: string, source: string): ParsedDocument {
+  const file = `${slug}.md`;
+  const problems: DocumentProblem[] = [];
+  const block = FRONT_MATTER.exec(source);
+  if (!block) return { ok: false, problems: [{ line: 1, message: 'the article must start with YAML front matter between two "---" lines (title, date, summary).' }] };
+  const yamlLines = block[1].split(/\r?\n/);
+  /** The line of `key:` in the front matter (its first line is line 2 of the document), else line 1. */
+  const lineOfKey = (key: string) => {
+    const at = yamlLines.findIndex((l) => new RegExp(`^${key}\\s*:`).test(l));
+    return at < 0 ? 1 : at + 2;
+  };
+
+  let data: unknown;
+  try {
+    data = parseYaml(block[1]);
+  } catch (e) {
+    const pos = (e as { linePos?: { line: number }[] }).linePos?.[0];
+    return { ok: false, problems: [{ line: pos ? pos.line + 1 : 1, message: `the front matter is not valid YAML: ${(e as Error).message.split('\n')[0]}` }] };
+  }
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+    return { ok: false, problems: [{ line: 1, message: 'the front matter must be a YAML mapping with title, date and summary.' }] };
+  }
+  const fields = data as Record<string, unknown>;
+  const attempt = <T>(key: string, read: () => T): T | undefined => {
+    try {
+      return read();
+    } catch (e) {
+      if (!(e instanceof ArticleError)) throw e;
+      problems.push({ line: lineOfKey(key), message: e.problem });
+      return undefined;
+    }
+  };
+  const title = attempt('title', () => requiredString(file, fields, 'title', MAX_TITLE));
+  const date = attempt('date', () => parseDate(file, fields.date));
+  const summary = attempt('summary', () => requiredString(file, fields, 'summary', MAX_SUMMARY));
+  let sendAt: number | null = null;
+  if (fields.send_at !== undefined && fields.send_at !== null) {
+    const instant = parseInstant(fields.send_at);
+    if (instant.ok) sendAt = instant.at;
+    else problems.push({ line: lineOfKey('send_at'), message: `"send_at" ${instant.message}` });
+  }
+  const markdown = source.slice(block[0].length).trim();
+  if (!markdown) problems.push({ line: source.slice(0, block[0].length).split('\n').length, message: 'the article has no body after the front matter.' });
+  if (problems.length > 0 || title === undefined || date === undefined || summary === undefined) return { ok: false, problems };
+  return { ok: true, article: { slug, title, date, summary, markdown }, sendAt };
+}
+
+/** The document of an article (front matter, then the body): what `PUT /api/issues/:slug` takes. */
+export function articleDocument(article: Omit<Article, 'slug'>, sendAt: number | null = null): string {
+  const q = (s: string) => JSON.stringify(s);
+  const lines = ['---', `title: ${q(article.title)}`, `date: ${article.date}`, `summary: ${q(article.summary)}`];
+  if (sendAt !== null) lines.push(`send_at: ${new Date(sendAt).toISOString()}`);
+  lines.push('---', '');
+  return `${lines.join('\n')}${article.markdown.trim()}\n`;
 }

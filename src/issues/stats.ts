@@ -4,14 +4,15 @@
 import { eq } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { sends, type SendStatus } from '../db/schema';
-import type { Article } from './article';
-import { allArticles, findArticle, issueStatus, type IssueStatus } from './catalog';
+import { catalogue, type CatalogueEntry, findArticle, issueStatus, type IssueStatus, nextDue } from './catalog';
+import { scheduleMap, scheduleOf } from './schedules';
+import type { WeeklySlot } from './slot';
 
 /** What the admin API and the dashboard call a send's state. */
 export type IssueSendStatus = 'sending' | 'halted' | 'paused' | 'sent';
 
 export interface IssueStats {
-  status: IssueSendStatus | 'draft' | 'ready';
+  status: IssueStatus;
   /** Why a send is halted or paused (or how it was cancelled), else null. */
   reason: string | null;
   recipients: number;
@@ -69,32 +70,41 @@ export const ZERO = { reason: null, recipients: 0, sent: 0, failed: 0, unknown: 
 const sendRow = { id: sends.id, slug: sends.slug, status: sends.status, reason: sends.reason, title: sends.title, date: sends.articleDate, startedAt: sends.startedAt };
 export type SendSummary = { id: number; slug: string; status: SendStatus; reason: string | null; title: string; date: string; startedAt: number };
 
-/** An article (bundled, or sent and since removed from content/) and the state of its send. */
+/** An article (of either source, or sent and since removed or imported) and the state of its send. */
 export interface IssueSummary {
   slug: string;
   title: string;
   date: string;
   status: IssueStatus;
+  /** When it goes (ISO): its scheduled time, or the next weekly slot for the article that takes it; else null. */
+  sendAt: string | null;
   reason: string | null;
 }
 
-function stateOf(article: Article | undefined, send: SendSummary | undefined, now: number): IssueStatus {
-  return article ? issueStatus(article, send?.status, now) : apiStatus(send!.status);
+function stateOf(article: CatalogueEntry | undefined, send: SendSummary | undefined, now: number, sendAt: number | null): IssueStatus {
+  return article ? issueStatus(article, send?.status, now, sendAt) : apiStatus(send!.status);
 }
 
 /**
- * Every article, newest first, with its state: the bundled ones, and those sent and since removed
- * from content/ (from the stored send). GET /api/issues and the dashboard both read this.
+ * Every article, newest first, with its state: both sources of the catalogue, and those sent and
+ * since removed from content/ or imported (from the stored send). GET /api/issues and the dashboard
+ * both read this.
  */
-export async function issueList(db: Db, now = Date.now()): Promise<{ issues: IssueSummary[]; sends: SendSummary[] }> {
-  const stored = await db.select(sendRow).from(sends);
+export async function issueList(db: Db, slot: WeeklySlot, now = Date.now()): Promise<{ issues: IssueSummary[]; sends: SendSummary[] }> {
+  const [stored, entries, scheduled] = await Promise.all([db.select(sendRow).from(sends), catalogue(db), scheduleMap(db)]);
   const bySlug = new Map(stored.map((s) => [s.slug, s]));
-  const issues: IssueSummary[] = allArticles().map((a) => {
+  const due = nextDue(entries, new Set(bySlug.keys()), now, slot, scheduled);
+  const iso = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
+  const issues: IssueSummary[] = entries.map((a) => {
     const send = bySlug.get(a.slug);
-    return { slug: a.slug, title: a.title, date: a.date, status: stateOf(a, send, now), reason: send?.reason ?? null };
+    const at = send ? null : (scheduled.get(a.slug) ?? null);
+    const sendAt = send ? null : (at ?? (due?.article.slug === a.slug ? due.sendsAt : null));
+    return { slug: a.slug, title: a.title, date: a.date, status: stateOf(a, send, now, at), sendAt: iso(sendAt), reason: send?.reason ?? null };
   });
-  const bundled = new Set(issues.map((i) => i.slug));
-  for (const s of stored) if (!bundled.has(s.slug)) issues.push({ slug: s.slug, title: s.title, date: s.date, status: stateOf(undefined, s, now), reason: s.reason });
+  const listed = new Set(issues.map((i) => i.slug));
+  for (const s of stored) {
+    if (!listed.has(s.slug)) issues.push({ slug: s.slug, title: s.title, date: s.date, status: stateOf(undefined, s, now, null), sendAt: null, reason: s.reason });
+  }
   issues.sort((a, b) => b.date.localeCompare(a.date) || a.slug.localeCompare(b.slug));
   return { issues, sends: stored };
 }
@@ -103,6 +113,6 @@ export async function issueList(db: Db, now = Date.now()): Promise<{ issues: Iss
 export async function issueStats(db: Db, slug: string, now = Date.now(), send?: SendSummary | null): Promise<IssueStats | null> {
   const row = send === undefined ? await db.select(sendRow).from(sends).where(eq(sends.slug, slug)).get() : send;
   if (row) return sendStats(db, row.id);
-  const article = findArticle(slug);
-  return article ? { ...ZERO, status: issueStatus(article, undefined, now) } : null;
+  const article = await findArticle(db, slug);
+  return article ? { ...ZERO, status: issueStatus(article, undefined, now, await scheduleOf(db, slug)) } : null;
 }

@@ -45,12 +45,13 @@ webRoutes.get('/archive', async (c) => {
 
 webRoutes.get('/archive/:slug', async (c) => {
   const slug = c.req.param('slug');
-  const article: Article | undefined = /^[a-z0-9-]{1,200}$/.test(slug)
-    ? await c.get('db').select({ ...published, markdown: sends.markdown }).from(sends).where(eq(sends.slug, slug)).get()
+  const article = /^[a-z0-9-]{1,200}$/.test(slug)
+    ? await c.get('db').select({ ...published, markdown: sends.markdown, importedFrom: sends.importedFrom, importedHtml: sends.html }).from(sends).where(eq(sends.slug, slug)).get()
     : undefined;
   if (!article) return fail(c, 404, 'not_found', 'There is no published issue at this address. See the archive for every issue.', 'Not found');
-  // Headings sit under the page's h1 as they do in the email (`# A` becomes an h2).
-  const html = await marked.parse(shiftHeadings(article.markdown));
+  // Headings sit under the page's h1 as they do in the email (`# A` becomes an h2). An issue imported
+  // with an HTML body (src/issues/stored-articles.ts) has no email: its HTML is its web version.
+  const html = article.importedFrom !== null && !article.markdown ? article.importedHtml : await marked.parse(shiftHeadings(article.markdown));
   if (wantsJson(c)) {
     return c.json({ slug, title: article.title, date: article.date, summary: article.summary, html });
   }
