@@ -26,7 +26,13 @@ export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
     const key = await findKey(c.get('db'), presented);
     if (key) {
       principal = { kind: 'key', keyId: key.id, scopes: key.scopes };
-      c.executionCtx.waitUntil(key.touch().catch((error) => console.error(`api: lastUsedAt of ${key.id} not written: ${error}`)));
+      const touch = key.touch().catch((error) => console.error(`api: lastUsedAt of ${key.id} not written: ${error}`));
+      // After the answer when the runtime lets us (a request made without an execution context waits).
+      try {
+        c.executionCtx.waitUntil(touch);
+      } catch {
+        await touch;
+      }
     }
   }
   if (!principal) {
