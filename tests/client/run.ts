@@ -8,7 +8,7 @@
 //      event on a loopback receiver, issues and stats, the errors.
 // Usage: npm run test:client [-- --port 8787] (needs ADMIN_TOKEN set for the server, e.g. in .dev.vars,
 // and the same value in the environment, or --token).
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,12 +35,30 @@ export async function runClientChecks(base: string, token: string, log: (line: s
   writeFileSync(join(here, 'generated', 'api.d.ts'), astToString(await openapiTS(spec)));
   log('types: generated/api.d.ts written by openapi-typescript');
 
-  const tsc = spawnSync(process.execPath, [join(here, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(here, 'tsconfig.json')], { encoding: 'utf8' });
-  if (tsc.status !== 0) throw new Error(`flows.ts does not type-check against the generated types:\n${tsc.stdout}${tsc.stderr}`);
+  // Asynchronously: a caller (the browser tests) keeps serving its dev server's output meanwhile.
+  const tsc = await new Promise<{ status: number | null; output: string }>((resolve) => {
+    const child = spawn(process.execPath, [join(here, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(here, 'tsconfig.json')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
+    child.on('close', (status) => resolve({ status, output }));
+  });
+  if (tsc.status !== 0) throw new Error(`flows.ts does not type-check against the generated types:\n${tsc.output}`);
   log('types: flows.ts type-checks against them (TypeScript 5)');
 
   const { runFlows } = await import('./flows.ts');
-  await runFlows(base, token, log);
+  try {
+    await runFlows(base, token, log);
+  } catch (error) {
+    throw new Error(describe(error));
+  }
+}
+
+/** An error with its cause (undici's "fetch failed" says why only there). */
+function describe(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause = (error as { cause?: unknown }).cause;
+  return cause ? `${error.message} (${cause instanceof Error ? `${cause.message}` : String(cause)})\n${error.stack}` : `${error.message}\n${error.stack}`;
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
@@ -53,7 +71,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   runClientChecks(base, token).then(
     () => console.log('typed client: every flow passed'),
     (error) => {
-      console.error(`typed client: ${error instanceof Error ? error.message : error}`);
+      console.error(`typed client: ${describe(error)}`);
       process.exit(1);
     },
   );
