@@ -1,5 +1,6 @@
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin';
 import { defineConfig } from 'vitest/config';
+import { unstable_readConfig } from 'wrangler';
 
 // Tests run inside workerd with the real local D1 and Queues of wrangler.toml. The only fake is
 // Resend: a real HTTP server on loopback (tests/support/node/fake-resend.ts), started in globalSetup.
@@ -10,6 +11,8 @@ export default defineConfig({
       miniflare: {
         bindings: {
           TEST_MIGRATIONS: await readD1Migrations('./migrations'),
+          // tests/triggers.test.ts proves the Worker handles every cron wrangler.toml lists.
+          WRANGLER_CRONS: JSON.stringify(unstable_readConfig({ config: './wrangler.toml' }).triggers.crons ?? []),
           FAKE_RESEND_URL: inject<string>('fakeResendUrl'),
           FAKE_RESEND_URL_2: inject<string>('fakeResendUrl2'),
           FAKE_RESEND_URL_3: inject<string>('fakeResendUrl3'),

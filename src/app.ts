@@ -7,6 +7,7 @@ import { docsSecurityHeaders, handleError, limitPublicBodies, notFound, refuseCr
 import { getDb } from './db/client';
 import type { AppEnv } from './http/types';
 import { outboxRoutes } from './mail/routes';
+import { mediaRoutes } from './media/routes';
 import { preferencesRoutes } from './preferences/routes';
 import { subscriberRoutes } from './subscribers/routes';
 import { webRoutes } from './web/routes';
@@ -30,6 +31,7 @@ app.use('*', limitPublicBodies);
 app.use('*', refuseCrossSitePosts);
 
 app.route('/', webRoutes);
+app.route('/', mediaRoutes);
 app.route('/', subscriberRoutes);
 app.route('/', preferencesRoutes);
 app.route('/', outboxRoutes);

@@ -30,6 +30,10 @@ function templateOf(spec: Spec, method: string, path: string): string | undefine
   return Object.keys(spec.paths).find((t) => spec.paths[t][method] && new RegExp(`^${t.replace(/\{[^}]+\}/g, '[^/]+')}$`).test(path));
 }
 
+const ARTICLE = '---\ntitle: "Conformance"\ndate: 2026-12-01\nsummary: "An article written through the API"\n---\n\nA paragraph.\n';
+/** A PNG's signature and IHDR chunk (1×1). */
+const PNG = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52, 0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0, 0, 0, 0, 0]);
+
 const json = (body: unknown): RequestInit => ({ headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
 describe('the API conforms to GET /api/openapi.json', () => {
@@ -59,6 +63,12 @@ describe('the API conforms to GET /api/openapi.json', () => {
       ['get', '/api/webhooks'],
       ['delete', '/api/webhooks/{id}'],
       ['get', '/api/webhooks/{id}/deliveries'],
+      ['put', '/api/issues/{slug}'],
+      ['get', '/api/issues/{slug}'],
+      ['delete', '/api/issues/{slug}'],
+      ['post', '/api/issues/{slug}/schedule'],
+      ['delete', '/api/issues/{slug}/schedule'],
+      ['post', '/api/media'],
     ]) {
       expect(spec.paths[path]?.[method], `${method} ${path}`).toBeDefined();
       for (const status of ['401', '403']) expect(spec.paths[path][method].responses[status], `${method} ${path} ${status}`).toBeDefined();
@@ -107,6 +117,23 @@ describe('the API conforms to GET /api/openapi.json', () => {
       ['POST', `/api/issues/${article.slug}/send`],
       ['POST', '/api/issues/no-such-article/send'],
       ['POST', `/api/issues/${article.slug}/retry-failed`],
+      ['PUT', '/api/issues/conformance-issue', { headers: { 'content-type': 'text/markdown' }, body: ARTICLE }],
+      ['PUT', '/api/issues/conformance-issue', { headers: { 'content-type': 'text/markdown' }, body: ARTICLE }],
+      ['PUT', '/api/issues/conformance-issue', { headers: { 'content-type': 'text/markdown' }, body: '---\ntitle: ""\n---\nno date' }],
+      ['PUT', '/api/issues/conformance-issue', { headers: { 'content-type': 'application/json' }, body: '{}' }],
+      ['PUT', `/api/issues/${article.slug}`, { headers: { 'content-type': 'text/markdown' }, body: ARTICLE }],
+      ['GET', '/api/issues/conformance-issue'],
+      ['GET', '/api/issues/no-such-article'],
+      ['GET', '/api/issues/Not_A_Slug'],
+      ['POST', '/api/issues/conformance-issue/schedule', json({ sendAt: new Date(Date.now() + 86_400_000).toISOString() })],
+      ['POST', '/api/issues/conformance-issue/schedule', json({ sendAt: '2020-01-01T00:00:00Z' })],
+      ['DELETE', '/api/issues/conformance-issue/schedule'],
+      ['DELETE', '/api/issues/no-such-article/schedule'],
+      ['DELETE', '/api/issues/conformance-issue'],
+      ['DELETE', '/api/issues/conformance-issue'],
+      ['POST', '/api/media', { headers: { 'content-type': 'image/png' }, body: PNG }],
+      ['POST', '/api/media', { headers: { 'content-type': 'image/png' }, body: 'not an image' }],
+      ['POST', '/api/media', { headers: { 'content-type': 'text/html' }, body: PNG }],
       ['GET', '/api/keys'],
       ['POST', '/api/keys', json({ name: 'second', scopes: ['subscribers:read', 'webhooks:manage'] })],
       ['POST', '/api/keys', json({ name: 'bad', scopes: ['root'] })],

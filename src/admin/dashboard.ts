@@ -62,7 +62,7 @@ const SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 /** Where a sign-in may lead: a dashboard path, never another site (`//evil`, `/\evil`). */
 const NEXT_PATH = /^\/admin(?:\/[a-z0-9-]+)*$/;
 
-type Ctx = Context<AppEnv>;
+export type Ctx = Context<AppEnv>;
 
 // ---- cookies ------------------------------------------------------------------------------------
 
@@ -96,7 +96,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // ---- the session --------------------------------------------------------------------------------
 
-interface SignedIn {
+export interface SignedIn {
   session: Session;
   key: CryptoKey;
   csrf: string;
@@ -149,7 +149,7 @@ function csrfRefused(c: Ctx, csrf: string | null): Response {
 /** Keeps dashboard pages out of caches and search engines (they show people's addresses). */
 dashboardRoutes.use('/admin', noStore);
 dashboardRoutes.use('/admin/*', noStore);
-async function noStore(c: Ctx, next: () => Promise<void>) {
+export async function noStore(c: Ctx, next: () => Promise<void>) {
   await next();
   if (c.req.path === '/admin/admin.css') return; // the stylesheet holds nothing private
   c.header('Cache-Control', 'no-store');
@@ -252,7 +252,7 @@ dashboardRoutes.get(
   guarded(async (c, s) => {
     const { issues } = await issueList(s.db, c.get('config').weeklySlot);
     if (wantsJson(c)) return c.json({ issues });
-    return html(c, IssuesPage({ site: site(c), csrf: s.csrf, issues }));
+    return html(c, IssuesPage({ site: site(c), csrf: s.csrf, issues, notice: noticeFor(c) }));
   }),
 );
 
@@ -281,6 +281,7 @@ async function issuePage(c: Ctx, s: SignedIn, slug: string, status: ContentfulSt
       issue: { slug, title: summary.title, date: summary.date, bundled: article !== undefined },
       stats,
       cronSendsAt,
+      scheduledAt: summary.status === 'scheduled' && summary.sendAt ? Date.parse(summary.sendAt) : null,
       notice,
       script: LIVE_PROGRESS_SCRIPT,
       ...extra,
@@ -289,12 +290,16 @@ async function issuePage(c: Ctx, s: SignedIn, slug: string, status: ContentfulSt
   );
 }
 
-function noticeFor(c: Ctx): string | null {
+export function noticeFor(c: Ctx): string | null {
   const done = c.req.query('done');
   const who = (c.req.query('to') ?? '').slice(0, 254);
   if (done === 'test' && who) return `A test copy is on its way to ${who}.`;
   if (done === 'sending') return 'The send has started. The bar below follows it.';
   if (done === 'erased' && who) return `${who} is erased.`;
+  if (done === 'saved') return 'Saved.';
+  if (done === 'scheduled') return 'Scheduled.';
+  if (done === 'unscheduled') return 'Unscheduled: it goes with the weekly slot when its turn comes.';
+  if (done === 'deleted') return 'The draft is deleted.';
   return null;
 }
 
@@ -341,7 +346,8 @@ dashboardRoutes.post(
     const outcome = result.outcomes[0];
     if ('error' in outcome) return again(422, 'recipient_refused', `The email provider refused this address: ${outcome.error}`);
     if (wantsJson(c)) return c.json({ status: 'sent', to: to.value }, 202);
-    return c.redirect(`/admin/issues/${slug}?done=test&to=${encodeURIComponent(to.value)}`, 303);
+    const back = fields.back === 'edit' ? `/admin/issues/${slug}/edit` : `/admin/issues/${slug}`;
+    return c.redirect(`${back}?done=test&to=${encodeURIComponent(to.value)}`, 303);
   }),
 );
 
@@ -352,7 +358,7 @@ dashboardRoutes.get(
     const article = await catalogueArticle(s.db, slug);
     if (!article) return adminFail(c, 404, 'not_found', `There is no article "${slug}".`, 'Not found', s.csrf);
     const stats = await dashboardStats(s.db, slug);
-    if (stats.status !== 'draft' && stats.status !== 'ready') return c.redirect(`/admin/issues/${slug}`, 303);
+    if (stats.status !== 'draft' && stats.status !== 'ready' && stats.status !== 'scheduled') return c.redirect(`/admin/issues/${slug}`, 303);
     const counts = await readStatusCounts(s.db);
     return html(c, SendConfirmPage({ site: site(c), csrf: s.csrf, issue: article, audience: counts.confirmed }));
   }),
@@ -449,7 +455,7 @@ function runImport(c: Ctx, db: Db, file: File, status: 'pending' | 'confirmed') 
 }
 
 /** The session is checked before the admin body limit lets tens of megabytes in. */
-async function signedInFirst(c: Ctx, next: () => Promise<void>) {
+export async function signedInFirst(c: Ctx, next: () => Promise<void>) {
   const s = await signedIn(c);
   if (s instanceof Response) return s;
   await next();

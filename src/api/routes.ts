@@ -4,10 +4,12 @@
 // The CSV import is left out of the body limit: Hono's buffers a body sent without a length, and the
 // import streams its own (up to IMPORT_BODY_LIMIT, counted as it reads). No CSRF check: the
 // credential is a header a browser never adds by itself.
+import { adminArticleRoutes } from '../admin/articles';
 import { adminIssueRoutes } from '../admin/issues';
 import { adminSubscriberRoutes, IMPORT_PATH } from '../admin/subscribers';
 import { ADMIN_BODY_LIMIT, limitBody } from '../http/middleware';
 import { keyRoutes } from '../keys/routes';
+import { mediaUploadRoutes } from '../media/routes';
 import { outgoingWebhookRoutes } from '../webhooks/out/routes';
 import { authenticate } from './auth';
 import { DOCS_PATHS, docsRoutes, describeApi } from './docs';
@@ -22,6 +24,8 @@ apiRoutes.use('/api/*', (c, next) => (c.req.path === IMPORT_PATH || DOCS_PATHS.h
 
 apiRoutes.route('/', adminSubscriberRoutes);
 apiRoutes.route('/', adminIssueRoutes);
+apiRoutes.route('/', adminArticleRoutes);
+apiRoutes.route('/', mediaUploadRoutes);
 apiRoutes.route('/', keyRoutes);
 apiRoutes.route('/', outgoingWebhookRoutes);
 

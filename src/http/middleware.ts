@@ -52,24 +52,52 @@ export const withConfig: MiddlewareHandler<AppEnv> = async (c, next) => {
  * two ways to allow it; its iframe from that host; no inline styles, no plugins, no framing, forms post
  * only here. Plus nosniff, no referrer across origins, and no powerful features.
  */
-export const securityHeaders = secureHeaders({
-  contentSecurityPolicy: {
-    defaultSrc: ["'self'"],
-    scriptSrc: [NONCE, 'https://challenges.cloudflare.com'],
-    styleSrc: ["'self'"],
-    imgSrc: ["'self'", 'data:'],
-    frameSrc: ['https://challenges.cloudflare.com'],
-    connectSrc: ["'self'", 'https://challenges.cloudflare.com'],
-    formAction: ["'self'"],
-    frameAncestors: ["'none'"],
-    baseUri: ["'none'"],
-    objectSrc: ["'none'"],
-  },
-  xFrameOptions: 'DENY',
-  referrerPolicy: 'strict-origin-when-cross-origin',
+const headersWith = (crossOriginResourcePolicy: string, frameSrc: string[] = []) =>
+  secureHeaders({
+    contentSecurityPolicy: {
+      defaultSrc: ["'self'"],
+      scriptSrc: [NONCE, 'https://challenges.cloudflare.com'],
+      styleSrc: ["'self'"],
+      imgSrc: ["'self'", 'data:'],
+      frameSrc: [...frameSrc, 'https://challenges.cloudflare.com'],
+      connectSrc: ["'self'", 'https://challenges.cloudflare.com'],
+      formAction: ["'self'"],
+      frameAncestors: ["'none'"],
+      baseUri: ["'none'"],
+      objectSrc: ["'none'"],
+    },
+    xFrameOptions: 'DENY',
+    referrerPolicy: 'strict-origin-when-cross-origin',
+    crossOriginEmbedderPolicy: false,
+    permissionsPolicy: { camera: [], microphone: [], geolocation: [], payment: [], usb: [] },
+    crossOriginResourcePolicy,
+  });
+
+const pageHeaders = headersWith('same-origin');
+/** Article images (/media/*) are loaded by mail clients and webmail pages on other origins. */
+const mediaHeaders = headersWith('cross-origin');
+/** The editor's pages frame its email preview (same origin). */
+const editorHeaders = headersWith('same-origin', ["'self'"]);
+const EDITOR_PATH = /^\/admin\/issues\/(?:new|[a-z0-9-]+\/edit)$/;
+/**
+ * The editor's email preview is the email itself: its inline styles and its images from anywhere, no
+ * script at all, and framed only by the dashboard's own pages.
+ */
+const emailPreviewHeaders = secureHeaders({
+  contentSecurityPolicy: { defaultSrc: ["'none'"], styleSrc: ["'unsafe-inline'"], imgSrc: ['https:', 'http:', 'data:'], frameAncestors: ["'self'"], baseUri: ["'self'"], formAction: ["'none'"] },
+  xFrameOptions: 'SAMEORIGIN',
+  referrerPolicy: 'no-referrer',
   crossOriginEmbedderPolicy: false,
-  permissionsPolicy: { camera: [], microphone: [], geolocation: [], payment: [], usb: [] },
 });
+const EMAIL_PREVIEW_PATH = /^\/admin\/issues\/(?:[a-z0-9-]+\/)?preview$/;
+export const securityHeaders: MiddlewareHandler<AppEnv> = (c, next) =>
+  c.req.path.startsWith('/media/')
+    ? mediaHeaders(c, next)
+    : EMAIL_PREVIEW_PATH.test(c.req.path)
+      ? emailPreviewHeaders(c, next)
+      : EDITOR_PATH.test(c.req.path)
+        ? editorHeaders(c, next)
+        : pageHeaders(c, next);
 
 /**
  * /api/docs (Scalar's renderer, served from this Worker): scripts only from this origin, inline styles
@@ -108,10 +136,13 @@ const publicLimit = limitBody(PUBLIC_BODY_LIMIT);
  * they have checked the token or session, so nobody unauthenticated can make the Worker read megabytes.
  */
 export const limitPublicBodies: MiddlewareHandler<AppEnv> = (c, next) =>
-  c.req.path.startsWith('/api/') || c.req.path === ADMIN_UPLOAD_PATH ? next() : publicLimit(c, next);
+  c.req.path.startsWith('/api/') || ADMIN_UPLOAD_PATHS.test(c.req.path) ? next() : publicLimit(c, next);
 
-/** The dashboard's CSV upload: like /api/*, it sets the admin limit itself once the session is checked. */
-const ADMIN_UPLOAD_PATH = '/admin/subscribers/import';
+/**
+ * The dashboard's CSV upload and the editor's posts (an article with an image): like /api/*, they set
+ * their own limit once the session is checked (src/admin/dashboard.ts, src/admin/editor.ts).
+ */
+const ADMIN_UPLOAD_PATHS = /^\/admin\/(?:subscribers\/import|media|issues\/(?:new|check|preview|[a-z0-9-]+\/edit))$/;
 
 const sameSiteOnly = csrf({
   origin: (origin, c) => origin === new URL(c.req.url).origin || origin === new URL(getConfig(c.env).publicUrl).origin,

@@ -112,7 +112,8 @@ export interface DocumentProblem {
   message: string;
 }
 
-export type ParsedDocument = { ok: true; article: Article; sendAt: number | null } | { ok: false; problems: DocumentProblem[] };
+/** On failure, `markdown` is the body when the front matter block itself was found (its checks can still run). */
+export type ParsedDocument = { ok: true; article: Article; sendAt: number | null } | { ok: false; problems: DocumentProblem[]; markdown?: string };
 
 /** A slug: lower-case letters, digits and single dashes, at most 200 characters. */
 export function isSlug(slug: string): boolean {
@@ -176,7 +177,7 @@ export function parseArticleDocument(slug: string, source: string): ParsedDocume
   }
   const markdown = source.slice(block[0].length).trim();
   if (!markdown) problems.push({ line: source.slice(0, block[0].length).split('\n').length, message: 'the article has no body after the front matter.' });
-  if (problems.length > 0 || title === undefined || date === undefined || summary === undefined) return { ok: false, problems };
+  if (problems.length > 0 || title === undefined || date === undefined || summary === undefined) return { ok: false, problems, markdown };
   return { ok: true, article: { slug, title, date, summary, markdown }, sendAt };
 }
 

@@ -80,3 +80,42 @@ export function describeSlot(slot: WeeklySlot): string {
   const time = `${String(slot.hour).padStart(2, '0')}:${String(slot.minute).padStart(2, '0')}`;
   return `${slot.days.map(day).join(', ')} ${time} (${slot.timeZone})`;
 }
+
+/** The offset of `timeZone` from UTC at the moment `at` (ms; positive east of Greenwich). */
+function offsetAt(timeZone: string, at: number): number {
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' })
+      .formatToParts(new Date(at))
+      .map((p) => [p.type, p.value]),
+  );
+  const wall = Date.UTC(Number(parts.year), Number(parts.month) - 1, Number(parts.day), Number(parts.hour), Number(parts.minute), Number(parts.second));
+  return wall - Math.floor(at / 1000) * 1000;
+}
+
+/**
+ * `2026-12-10T09:00` on the wall clocks of `timeZone` → ms. A time skipped when clocks spring
+ * forward is moved forward by the gap (02:30 → 03:30, as JavaScript's Temporal does by default), one
+ * that happens twice is its first occurrence. Null for text that is not such a time.
+ */
+export function zonedTimeToInstant(local: string, timeZone: string): number | null {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})$/.exec(local.trim());
+  if (!m) return null;
+  const wall = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]));
+  if (Number.isNaN(wall) || new Date(wall).toISOString().slice(0, 16) !== local.trim()) return null;
+  // The two offsets around the moment: the earlier reading first (the first of a repeated hour).
+  const candidates = [wall - offsetAt(timeZone, wall - 86_400_000 / 2), wall - offsetAt(timeZone, wall + 86_400_000 / 2)].sort((a, b) => a - b);
+  for (const at of candidates) if (at + offsetAt(timeZone, at) === wall) return at;
+  // In a gap: the reading with the offset from before it, which lands after the gap.
+  return Math.min(...candidates.filter((at) => at + offsetAt(timeZone, at) > wall));
+}
+
+/** ms → `2026-12-10T09:00` on the wall clocks of `timeZone` (for a datetime-local field). */
+export function instantToZonedTime(at: number, timeZone: string): string {
+  return new Date(at + offsetAt(timeZone, at)).toISOString().slice(0, 16);
+}
+
+/** ms → "Thursday 10 December 2026, 09:00 (Europe/Berlin)". */
+export function describeInstant(at: number, timeZone: string): string {
+  const text = new Intl.DateTimeFormat('en-GB', { timeZone, weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date(at));
+  return `${text} (${timeZone})`;
+}

@@ -4,13 +4,15 @@
 // bundled article with "send now", which the reader flows in run.ts leave to the weekly cron.
 // sign in (a wrong token first) → import a CSV by upload and read the result → the overview and its
 // chart → search → the issue: a test copy, found in the outbox → send now, confirm, and watch the
-// bar reach 100 % without a reload → the results → the pages at 375 px → sign out.
+// bar reach 100 % without a reload → the results → the article editor (editor.ts: write, illustrate,
+// preview, save, schedule, the cron sends it; the no-JavaScript path) → the pages at 375 px → sign out.
 // axe-core audits every admin page (light and dark). Two screenshots go to docs/screenshots/.
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import type { OutboxMail } from '../../src/mail/outbox';
 import { runClientChecks } from '../client/run';
+import { editorFlow } from './editor';
 import { type DevServer, startDevServer } from './server';
 
 type AuditedPage = Page & { problems: string[] };
@@ -198,6 +200,8 @@ export async function adminDashboard(t: Harness): Promise<void> {
         assert(last.includes(READERS.toLocaleString('en-US')), `the last send panel says: ${last}`);
         await t.screenshot(page, 'desktop-admin-overview-after-send');
       });
+
+      await editorFlow({ base, out: t.out, docs: t.docs, context: t.context, phone, desktop, reader: 'reader-0000@example.com', check: t.check, audit: t.audit, newPage: t.newPage, screenshot: t.screenshot });
 
       const small = await t.newPage(phone);
       try {

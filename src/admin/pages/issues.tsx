@@ -7,15 +7,25 @@ import { formatNumber, OutcomeBars, ProgressBar } from "./charts";
 import { AdminLayout, Badge, Csrf } from "./layout";
 import { when } from "./overview";
 
-export function IssuesPage({ site, csrf, issues }: { site: Site; csrf: string; issues: IssueSummary[] }) {
+export function IssuesPage({ site, csrf, issues, notice }: { site: Site; csrf: string; issues: IssueSummary[]; notice?: string | null }) {
   return (
     <AdminLayout site={site} title="Issues" current="issues" csrf={csrf}>
       <div className="page-head">
         <h1>Issues</h1>
-        <p className="muted">Every article in content/, newest first.</p>
+        <a className="button" href="/admin/issues/new">
+          New issue
+        </a>
       </div>
+      {notice ? (
+        <p className="success" role="status">
+          {notice}
+        </p>
+      ) : null}
+      <p className="muted">Every article, written here or in content/, newest first.</p>
       {issues.length === 0 ? (
-        <p className="empty">No articles yet: add a Markdown file to content/ and restart or deploy.</p>
+        <p className="empty">
+          No articles yet: <a href="/admin/issues/new">write the first one</a>.
+        </p>
       ) : (
         <table className="data data--stack">
           <thead>
@@ -23,6 +33,7 @@ export function IssuesPage({ site, csrf, issues }: { site: Site; csrf: string; i
               <th scope="col">Article</th>
               <th scope="col">Date</th>
               <th scope="col">Status</th>
+              <th scope="col">Goes</th>
             </tr>
           </thead>
           <tbody>
@@ -37,6 +48,7 @@ export function IssuesPage({ site, csrf, issues }: { site: Site; csrf: string; i
                 <td data-label="Status">
                   <Badge status={issue.status} />
                 </td>
+                <td data-label="Goes">{issue.sendAt ? <time dateTime={issue.sendAt}>{when(Date.parse(issue.sendAt))}</time> : <span className="muted">–</span>}</td>
               </tr>
             ))}
           </tbody>
@@ -52,15 +64,17 @@ export type IssuePageProps = {
   nonce: string | null;
   issue: { slug: string; title: string; date: string; bundled: boolean };
   stats: DashboardStats;
-  /** When the cron would send it (draft or ready). */
+  /** When the weekly slot would send it (draft or ready). */
   cronSendsAt: number | null;
+  /** Its own time, when scheduled. */
+  scheduledAt?: number | null;
   notice?: string | null;
   error?: { form: "test" | "send" | "paused"; message: string } | null;
   values?: { to?: string };
   script: string;
 };
 
-export function IssuePage({ site, csrf, nonce, issue, stats, cronSendsAt, notice, error, values, script }: IssuePageProps) {
+export function IssuePage({ site, csrf, nonce, issue, stats, cronSendsAt, scheduledAt, notice, error, values, script }: IssuePageProps) {
   const base = `/admin/issues/${issue.slug}`;
   const live = stats.status === "sending";
   return (
@@ -71,7 +85,10 @@ export function IssuePage({ site, csrf, nonce, issue, stats, cronSendsAt, notice
       <div className="page-head">
         <h1>{issue.title}</h1>
         <p>
-          <Badge status={stats.status} /> <span className="muted">dated {formatDate(issue.date)}</span>
+          <Badge status={stats.status} /> <span className="muted">dated {formatDate(issue.date)}</span>{" "}
+          <a className="button button--secondary button--small" href={`${base}/edit`}>
+            {stats.status === "draft" || stats.status === "ready" || stats.status === "scheduled" ? "Edit, preview and schedule" : "View the email"}
+          </a>
         </p>
       </div>
       {notice ? (
@@ -132,17 +149,21 @@ export function IssuePage({ site, csrf, nonce, issue, stats, cronSendsAt, notice
             </section>
           ) : null}
 
-          {stats.status === "draft" || stats.status === "ready" ? (
+          {stats.status === "draft" || stats.status === "ready" || stats.status === "scheduled" ? (
             <section className="panel" aria-labelledby="send-title">
               <h2 id="send-title">Send</h2>
               <p>
-                {cronSendsAt ? (
+                {scheduledAt ? (
                   <>
-                    Left alone, the weekly cron sends it on <strong>{when(cronSendsAt)}</strong>
+                    Scheduled for <strong>{when(scheduledAt)}</strong>.
+                  </>
+                ) : cronSendsAt ? (
+                  <>
+                    Left alone, the weekly slot sends it on <strong>{when(cronSendsAt)}</strong>
                     {stats.status === "draft" ? " (its date is still ahead)" : ""}.
                   </>
                 ) : (
-                  "The weekly cron will send it when its turn comes."
+                  "The weekly slot will send it when its turn comes."
                 )}
               </p>
               {issue.bundled ? (
@@ -206,7 +227,7 @@ export function IssuePage({ site, csrf, nonce, issue, stats, cronSendsAt, notice
               </button>
             </form>
           ) : (
-            <p className="muted">This article is no longer in content/, so only its sent version exists.</p>
+            <p className="muted">This article is no longer in content/ or the editor, so only its sent version exists.</p>
           )}
         </section>
       </div>

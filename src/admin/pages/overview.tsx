@@ -66,7 +66,7 @@ export function OverviewPage({ site, csrf, data }: { site: Site; csrf: string; d
                   <span className="muted">dated {formatDate(nextDue.article.date)}</span>
                 </p>
                 <p data-next-run={new Date(nextDue.sendsAt).toISOString()}>
-                  The weekly cron sends it on <strong>{when(nextDue.sendsAt)}</strong>
+                  The weekly slot sends it on <strong>{when(nextDue.sendsAt)}</strong>
                   {counts.confirmed > 0
                     ? `, to the readers confirmed then (${formatNumber(counts.confirmed)} today).`
                     : ". Nobody is confirmed yet: with nobody to send to, the article waits for the next run."}
@@ -74,7 +74,7 @@ export function OverviewPage({ site, csrf, data }: { site: Site; csrf: string; d
               </>
             ) : (
               <p className="muted">
-                Every article in <code>content/</code> has been sent. Add a Markdown file there and deploy to queue the next one.
+                Every article has been sent or has its own time. <a href="/admin/issues/new">Write the next one</a>.
               </p>
             )}
           </section>

@@ -114,7 +114,7 @@ table.data { width: 100%; border-collapse: collapse; font-size: 0.9375rem; }
 /* Status badges */
 .badge { display: inline-block; padding: 0.05rem 0.55rem; border-radius: 999px; font-size: 0.8125rem; font-weight: 600; border: 1px solid currentColor; white-space: nowrap; }
 .badge--sent, .badge--confirmed { color: var(--ok); background: var(--ok-bg); }
-.badge--sending, .badge--ready, .badge--pending { color: var(--accent); background: var(--surface); }
+.badge--sending, .badge--ready, .badge--pending, .badge--scheduled { color: var(--accent); background: var(--surface); }
 .badge--halted, .badge--paused, .badge--bounced, .badge--complained { color: var(--danger); background: var(--alert-bg); }
 .badge--active, .badge--delivered { color: var(--ok); background: var(--ok-bg); }
 .badge--failing, .badge--failed, .badge--disabled { color: var(--danger); background: var(--alert-bg); }
@@ -195,4 +195,39 @@ input[type="file"]::file-selector-button { font: inherit; margin-right: 0.75rem;
 code { font-family: var(--mono); font-size: 0.9em; background: var(--code-bg); padding: 0.1em 0.35em; border-radius: 4px; overflow-wrap: anywhere; }
 pre.command { background: var(--code-bg); padding: 0.75rem 1rem; border-radius: 8px; overflow-x: auto; font-size: 0.85rem; white-space: pre-wrap; overflow-wrap: anywhere; }
 pre.command code { background: none; padding: 0; }
+
+/* The article editor */
+.admin textarea, .admin input[type="date"], .admin input[type="datetime-local"] {
+  display: block;
+  width: 100%;
+  padding: 0.5rem 0.75rem;
+  font: inherit;
+  font-size: 1rem;
+  color: var(--text);
+  background: var(--surface);
+  border: 1px solid var(--input-border);
+  border-radius: var(--radius);
+}
+.admin input[type="date"], .admin input[type="datetime-local"] { min-height: 2.75rem; max-width: 20rem; }
+.admin textarea:focus-visible { outline-offset: 1px; border-color: var(--focus); }
+.admin textarea[aria-invalid="true"], .admin input[aria-invalid="true"] { border-color: var(--alert-border); border-width: 2px; }
+.editor__body { font-family: var(--mono); font-size: 0.9375rem; line-height: 1.55; min-height: 22rem; resize: vertical; tab-size: 4; }
+.editor { display: grid; gap: 1.5rem; grid-template-columns: minmax(0, 1fr); }
+@media (min-width: 72em) {
+  .editor { grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); align-items: start; }
+  .editor__preview { position: sticky; top: 1rem; }
+}
+.editor__write > * + * { margin-top: 1.25rem; }
+.editor__actions { margin-top: 0.5rem; }
+.editor__unschedule { margin-top: 0.75rem; }
+.editor__readonly { max-height: 40rem; overflow: auto; }
+.editor__preview h2 { font-size: 1.25rem; margin: 0 0 0.25rem; }
+.editor__frames { display: grid; gap: 1rem; margin-top: 0.75rem; }
+.editor__frames figure { margin: 0; }
+.editor__frames figcaption { font-weight: 600; font-size: 0.9rem; margin-bottom: 0.35rem; }
+.editor__frames iframe { display: block; width: 100%; height: 34rem; border: 1px solid var(--border); border-radius: var(--radius); background: #fff; }
+.checks { margin: 0.4rem 0 0; padding-left: 1.2rem; }
+.checks li + li { margin-top: 0.3rem; }
+.checks a { color: inherit; }
+.alert__title { margin: 0; }
 `;
