@@ -127,6 +127,12 @@ describe('scopes on every route (from the spec)', () => {
       const [path, init] = request(op);
       expect((await call(path, init)).status, `${op.method} ${op.path} with no token`).toBe(401);
     }
+    // Deny by default: where no route declares a scope (an old-style route not yet converted, or
+    // nothing at all), a key gets 403 even holding every scope; the owner gets the route's own answer.
+    const everything = (await createKey('every scope', SCOPES)).key;
+    const undeclared = await withKey(everything, '/api/no-such-route');
+    expect([undeclared.status, (await undeclared.json<any>()).error.code]).toEqual([403, 'insufficient_scope']);
+    expect((await admin('/api/no-such-route')).status).toBe(404);
     console.log(`scope table (${table.length} routes):\n${table.join('\n')}`);
   });
 });

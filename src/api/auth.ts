@@ -16,7 +16,12 @@ const MAX_HEADER = 4096;
 
 export type Principal = { kind: 'owner'; scopes: readonly Scope[] } | { kind: 'key'; keyId: string; scopes: readonly Scope[] };
 
-export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
+/**
+ * Bearer auth for every /api route. `declaresScope` says whether the request matches a route that
+ * declares a scope (in the spec): a key is refused (403) anywhere else, so a route added in the old
+ * style, without a scope, is the owner's alone until it declares one. Deny by default.
+ */
+export const authenticate = (declaresScope: (method: string, path: string) => boolean): MiddlewareHandler<AppEnv> => async (c, next) => {
   const expected = c.get('config').adminToken;
   const header = c.req.header('authorization') ?? '';
   const presented = header.length <= MAX_HEADER ? BEARER.exec(header)?.[1] : undefined;
@@ -45,6 +50,9 @@ export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
     return fail(c, 401, 'unauthorized', message, 'Not signed in');
   }
   c.set('principal', principal);
+  if (principal.kind === 'key' && !declaresScope(c.req.method, c.req.path)) {
+    return fail(c, 403, 'insufficient_scope', 'This route declares no scope yet, so only the admin token may call it.', 'Not allowed');
+  }
   await next();
 };
 

@@ -19,7 +19,8 @@ export const apiRoutes = createApiRouter();
 
 const bodyLimit = limitBody(ADMIN_BODY_LIMIT);
 /** Public: the description and its reference page. Everything else under /api needs a bearer token. */
-apiRoutes.use('/api/*', (c, next) => (DOCS_PATHS.has(c.req.path) ? next() : authenticate(c, next)));
+const auth = authenticate(declaresScope);
+apiRoutes.use('/api/*', (c, next) => (DOCS_PATHS.has(c.req.path) ? next() : auth(c, next)));
 apiRoutes.use('/api/*', (c, next) => (c.req.path === IMPORT_PATH || DOCS_PATHS.has(c.req.path) ? next() : bodyLimit(c, next)));
 
 apiRoutes.route('/', adminSubscriberRoutes);
@@ -31,3 +32,17 @@ apiRoutes.route('/', outgoingWebhookRoutes);
 
 describeApi(apiRoutes);
 apiRoutes.route('/', docsRoutes);
+
+/** The operations of the spec, as method + path patterns (built once, after every route is mounted). */
+let declared: { method: string; pattern: RegExp }[] | null = null;
+
+function declaresScope(method: string, path: string): boolean {
+  declared ??= apiRoutes.openAPIRegistry.definitions.flatMap((d) =>
+    d.type === 'route' && d.route.security?.length
+      ? [{ method: d.route.method.toUpperCase(), pattern: new RegExp(`^${d.route.path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\\?\{[^}]+\\?\}/g, '[^/]+')}$`) }]
+      : [],
+  );
+  const m = method === 'HEAD' ? 'GET' : method;
+  return declared.some((d) => d.method === m && d.pattern.test(path));
+}
+
