@@ -7,17 +7,20 @@
 //   npm run bench -- --scenario storm,outage,slow-account
 //   npm run bench -- --n 100000 --rate 10 --scenario clean
 //   npm run bench -- --faults 429=0.05,500=0.05,lost=0.05 --scenario faults
+//   npm run bench -- --limiter sliding --scenario clean,slow-account,foreign --jitter 50
 //
 // BENCH_VERBOSE=1 prints the Worker's log lines as they come.
 //
 // Scenarios: clean; faults (random 429s, 500s and lost answers); storm (every request refused with
 // 429 for 60 s mid-send); outage (503 for 120 s mid-send); slow-account (the provider enforces half
-// the configured rate). Per scenario and limiter: a fresh local database, N confirmed readers imported
+// the configured rate); foreign (another app on the same Resend team uses 30 % of the team's limit,
+// which is shared). `--jitter MS`: every request reaches the fake's limiter 0..MS late, stamped after
+// its body (a network and a body-reading gateway); 0 stamps on arrival, before the body. Per scenario and limiter: a fresh local database, N confirmed readers imported
 // through the admin API, one issue sent through the admin API, waited on through its stats, then
 // checked at the fake: duplicates and missing readers. Prints a table and writes bench/results.json.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { run, sleep, stop, waitForHealth } from './processes.ts';
@@ -38,6 +41,8 @@ const { values: flags } = parseArgs({
     faults: { type: 'string', default: '429=0.05,500=0.05,lost=0.05' },
     port: { type: 'string', default: '8797' },
     'canary-wait': { type: 'string', default: '0.5' },
+    jitter: { type: 'string', default: '0' },
+    foreign: { type: 'string', default: '0.3' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -51,7 +56,12 @@ const N = positiveInt('n', flags.n!);
 const RATE = positiveInt('rate', flags.rate!);
 const PORT = positiveInt('port', flags.port!);
 const FAULTS = parseFaults(flags.faults!);
-const SCENARIOS = ['clean', 'faults', 'storm', 'outage', 'slow-account', 'canary', 'housekeeping'] as const;
+const JITTER_MS = Number(flags.jitter);
+if (!(JITTER_MS >= 0)) fail('--jitter takes milliseconds, e.g. 50');
+/** The other app's share of the team's limit in the foreign scenario. */
+const FOREIGN_SHARE = Number(flags.foreign);
+if (!(FOREIGN_SHARE > 0 && FOREIGN_SHARE < 1)) fail('--foreign takes a share of the limit, e.g. 0.3');
+const SCENARIOS = ['clean', 'faults', 'storm', 'outage', 'slow-account', 'foreign', 'canary', 'housekeeping'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 const scenarios = (flags.scenario === 'both' ? 'clean,faults' : flags.scenario!).split(',') as Scenario[];
 if (!scenarios.every((s) => SCENARIOS.includes(s))) fail(`--scenario takes a comma-separated list of ${SCENARIOS.join(', ')}`);
@@ -81,6 +91,11 @@ interface Row {
   serverErrors: number;
   lostAnswers: number;
   paceLimited429Percent: number;
+  /** The fake's model: arrival jitter (ms) and the other app's requests and refusals (foreign scenario). */
+  jitterMs: number;
+  foreignRequests: number;
+  foreign429: number;
+  foreign429Percent: number;
   d1RowsWrittenPerRecipient: number;
   /** workerd's CPU time (user + system) over the send, per reader. */
   cpuMsPerRecipient: number;
@@ -99,17 +114,24 @@ if (housekeeping.length > 0) {
   for (const h of housekeeping) console.log(`| ${h.chunks} | ${h.medianMs} | ${h.maxMs} |`);
 }
 const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version };
-writeFileSync(join(root, 'bench', 'results.json'), JSON.stringify({ ranAt: new Date().toISOString(), machine, rows, housekeeping }, null, 2) + '\n');
-console.log(`\nwrote bench/results.json (${machine.cpus} cores, ${machine.memoryGiB} GiB, ${machine.cpuModel}, node ${machine.node})`);
+// The raw results of every run, kept (bench/results/): the README's table names the file it comes from.
+const ranAt = new Date().toISOString();
+const file = `bench/results/${ranAt.replace(/[:.]/g, '-')}.json`;
+const command = process.argv.length > 2 ? `npm run bench -- ${process.argv.slice(2).join(' ')}` : 'npm run bench';
+mkdirSync(join(root, 'bench', 'results'), { recursive: true });
+writeFileSync(join(root, file), JSON.stringify({ ranAt, command, loadAverage: loadavg(), machine, rows, housekeeping }, null, 2) + '\n');
+console.log(`\nwrote ${file} (${machine.cpus} cores, ${machine.memoryGiB} GiB, ${machine.cpuModel}, node ${machine.node}, load ${loadavg().map((l) => l.toFixed(2)).join(' ')})`);
 
 async function runScenario(scenario: Scenario, limiter: LimiterKind): Promise<Row> {
   const faults = scenario === 'faults' ? FAULTS : { rateLimited: 0, serverError: 0, lostAnswer: 0 };
   // The account's real limit: half the setting for slow-account.
   const providerRate = scenario === 'slow-account' ? RATE / 2 : RATE;
+  // What is left to us when another app uses a share of the team's limit: the ceiling is computed on it.
+  const ourRate = scenario === 'foreign' ? providerRate * (1 - FOREIGN_SHARE) : providerRate;
   // The canary's wait is part of the time the send is allowed.
   const disruption = DISRUPTION_SECONDS[scenario] ?? (scenario === 'canary' ? CANARY_WAIT_MINUTES * 60 : 0);
-  console.log(`\n== ${scenario} (${limiter} limiter): N=${N}, ${RATE} requests/s configured, ${providerRate}/s enforced, faults ${describeFaults(faults)}`);
-  const fake = await startFakeProcess({ ratePerSecond: providerRate, limiter, faults, keepBodies: false, apiKey: API_KEY, seed: 42 });
+  console.log(`\n== ${scenario} (${limiter} limiter): N=${N}, ${RATE} requests/s configured, ${providerRate}/s enforced${scenario === 'foreign' ? ` for the team, ${FOREIGN_SHARE * 100} % of it used by another app` : ''}, jitter 0-${JITTER_MS} ms, faults ${describeFaults(faults)}`);
+  const fake = await startFakeProcess({ ratePerSecond: providerRate, limiter, faults, keepBodies: false, apiKey: API_KEY, seed: 42, jitterMs: JITTER_MS });
   const persist = mkdtempSync(join(tmpdir(), 'newsletter-bench-'));
   const logs = { rowsWritten: 0, lines: [] as string[] };
   let server: ChildProcess | null = null;
@@ -130,13 +152,14 @@ async function runScenario(scenario: Scenario, limiter: LimiterKind): Promise<Ro
     if (!issue) fail('no ready article to send: content/ needs an article dated today or earlier');
 
     await fake.reset(); // count only the send
+    if (scenario === 'foreign') await fake.configure({ foreignLoad: { share: FOREIGN_SHARE } });
     const cpuBefore = workerdCpuMs(server);
     const start = performance.now();
     await api('POST', `/api/issues/${issue.slug}/send`);
     let stats;
     let lastPrint = 0;
     let disrupted = false;
-    const ceilingSeconds = N / 100 / providerRate + disruption;
+    const ceilingSeconds = N / 100 / ourRate + disruption;
     for (;;) {
       stats = await api('GET', `/api/issues/${issue.slug}/stats`);
       const elapsed = (performance.now() - start) / 1000;
@@ -181,6 +204,10 @@ async function runScenario(scenario: Scenario, limiter: LimiterKind): Promise<Ro
       serverErrors: state.counters.serverErrors,
       lostAnswers: state.counters.lostAnswers,
       paceLimited429Percent: round((100 * state.counters.paceLimited429) / Math.max(1, requests)),
+      jitterMs: JITTER_MS,
+      foreignRequests: state.counters.foreignRequests,
+      foreign429: state.counters.foreign429,
+      foreign429Percent: round((100 * state.counters.foreign429) / Math.max(1, state.counters.foreignRequests)),
       d1RowsWrittenPerRecipient: round(logs.rowsWritten / N),
       cpuMsPerRecipient: Math.round((cpuMs / N) * 1000) / 1000,
       importSeconds: round(importSeconds),
@@ -351,7 +378,9 @@ function printTable(results: Row[]): void {
     ['ratio', (r) => r.ratio.toFixed(2)],
     ['duplicates', (r) => String(r.duplicates)],
     ['missing', (r) => String(r.missing)],
+    ['jitter ms', (r) => `0-${r.jitterMs}`],
     ['429 (our pace)', (r) => `${r.paceLimited429} (${r.paceLimited429Percent}%)`],
+    ['foreign 429', (r) => (r.foreignRequests > 0 ? `${r.foreign429}/${r.foreignRequests} (${r.foreign429Percent}%)` : '-')],
     ['429/500/lost injected', (r) => `${r.injected429}/${r.serverErrors}/${r.lostAnswers}`],
     ['D1 rows/recipient', (r) => r.d1RowsWrittenPerRecipient.toFixed(2)],
     ['CPU ms/recipient', (r) => r.cpuMsPerRecipient.toFixed(3)],

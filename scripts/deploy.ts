@@ -8,7 +8,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { productionProblems } from '../src/config.ts';
+import { productionProblems, readSignupOrigins } from '../src/config.ts';
 
 const args = process.argv.slice(2);
 const toml = readFileSync(join(import.meta.dirname, '..', 'wrangler.toml'), 'utf8');
@@ -28,6 +28,12 @@ const secrets = secretsFile(args);
 const setting = (name: string) => args.find((a) => a.startsWith(`${name}:`))?.slice(name.length + 1) ?? secrets[name] ?? tomlVar(name);
 for (const problem of productionProblems({ publicUrl, fromEmail: setting('FROM_EMAIL'), adminToken: setting('ADMIN_TOKEN'), postalAddress: setting('POSTAL_ADDRESS') })) {
   if (!(local && problem.startsWith('PUBLIC_URL'))) problems.push(problem);
+}
+// SIGNUP_ORIGINS by the same rule the Worker applies (origins only, no wildcard, https:// outside local dev).
+try {
+  if (!local && publicUrl) readSignupOrigins(setting('SIGNUP_ORIGINS'), false, new URL(publicUrl).origin);
+} catch (error) {
+  problems.push((error as Error).message);
 }
 if (/database_id\s*=\s*"0{8}-0{4}-0{4}-0{4}-0{12}"/.test(toml)) {
   problems.push('database_id in wrangler.toml is the placeholder: run `npx wrangler d1 create newsletter` and paste the id it prints.');

@@ -3,7 +3,8 @@ import { Hono } from 'hono';
 import { adminRoutes } from './admin/routes';
 import { apiRoutes } from './api/routes';
 import { DOCS_PATH } from './api/docs';
-import { docsSecurityHeaders, handleError, limitPublicBodies, notFound, refuseCrossSitePosts, securityHeaders, withConfig } from './http/middleware';
+import { docsSecurityHeaders, handleError, limitPublicBodies, notFound, refuseCrossSitePosts, securityHeaders, signupCors, withConfig } from './http/middleware';
+import { embedRoutes } from './embed/routes';
 import { getDb } from './db/client';
 import type { AppEnv } from './http/types';
 import { outboxRoutes } from './mail/routes';
@@ -29,10 +30,13 @@ app.use('*', async (c, next) => {
 app.use('*', async (c, next) => (c.req.path === '/health' ? next() : withConfig(c, next)));
 app.use('*', limitPublicBodies);
 app.use('*', refuseCrossSitePosts);
+// CORS for sign-up forms on the SIGNUP_ORIGINS (the script, or any fetch there); no other route has any.
+app.use('/subscribe', signupCors);
 
 app.route('/', webRoutes);
 app.route('/', mediaRoutes);
 app.route('/', subscriberRoutes);
+app.route('/', embedRoutes);
 app.route('/', preferencesRoutes);
 app.route('/', outboxRoutes);
 app.route('/', apiRoutes);

@@ -35,6 +35,8 @@ export interface Env {
   CANARY_WAIT_MINUTES?: string;
   MAX_BOUNCE_RATE?: string;
   MAX_COMPLAINT_RATE?: string;
+  /** Comma-separated origins whose pages may carry a sign-up form (plain, script or iframe). */
+  SIGNUP_ORIGINS?: string;
   /** The weekly slot, `thursday 09:00`, in TIMEZONE (IANA). */
   SEND_SCHEDULE?: string;
   TIMEZONE?: string;
@@ -71,6 +73,11 @@ export interface Config {
   adminToken: string | null;
   webhookSecret: string | null;
   turnstile: { siteKey: string; secretKey: string; verifyUrl: string } | null;
+  /**
+   * SIGNUP_ORIGINS: origins (`scheme://host[:port]`, as a browser serialises them in `Origin`) where a
+   * sign-up form may live besides this service's own pages. Compared exactly, never as a pattern.
+   */
+  signupOrigins: readonly string[];
   /** PUBLIC_URL points at this machine: the dev-only defaults are allowed. */
   isLocalDev: boolean;
   /**
@@ -143,6 +150,8 @@ export function readConfig(env: Env): Config {
   const postalAddress = readPostalAddress(env.POSTAL_ADDRESS, isLocalDev);
   const weeklySlot = readWeeklySlot(env.SEND_SCHEDULE, env.TIMEZONE);
 
+  const signupOrigins = readSignupOrigins(env.SIGNUP_ORIGINS, isLocalDev, new URL(publicUrl).origin);
+
   const siteKey = nonEmpty(env.TURNSTILE_SITE_KEY);
   const secretKey = nonEmpty(env.TURNSTILE_SECRET_KEY);
 
@@ -172,6 +181,7 @@ export function readConfig(env: Env): Config {
     usesDevTokenSecret: tokenSecret === DEV_TOKEN_SECRET,
     adminToken: nonEmpty(env.ADMIN_TOKEN),
     webhookSecret: nonEmpty(env.RESEND_WEBHOOK_SECRET),
+    signupOrigins,
     turnstile: siteKey && secretKey ? { siteKey, secretKey, verifyUrl: nonEmpty(env.TURNSTILE_VERIFY_URL) ?? TURNSTILE_VERIFY_URL } : null,
     isLocalDev,
   };
@@ -257,6 +267,44 @@ export function productionProblems(settings: { publicUrl?: string | null; fromEm
     );
   }
   return problems;
+}
+
+/** Origins the CSP's frame-ancestors and the Access-Control-Allow-Origin header can name; more is a mistake. */
+export const MAX_SIGNUP_ORIGINS = 20;
+
+/**
+ * SIGNUP_ORIGINS, comma-separated (spaces or newlines also separate). Each entry must be an origin and
+ * nothing else: a scheme, a host and an optional port; no path, query, fragment, user name or
+ * wildcard, because the entries are matched exactly against the browser's `Origin` header and
+ * written into CSP `frame-ancestors`, where a pattern would mean far more than the writer meant.
+ * Outside local dev only https:// (a form on an http page gives the address away to anyone on the
+ * path). Stored as the URL parser serialises them (lower case, default port dropped, IDN as punycode),
+ * which is how a browser writes `Origin`. The service's own origin is always allowed and is left out.
+ */
+export function readSignupOrigins(raw: string | undefined, isLocalDev: boolean, ownOrigin: string): string[] {
+  const origins: string[] = [];
+  const example = 'list origins like SIGNUP_ORIGINS = "https://blog.example.com,https://www.example.com"';
+  for (const entry of (raw ?? '').split(/[\s,]+/).filter(Boolean)) {
+    const refuse = (why: string) => new ConfigError(`SIGNUP_ORIGINS: "${entry}" ${why}; ${example}.`);
+    if (entry.includes('*')) throw refuse('has a wildcard, which is not allowed (each site must be named)');
+    let url: URL;
+    try {
+      url = new URL(entry);
+    } catch {
+      throw refuse('is not an origin');
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') throw refuse('is not an http(s) origin');
+    if (url.protocol === 'http:' && !isLocalDev) throw refuse('must start with https:// outside local dev');
+    if (url.username || url.password) throw refuse('has a user name or password in it');
+    if (url.pathname !== '/' || url.search || url.hash || /[?#]/.test(entry) || /^[a-z]+:\/\/[^/]+\/./i.test(entry)) {
+      throw refuse(`has more than an origin (a path, query or fragment): use ${url.origin}`);
+    }
+    if (url.origin !== ownOrigin && !origins.includes(url.origin)) origins.push(url.origin);
+  }
+  if (origins.length > MAX_SIGNUP_ORIGINS) {
+    throw new ConfigError(`SIGNUP_ORIGINS lists ${origins.length} origins; at most ${MAX_SIGNUP_ORIGINS} are allowed (each one is written into a header on every sign-up answer).`);
+  }
+  return origins;
 }
 
 /** Previous secrets verify old links, so they must be as strong as the current one. */

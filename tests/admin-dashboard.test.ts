@@ -549,7 +549,7 @@ describe('the pages and their actions', () => {
 
   it('a halted send shows the provider\'s reason and what to fix; a paused one its reason with resume and cancel', () => {
     const stats = (status: DashboardStats['status'], reason: string): DashboardStats => ({
-      status, reason, recipients: 100, sent: 40, failed: 0, unknown: 0, skipped: 0, paused: 0, pending: 60, delivered: 0, bounced: 0, complained: 0, opened: 0, clicked: 0,
+      status, reason, recipients: 100, sent: 40, failed: 0, unknown: 0, skipped: 0, paused: 0, suppressed: 0, pending: 60, delivered: 0, bounced: 0, complained: 0, opened: 0, clicked: 0,
     });
     const render = (s: DashboardStats) =>
       renderPage(IssuePage({ site: { name: 'N', tagline: '' }, csrf: 'tok', nonce: null, issue: { slug: 'a', title: 'A', date: '2026-11-24', bundled: true }, stats: s, cronSendsAt: null, script: '' }));

@@ -187,10 +187,11 @@ describe('delivering a chunk', () => {
     expect(await sendStats(getDb(env.DB), sendId)).toMatchObject({ sent: 29, unknown: 1, failed: 0, pending: 0 });
   });
 
-  it('takes a 409 as proof only when an earlier attempt may have been accepted', async () => {
-    // A provider is free to remember a refused request under its key too: then a retry with a smaller
-    // payload gets 409 though nothing ever went. Nobody is recorded sent: those still receiving are
-    // failed (retry-failed sends to them under a new key), the one who left gets no record.
+  it('reads a 409 invalid_idempotent_request as Resend documents it: an email under the key was sent', async () => {
+    // Resend keeps a key for "an email with the same idempotency key [that] has already been sent";
+    // nothing in its docs says a refused request binds its key. So a 409 where no attempt of ours may
+    // have been accepted (the first was refused outright) is not taken as "refused": those still
+    // receiving are unknown (listed for the operator), never failed (retry-failed would mail them).
     const { chunks, sendId, ids, renv, db } = await planSend(fake, 20);
     const config = readConfig(renv);
     const handBack = new ResendTransport(db, config, { rateLimitInlineMs: 0 });
@@ -198,9 +199,42 @@ describe('delivering a chunk', () => {
     expect(await deliverChunk(db, config, handBack, chunks[0])).toMatchObject({ kind: 'retry', rateLimited: true });
     await env.DB.prepare(`UPDATE subscribers SET status = 'unsubscribed' WHERE id = ?1`).bind(ids[4]).run();
     await fake.script(['conflict']);
-    expect(await deliverChunk(db, config, handBack, chunks[0])).toMatchObject({ kind: 'done', sent: 0, failed: 19, unknown: 0 });
+    expect(await deliverChunk(db, config, handBack, chunks[0])).toMatchObject({ kind: 'done', sent: 0, failed: 0, unknown: 19 });
     expect((await fake.state()).emails).toHaveLength(0);
-    expect(await sendStats(getDb(env.DB), sendId)).toMatchObject({ sent: 0, failed: 19, unknown: 0, pending: 0 });
+    expect(await sendStats(getDb(env.DB), sendId)).toMatchObject({ sent: 0, failed: 0, unknown: 19, pending: 0 });
+  });
+
+  it('takes a 409 concurrent_idempotent_requests as uncertain: the marker stays, the retry goes under the same key', async () => {
+    // "another request with the same idempotency key is currently in progress": it may be accepted.
+    const { chunks, sendId, ids, deliver } = await planSend(fake, 10);
+    await fake.script(['concurrent']);
+    expect(await deliver(chunks[0])).toMatchObject({ kind: 'retry', rateLimited: false });
+    const marker = await env.DB.prepare('SELECT uncertain_since AS u FROM send_chunks WHERE send_id = ?1').bind(sendId).first<{ u: number | null }>();
+    expect(marker!.u).not.toBeNull(); // a sure refusal would have cleared it
+    expect(await deliver(chunks[0])).toMatchObject({ kind: 'done', sent: 10 });
+    const state = await fake.state();
+    expect(new Set(state.emails.map((e) => e.idempotencyKey)).size).toBe(1);
+    expect(exactlyOnce(state, await emailsOf(ids))).toBe(true);
+  });
+
+  it('halts on a 413 HTML page with a message that says what came back, not "internal server error"', async () => {
+    const { chunks, sendId, deliver } = await planSend(fake, 10);
+    await fake.script(['tooLarge']);
+    const result = await deliver(chunks[0]);
+    expect(result).toMatchObject({ kind: 'halted', reason: expect.stringMatching(/^413 payload_too_large: .*413 Payload Too Large/) });
+    expect((result as { reason: string }).reason).not.toMatch(/Internal server error/i);
+    expect(await sendRow(sendId)).toEqual({ status: 'halted', reason: expect.stringMatching(/too large/) });
+  });
+
+  it('reads the status of an answer whose JSON body has none (an intermediary’s 429) from the HTTP answer', async () => {
+    // The SDK reports such an answer with no status, which read as a lost answer (maybe accepted).
+    const { chunks, sendId, renv, db } = await planSend(fake, 10);
+    const config = readConfig(renv);
+    const handBack = new ResendTransport(db, config, { rateLimitInlineMs: 0, serverErrorAttempts: 1 });
+    await fake.script(['proxy429']);
+    expect(await deliverChunk(db, config, handBack, chunks[0])).toMatchObject({ kind: 'retry', rateLimited: true, afterMs: expect.any(Number) });
+    const chunk = await env.DB.prepare('SELECT uncertain_since AS u, failing_since AS f FROM send_chunks WHERE send_id = ?1').bind(sendId).first();
+    expect(chunk).toEqual({ u: null, f: null }); // a sure refusal: not under way, no retry budget spent
   });
 
   it('halts on a spent quota (a 429 no pace can fix) instead of retrying it as a rate limit', async () => {

@@ -1,7 +1,9 @@
 // The provider as it really is, not only as our fake usually is: three honest rate limiters, an
 // account whose real limit is below the setting, keys shared across databases, a key store that
 // forgets after 24 hours, 429 storms and long outages (simulated time), the retry budget and
-// `retry-failed`, and counters that always equal a count of the records.
+// `retry-failed`, and counters that always equal a count of the records. Also as Resend may behave
+// beyond our usual fake: a limit shared with other apps of the team, retry-after as a floor, its own
+// suppression list (`email.suppressed`) and account failures reported after acceptance.
 import { env } from 'cloudflare:test';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { getDb } from '../src/db/client';
@@ -9,16 +11,35 @@ import { retryFailed } from '../src/issues/control';
 import { deliverChunk } from '../src/issues/deliver';
 import { wakeBackedOff } from '../src/issues/plan';
 import { sendStats } from '../src/issues/stats';
-import { applyEvent } from '../src/webhooks/resend';
-import { BASE_MARGIN, reserveSlot } from '../src/mail/pacer';
+import { applyEvent, interpretEvent } from '../src/webhooks/resend';
+import { BASE_MARGIN, createPacer, reserveSlot } from '../src/mail/pacer';
+import { liftAtProvider } from '../src/subscribers/suppression';
 import { ResendTransport } from '../src/mail/resend';
 import { BLIND_AFTER_MS, RETRY_BUDGET_MS } from '../src/mail/retry';
 import type { ChunkMessage } from '../src/messages';
 import { admin, adminJson } from './support/admin';
+import { meteredD1 } from './support/d1';
 import { API_KEY, clearSending, countersAndCounts, deliveryRows, emailsOf, exactlyOnce, fakeAt, type PlannedSend, planSend, WEBHOOK_SECRET } from './support/sending';
 
 const fake = fakeAt(env.FAKE_RESEND_URL_2);
 const HOUR = 60 * 60 * 1000;
+/**
+ * D1 rows written per webhook event, as D1 reports them (tables, indexes and triggers): the first
+ * time on a delivery that was sent. A failure or suppression also enters the partial index of
+ * unresolved readers; a reader who leaves (permanent bounce, complaint, suppression) also moves the
+ * dashboard's counters (triggers of migration 0005: 2 to 4 rows, as the day's row exists or not), so
+ * those are a range. A replay writes 0 (checked below).
+ */
+const PINNED_ROWS = {
+  'email.delivered': 2,
+  'email.opened': 2,
+  'email.clicked': 2,
+  'email.delivery_delayed': 1,
+  'email.bounced (Transient)': 3,
+  'email.failed': 3,
+  'email.failed (account)': 3,
+};
+const LEAVING_ROWS = { min: 6, max: 10 };
 
 beforeEach(() => clearSending(fake));
 
@@ -277,3 +298,165 @@ describe('counters', () => {
   });
 });
 
+
+describe('pacing as the provider also behaves', () => {
+  it('holds every call after an over-rate 429 at least as long as retry-after, even when ratelimit-reset says 0', async () => {
+    const db = getDb(env.DB);
+    const pacer = createPacer(db, 10);
+    const turn = await pacer.wait();
+    const hold = await pacer.observe({ status: 429, headers: { 'ratelimit-limit': '10', 'ratelimit-remaining': '0', 'ratelimit-reset': '0', 'retry-after': '1' } }, turn);
+    expect(hold).toBeGreaterThanOrEqual(1000);
+    const row = await env.DB.prepare('SELECT hold_until AS hold FROM pacer WHERE id = 1').first<{ hold: number }>();
+    expect(row!.hold).toBeGreaterThanOrEqual(Date.now() + 800);
+    // The next call, from this or any consumer, waits for it.
+    const before = Date.now();
+    await pacer.wait();
+    expect(Date.now() - before).toBeGreaterThanOrEqual(850);
+  });
+
+  it('widens the guard when over-rate 429s keep coming, and relaxes it after a quiet while', async () => {
+    const db = getDb(env.DB);
+    const pacer = createPacer(db, 1000);
+    const turn = await pacer.wait();
+    const refused = { status: 429, headers: { 'ratelimit-limit': '1000', 'ratelimit-remaining': '0', 'ratelimit-reset': '0' } };
+    const margin = async () => (await env.DB.prepare('SELECT margin FROM pacer WHERE id = 1').first<{ margin: number }>())!.margin;
+    for (let i = 0; i < 5; i++) await pacer.observe(refused, turn);
+    expect(await margin()).toBeLessThanOrEqual(BASE_MARGIN); // the odd 429 is not the pace's fault
+    for (let i = 0; i < 3; i++) await pacer.observe(refused, turn);
+    const widened = await margin();
+    expect(widened).toBeGreaterThan(BASE_MARGIN);
+    // Ten quiet minutes later the next reservation halves the extra guard.
+    await env.DB.prepare('UPDATE pacer SET last_429_at = ?1, hold_until = 0').bind(Date.now() - 11 * 60_000).run();
+    const relaxed = (await reserveSlot(db, 1000, Date.now()).get())!.margin;
+    expect(relaxed).toBeLessThan(widened);
+    expect(relaxed).toBeGreaterThanOrEqual(BASE_MARGIN);
+  });
+
+  it('leaves another app on the same Resend team its share of the limit (the limit is per team)', async () => {
+    // 20 requests/s for the team, a sliding window; the other app uses 30 % of it.
+    await fake.config({ ratePerSecond: 20, limiter: 'sliding', foreignLoad: { share: 0.3 } });
+    const send = await planSend(fake, 3000, { SEND_RATE_PER_SECOND: '20' });
+    await deliverAll(send);
+    await fake.config({ foreignLoad: null });
+    const state = await fake.state();
+    const counters = state.counters as unknown as Record<string, number>;
+    expect(exactlyOnce(state, await emailsOf(send.ids))).toBe(true);
+    const learnt = await env.DB.prepare('SELECT foreign_rate AS f FROM pacer WHERE id = 1').first<{ f: number }>();
+    expect(learnt!.f).toBeGreaterThan(3);
+    expect(learnt!.f).toBeLessThan(10);
+    // Taking the other app's share would refuse a good part of its requests and of ours.
+    expect(counters.paceLimited429).toBeLessThanOrEqual(3);
+    expect(counters.foreign429).toBeLessThanOrEqual(Math.ceil(counters.foreignRequests * 0.1));
+  });
+});
+
+describe("Resend's own suppression list and late failures", () => {
+  it('email.suppressed: not sent but suppressed, the reader bounced or complained by its reason, counted by the breaker; replays change nothing', async () => {
+    const send = await planSend(fake, 200, { RESEND_WEBHOOK_SECRET: WEBHOOK_SECRET });
+    const addresses = await emailsOf(send.ids);
+    const [bounced, complained] = [addresses[3], addresses[150]];
+    await fake.config({ webhooks: { secret: WEBHOOK_SECRET, delivered: true }, suppressed: [bounced], suppressedComplaints: [complained] });
+    await deliverAll(send);
+    const hooks = await fake.relayWebhooks();
+    const { counters, counted, stats } = await countersAndCounts(send.sendId);
+    expect(counters).toEqual(counted);
+    expect(stats).toMatchObject({ status: 'sent', sent: 198, suppressed: 2, delivered: 198, pending: 0 });
+    const statusOf = async (email: string) => (await env.DB.prepare('SELECT status FROM subscribers WHERE email = ?1').bind(email).first<{ status: string }>())!.status;
+    expect(await statusOf(bounced)).toBe('bounced');
+    expect(await statusOf(complained)).toBe('complained');
+    const rows = await deliveryRows(send.sendId);
+    expect(rows.find((r) => r.id === send.ids[3])).toMatchObject({ status: 'suppressed' });
+    const breaker = await env.DB.prepare('SELECT hard_bounced AS n FROM sends WHERE id = ?1').bind(send.sendId).first<{ n: number }>();
+    expect(breaker!.n).toBe(2);
+    await fake.relayWebhooks(hooks.filter((h) => h.body.includes('email.suppressed')));
+    expect(await countersAndCounts(send.sendId)).toEqual({ counters, counted, stats });
+  });
+
+  it('lifting a suppression also removes the address from Resend’s list, first (nothing changes here if Resend cannot)', async () => {
+    const send = await planSend(fake, 3);
+    const [email] = await emailsOf(send.ids);
+    await env.DB.prepare(`UPDATE subscribers SET status = 'bounced' WHERE email = ?1`).bind(email).run();
+    await fake.config({ suppressed: [email] });
+    expect(await liftAtProvider(send.config, email)).toEqual({ ok: true, provider: 'removed' });
+    expect(((await fake.state()) as unknown as { counters: Record<string, number> }).counters.suppressionsRemoved).toBe(1);
+    // Not (or no longer) on Resend's list: fine, the lift goes on.
+    expect(await liftAtProvider(send.config, email)).toEqual({ ok: true, provider: 'not_listed' });
+    // A key Resend refuses: an error that says so, for the route to answer 502 and change nothing.
+    const wrongKey = { ...send.config, resendApiKey: 're_wrong' };
+    expect(await liftAtProvider(wrongKey, email)).toMatchObject({ ok: false, message: expect.stringMatching(/did not remove .*invalid_api_key/) });
+  });
+
+  it('email.failed for a reason of the account halts the send with it; per-reader failures stay failed for retry-failed', async () => {
+    const send = await planSend(fake, 300, { RESEND_WEBHOOK_SECRET: WEBHOOK_SECRET });
+    await fake.config({ webhooks: { secret: WEBHOOK_SECRET } });
+    expect(await send.deliver(send.chunks[0])).toMatchObject({ kind: 'done', sent: 100 });
+    await fake.config({ failAccepted: 'reached_daily_quota' });
+    expect(await send.deliver(send.chunks[1])).toMatchObject({ kind: 'done', sent: 100 });
+    await fake.relayWebhooks();
+    expect(await sendStats(send.db, send.sendId)).toMatchObject({ status: 'halted', reason: expect.stringMatching(/reached_daily_quota/), sent: 100, failed: 100 });
+    // The rest waits for the probe, as after a synchronous refusal.
+    expect(await send.deliver(send.chunks[2])).toMatchObject({ kind: 'waiting' });
+  });
+
+  it('email.failed for a reason of the reader only fails that reader (for retry-failed); the send goes on', async () => {
+    const send = await planSend(fake, 200, { RESEND_WEBHOOK_SECRET: WEBHOOK_SECRET });
+    await fake.config({ webhooks: { secret: WEBHOOK_SECRET }, failAccepted: 'invalid_recipient' });
+    expect(await send.deliver(send.chunks[0])).toMatchObject({ kind: 'done', sent: 100 });
+    await fake.relayWebhooks();
+    await fake.config({ failAccepted: null });
+    expect(await send.deliver(send.chunks[1])).toMatchObject({ kind: 'done', sent: 100 });
+    expect(await sendStats(send.db, send.sendId)).toMatchObject({ status: 'sent', sent: 100, failed: 100, reason: null });
+  });
+});
+
+describe('honest figures (D1 rows written, as D1 itself reports them)', () => {
+  it('per reader: every statement of a send (claim, plan, pacer, freeze, attempts, finish), not only chunk finishes', async () => {
+    const readers = 2000;
+    const metered = meteredD1(env.DB);
+    const send = await planSend(fake, readers, {}, {}, metered.db);
+    await deliverAll(send);
+    expect(await sendStats(send.db, send.sendId)).toMatchObject({ status: 'sent', sent: readers });
+    const perReader = metered.rowsWritten() / readers;
+    console.log(`D1 rows written per reader, every statement of a send of ${readers}: ${perReader.toFixed(3)} (${metered.rowsWritten()} rows, ${metered.statements()} statements)`);
+    // One delivery record per reader, plus per chunk of 100: its counters, the send row, the chunk row,
+    // its freeze, its pace slot (and the plan's chunk rows, the claim): a few hundredths.
+    expect(perReader).toBeGreaterThanOrEqual(1);
+    expect(perReader).toBeLessThan(1.1);
+  });
+
+  it('per webhook event, by type (a bounce or complaint also moves the reader, and its dashboard counters)', async () => {
+    const send = await planSend(fake, 20);
+    await deliverAll(send);
+    const at = Date.now();
+    const addresses = await emailsOf(send.ids);
+    const rows: Record<string, number> = {};
+    const events: [string, unknown][] = [
+      ['email.delivered', {}],
+      ['email.opened', {}],
+      ['email.clicked', {}],
+      ['email.delivery_delayed', {}],
+      ['email.bounced (Transient)', { bounce: { type: 'Transient' } }],
+      ['email.bounced (Permanent)', { bounce: { type: 'Permanent' } }],
+      ['email.complained', {}],
+      ['email.failed', { failed: { reason: 'invalid_recipient' } }],
+      ['email.failed (account)', { failed: { reason: 'reached_daily_quota' } }],
+      ['email.suppressed', { suppressed: { type: 'OnAccountSuppressionList', reason: 'previous_bounce', message: 'm', diagnosticCode: [] } }],
+    ];
+    for (const [i, [name, extra]] of events.entries()) {
+      const type = name.split(' ')[0];
+      // Each event on a reader of its own (a delivered one for the opens and clicks).
+      const reader = ['email.opened', 'email.clicked'].includes(type) ? 0 : i + 1;
+      const payload = { type, created_at: new Date(at).toISOString(), data: { to: [addresses[reader]], tags: { send: String(send.sendId), reader: String(send.ids[reader]) }, ...(extra as object) } };
+      const event = interpretEvent(payload, at);
+      if (!event.ok) throw new Error(event.message);
+      rows[name] = (await applyEvent(send.db, send.config, event.effect, at)).rowsWritten;
+      expect((await applyEvent(send.db, send.config, event.effect, at)).rowsWritten, `${name} replayed`).toBe(0);
+    }
+    console.log(`D1 rows written per webhook event: ${JSON.stringify(rows)}`);
+    expect(rows).toMatchObject(PINNED_ROWS);
+    for (const name of ['email.bounced (Permanent)', 'email.complained', 'email.suppressed']) {
+      expect(rows[name], name).toBeGreaterThanOrEqual(LEAVING_ROWS.min);
+      expect(rows[name], name).toBeLessThanOrEqual(LEAVING_ROWS.max);
+    }
+  });
+});

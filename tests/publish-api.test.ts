@@ -154,3 +154,21 @@ describe('DELETE /api/issues/:slug and what a started send freezes', () => {
     expect(await adminJson('/api/issues/round-trip')).toMatchObject({ title: view.title, markdown: view.markdown });
   });
 });
+
+describe('hostile input to the publishing routes is a 4xx, never a 5xx, and changes nothing', () => {
+  it.each([
+    ['PUT with bytes that are not UTF-8', () => put('not-utf8', new Uint8Array([0x2d, 0x2d, 0x2d, 0x0a, 0xff, 0xfe, 0x0a]) as unknown as string), [422]],
+    ['PUT with a garbage If-Match', () => put('garbage-if-match', doc(), { 'if-match': 'W/nonsense' }), [400]],
+    ['PUT with If-Match on an article that does not exist', () => put('never-was', doc(), { 'if-match': '"7"' }), [409]],
+    ['PUT with YAML that builds a bomb of aliases', () => put('yaml-bomb', `---\na: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: [*c, *c, *c, *c, *c, *c, *c, *c, *c]\ntitle: "t"\ndate: 2026-01-01\nsummary: "s"\n---\nbody`), [200, 201, 422]],
+    ['PUT of a title with a line break smuggled in', () => put('smuggled', doc('Line one\\nBcc: all@example.com')), [422]],
+    ['GET of an encoded path', () => admin('/api/issues/%ZZ'), [400, 404]],
+    ['schedule with broken JSON', () => admin('/api/issues/x/schedule', { method: 'POST', body: '{"sendAt":', headers: { 'content-type': 'application/json' } }), [400]],
+    ['schedule as XML', () => admin('/api/issues/x/schedule', { method: 'POST', body: '<sendAt/>', headers: { 'content-type': 'text/xml' } }), [415]],
+    ['media with a lying length', () => admin('/api/media', { method: 'POST', body: new Uint8Array(10), headers: { 'content-type': 'image/png' } }), [422]],
+  ] as const)('%s', async (_name, request, statuses) => {
+    const response = await request();
+    expect(statuses as readonly number[]).toContain(response.status);
+    expect(response.status).toBeLessThan(500);
+  });
+});

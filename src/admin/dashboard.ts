@@ -32,6 +32,9 @@ import { percentDone, progressSegments } from './pages/charts';
 import { IssuePage, IssuesPage, SendConfirmPage } from './pages/issues';
 import { LIVE_PROGRESS_SCRIPT } from './pages/live';
 import { OverviewPage } from './pages/overview';
+import { SignupFormPage } from './pages/signup-form';
+import { SIGNUP_FORM_ADMIN_PATH } from '../embed/origins';
+import { signupSnippets } from '../embed/snippets';
 import { AdminMessagePage, SignInPage } from './pages/signin';
 import { adminStylesheet } from './pages/styles';
 import { EraseConfirmPage, ImportResultPage, SubscribersPage, type SubscribersPageProps } from './pages/subscribers';
@@ -506,5 +509,31 @@ dashboardRoutes.post(
     const { found } = await eraseSubscriber(s.db, email.value);
     if (wantsJson(c)) return c.json({ erased: true, found });
     return c.redirect(`/admin/subscribers?done=erased&to=${encodeURIComponent(email.value)}`, 303);
+  }),
+);
+
+// ---- the sign-up form on other sites --------------------------------------------------------------
+
+dashboardRoutes.get(
+  SIGNUP_FORM_ADMIN_PATH,
+  guarded((c, s) => {
+    const config = c.get('config');
+    const origins = config.signupOrigins;
+    // A plain form comes back to the first allowed site's home page; the writer may point it elsewhere.
+    const snippets = signupSnippets(config, origins.length > 0 ? `${origins[0]}/` : null);
+    if (wantsJson(c)) return c.json({ origins, snippets });
+    return html(
+      c,
+      SignupFormPage({
+        site: site(c),
+        csrf: s.csrf,
+        nonce: c.get('secureHeadersNonce') ?? null,
+        publicUrl: config.publicUrl,
+        origins,
+        snippets,
+        turnstile: config.turnstile !== null,
+        isLocalDev: config.isLocalDev,
+      }),
+    );
   }),
 );

@@ -70,6 +70,7 @@ const Stats = z
     unknown: z.number().int().openapi({ description: 'Readers whose outcome cannot be known (never re-sent blindly).' }),
     skipped: z.number().int(),
     paused: z.number().int(),
+    suppressed: z.number().int().openapi({ description: 'Readers Resend itself refused (its own suppression list); not counted as sent.' }),
     pending: z.number().int(),
     delivered: z.number().int(),
     bounced: z.number().int(),

@@ -1,5 +1,5 @@
 // Admin API, subscribers: list (cursor paging), CSV export (streamed), CSV import, lifting a
-// bounce/complaint suppression, erase (GDPR). Each route's input, answers and scope are declared in
+// bounce/complaint suppression (here and on Resend's own list), erase (GDPR). Each route's input, answers and scope are declared in
 // its apiRoute (see src/api/openapi.ts); auth and the body limit are applied in src/api/routes.ts
 // (not to the import, which streams its body and counts it itself).
 import { apiRoute, createApiRouter, error, json, problem, z } from '../api/openapi';
@@ -7,7 +7,7 @@ import { Cursor, Email, NextCursor, PageLimit, SubscriberStatus, Timestamp } fro
 import { eraseSubscriber } from '../subscribers/erase';
 import { IMPORT_BODY_LIMIT, IMPORT_TOO_LARGE, importSubscribers } from '../subscribers/import';
 import { exportCsv, listSubscribers } from '../subscribers/listing';
-import { liftSuppression } from '../subscribers/suppression';
+import { isSuppressed, liftAtProvider, liftSuppression } from '../subscribers/suppression';
 
 export const adminSubscriberRoutes = createApiRouter();
 
@@ -125,16 +125,28 @@ adminSubscriberRoutes.openapi(
     summary: 'Lift a bounce or complaint: the address becomes unsubscribed, so the form works for it again',
     request: { params: EmailParam },
     responses: {
-      200: json(z.object({ email: z.string(), status: z.literal('unsubscribed') }), 'Lifted'),
+      200: json(
+        z.object({
+          email: z.string(),
+          status: z.literal('unsubscribed'),
+          provider: z.enum(['removed', 'not_listed', 'none']).openapi({ description: "Resend's own suppression list: removed, the address was not on it, or no provider (outbox)." }),
+        }),
+        'Lifted',
+      ),
       404: error('The address is not bounced or complained', ['not_suppressed']),
+      502: error("Resend's suppression list could not be changed: nothing was lifted", ['provider_error']),
     },
   }),
   async (c) => {
     const { email } = c.req.valid('param');
-    if (!(await liftSuppression(c.get('db'), email))) {
-      return problem(c, 404, 'not_suppressed', `${email} is not bounced or complained, so there is no suppression to lift.`);
-    }
-    return c.json({ email, status: 'unsubscribed' as const }, 200);
+    const db = c.get('db');
+    const notSuppressed = () => problem(c, 404, 'not_suppressed', `${email} is not bounced or complained, so there is no suppression to lift.`);
+    if (!(await isSuppressed(db, email))) return notSuppressed();
+    // Resend's own list first: a lift here alone would leave the reader unreachable (suppression.ts).
+    const provider = await liftAtProvider(c.get('config'), email);
+    if (!provider.ok) return problem(c, 502, 'provider_error', provider.message);
+    if (!(await liftSuppression(db, email))) return notSuppressed();
+    return c.json({ email, status: 'unsubscribed' as const, provider: provider.provider }, 200);
   },
 );
 

@@ -118,6 +118,8 @@ export const sends = sqliteTable('sends', {
   unknown: integer('unknown').notNull().default(0),
   skipped: integer('skipped').notNull().default(0),
   paused: integer('paused').notNull().default(0),
+  /** Readers Resend accepted and then refused itself (its own suppression list): not counted as sent. */
+  suppressed: integer('suppressed').notNull().default(0),
   delivered: integer('delivered').notNull().default(0),
   bounced: integer('bounced').notNull().default(0),
   /** Permanent bounces only: what the circuit breaker counts. */
@@ -184,9 +186,10 @@ export const sendChunks = sqliteTable(
 /**
  * `sent`: in a batch the provider accepted; `failed`: refused (that address, or the chunk after its
  * retry budget, or reported failed later); `unknown`: whether they got it cannot be known (an attempt
- * the provider may have accepted, past its 24-hour idempotency window): never re-sent blindly.
+ * the provider may have accepted, past its 24-hour idempotency window): never re-sent blindly;
+ * `suppressed`: accepted, then refused by Resend itself (`email.suppressed`: on its own suppression list).
  */
-export const DELIVERY_STATUSES = ['sent', 'failed', 'unknown'] as const;
+export const DELIVERY_STATUSES = ['sent', 'failed', 'unknown', 'suppressed'] as const;
 
 /**
  * One row per (send, subscriber), written with the provider's answer: the per-recipient record
@@ -266,6 +269,10 @@ export const pacer = sqliteTable('pacer', {
   last429At: integer('last_429_at').notNull().default(0),
   /** Bumped when slots already handed out are no longer good (a hold, a lower rate learnt): waiters take new ones. */
   epoch: integer('epoch').notNull().default(0),
+  /** Spread of recent round trips (ms): the jitter every tight window gets as a guard (src/mail/pacer.ts). */
+  jitterMs: integer('jitter_ms').notNull().default(0),
+  /** Requests/s other apps on the same Resend team use (seen in `ratelimit-remaining`): left to them. */
+  foreignRate: real('foreign_rate').notNull().default(0),
 });
 
 

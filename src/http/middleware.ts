@@ -3,11 +3,13 @@
 // lets input cause a 5xx.
 import type { Context, Hono, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
 import { csrf } from 'hono/csrf';
 import { HTTPException } from 'hono/http-exception';
-import { NONCE, secureHeaders } from 'hono/secure-headers';
+import { type ContentSecurityPolicyOptionHandler, NONCE, secureHeaders } from 'hono/secure-headers';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { ConfigError, getConfig, isLoopbackHost } from '../config';
+import { type Config, ConfigError, getConfig, isLoopbackHost } from '../config';
+import { EMBED_PATH, EMBED_SCRIPT_PATH, frameAncestors, isSignupOrigin, SIGNUP_FORM_ADMIN_PATH } from '../embed/origins';
 import { fail } from './respond';
 import type { AppEnv } from './types';
 
@@ -46,27 +48,47 @@ export const withConfig: MiddlewareHandler<AppEnv> = async (c, next) => {
   await next();
 };
 
+/** The configuration when it is valid, else null (then withConfig answers the 500 that says why). */
+function configOrNull(c: Context): Config | null {
+  try {
+    return getConfig(c.env);
+  } catch {
+    return null;
+  }
+}
+
+const TURNSTILE_ORIGIN = 'https://challenges.cloudflare.com';
+
 /**
  * Strict CSP on every answer (pages, errors, JSON): scripts only with this request's nonce (the
- * Turnstile loader, the only script on any page) or from Turnstile's host, which Cloudflare documents as the
- * two ways to allow it; its iframe from that host; no inline styles, no plugins, no framing, forms post
- * only here. Plus nosniff, no referrer across origins, and no powerful features.
+ * Turnstile loader and /embed.js are the only scripts on any page) or from Turnstile's host, which
+ * Cloudflare documents as the two ways to allow it; its iframe from that host; no inline styles, no
+ * plugins, no framing, forms post only here. Plus nosniff, no referrer across origins, and no
+ * powerful features. Some routes differ, each as little as it needs (securityHeaders below):
+ * - /embed may be framed by this service and the SIGNUP_ORIGINS (frame-ancestors), and by nobody else;
+ * - the editor and /admin/signup-form frame pages of this service (frame-src 'self');
+ * - /media/* and /embed.js are loaded by pages on other origins (CORP cross-origin);
+ * - the editor's email preview is the email itself.
  */
-const headersWith = (crossOriginResourcePolicy: string, frameSrc: string[] = []) =>
+const NOT_FRAMED = "'none'";
+
+/** The page headers with the parts that differ by route: CORP, extra frame-src, and who may frame the answer. */
+const headersWith = (crossOriginResourcePolicy: string, frameSrc: string[] = [], frameAncestors: (string | ContentSecurityPolicyOptionHandler)[] = [NOT_FRAMED]) =>
   secureHeaders({
     contentSecurityPolicy: {
       defaultSrc: ["'self'"],
-      scriptSrc: [NONCE, 'https://challenges.cloudflare.com'],
+      scriptSrc: [NONCE, TURNSTILE_ORIGIN],
       styleSrc: ["'self'"],
       imgSrc: ["'self'", 'data:'],
-      frameSrc: [...frameSrc, 'https://challenges.cloudflare.com'],
-      connectSrc: ["'self'", 'https://challenges.cloudflare.com'],
+      frameSrc: [...frameSrc, TURNSTILE_ORIGIN],
+      connectSrc: ["'self'", TURNSTILE_ORIGIN],
       formAction: ["'self'"],
-      frameAncestors: ["'none'"],
+      frameAncestors,
       baseUri: ["'none'"],
       objectSrc: ["'none'"],
     },
-    xFrameOptions: 'DENY',
+    // X-Frame-Options cannot name origins: where framing is allowed at all, CSP frame-ancestors says by whom.
+    xFrameOptions: frameAncestors.length === 1 && frameAncestors[0] === NOT_FRAMED ? 'DENY' : false,
     referrerPolicy: 'strict-origin-when-cross-origin',
     crossOriginEmbedderPolicy: false,
     permissionsPolicy: { camera: [], microphone: [], geolocation: [], payment: [], usb: [] },
@@ -74,11 +96,21 @@ const headersWith = (crossOriginResourcePolicy: string, frameSrc: string[] = [])
   });
 
 const pageHeaders = headersWith('same-origin');
-/** Article images (/media/*) are loaded by mail clients and webmail pages on other origins. */
-const mediaHeaders = headersWith('cross-origin');
-/** The editor's pages frame its email preview (same origin). */
-const editorHeaders = headersWith('same-origin', ["'self'"]);
+/**
+ * Loaded by pages on other origins: article images (/media/*, by mail clients and webmail pages) and
+ * /embed.js (a `<script src>` on the writer's site, a no-cors load that CORP same-origin would block).
+ */
+const crossOriginHeaders = headersWith('cross-origin');
+/** The editor's pages frame its email preview; the sign-up form page frames /embed (both same origin). */
+const ownFramesHeaders = headersWith('same-origin', ["'self'"]);
 const EDITOR_PATH = /^\/admin\/issues\/(?:new|[a-z0-9-]+\/edit)$/;
+/** /embed: framed by this service (the dashboard's preview) and the SIGNUP_ORIGINS, nobody else. */
+const embedHeaders = headersWith('same-origin', [], [
+  (c) => {
+    const config = configOrNull(c);
+    return config ? frameAncestors(config) : NOT_FRAMED;
+  },
+]);
 /**
  * The editor's email preview is the email itself: its inline styles and its images from anywhere, no
  * script at all, and framed only by the dashboard's own pages.
@@ -90,14 +122,15 @@ const emailPreviewHeaders = secureHeaders({
   crossOriginEmbedderPolicy: false,
 });
 const EMAIL_PREVIEW_PATH = /^\/admin\/issues\/(?:[a-z0-9-]+\/)?preview$/;
-export const securityHeaders: MiddlewareHandler<AppEnv> = (c, next) =>
-  c.req.path.startsWith('/media/')
-    ? mediaHeaders(c, next)
-    : EMAIL_PREVIEW_PATH.test(c.req.path)
-      ? emailPreviewHeaders(c, next)
-      : EDITOR_PATH.test(c.req.path)
-        ? editorHeaders(c, next)
-        : pageHeaders(c, next);
+
+export const securityHeaders: MiddlewareHandler<AppEnv> = (c, next) => {
+  const path = c.req.path;
+  if (path.startsWith('/media/') || path === EMBED_SCRIPT_PATH) return crossOriginHeaders(c, next);
+  if (path === EMBED_PATH) return embedHeaders(c, next);
+  if (EMAIL_PREVIEW_PATH.test(path)) return emailPreviewHeaders(c, next);
+  if (EDITOR_PATH.test(path) || path === SIGNUP_FORM_ADMIN_PATH) return ownFramesHeaders(c, next);
+  return pageHeaders(c, next);
+};
 
 /**
  * /api/docs (Scalar's renderer, served from this Worker): scripts only from this origin, inline styles
@@ -154,8 +187,13 @@ const sameSiteOnly = csrf({
  *   one-click posts come from mail providers, some of them from a webmail page on their own origin;
  * - /webhooks/*: server to server, Svix-signed;
  * - /api/*: bearer token only, no cookie, so nothing a forged post could ride on.
+ * And /subscribe from the SIGNUP_ORIGINS only (the writer's own sites), matched exactly
+ * (src/embed/origins.ts): a sign-up carries nothing ambient either, and gets the same checks as here.
  */
 const CROSS_SITE_ALLOWED = /^\/(?:unsubscribe$|webhooks\/|api\/)/;
+
+/** The one route a form on a SIGNUP_ORIGINS site may post to. */
+const SIGNUP_PATH = '/subscribe';
 
 /**
  * Form posts from another site are refused with 403 (Hono's CSRF check on Origin and Sec-Fetch-Site).
@@ -165,6 +203,8 @@ const CROSS_SITE_ALLOWED = /^\/(?:unsubscribe$|webhooks\/|api\/)/;
  */
 export const refuseCrossSitePosts: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (CROSS_SITE_ALLOWED.test(c.req.path)) return next();
+  // A sign-up form on one of the writer's own sites (SIGNUP_ORIGINS): that route only, exact origin only.
+  if (c.req.path === SIGNUP_PATH && isSignupOrigin(c.get('config'), c.req.header('origin'))) return next();
   if (c.req.header('origin') === undefined && c.req.header('sec-fetch-site') === undefined) return next();
   try {
     return await sameSiteOnly(c, next);
@@ -175,6 +215,29 @@ export const refuseCrossSitePosts: MiddlewareHandler<AppEnv> = async (c, next) =
     }
     throw error;
   }
+};
+
+/** Hono's CORS for the sign-up route: the allowed origin echoed, `Vary: Origin`, no credentials. */
+const signupCorsHeaders = cors({
+  origin: (origin, c) => (isSignupOrigin((c as Context<AppEnv>).get('config'), origin) ? origin : null),
+  allowMethods: ['POST'],
+  allowHeaders: ['Content-Type', 'Accept'],
+  credentials: false,
+  maxAge: 7200,
+});
+
+/**
+ * CORS on POST /subscribe, for the script (/embed.js) and any `fetch` on an allowed site. A preflight
+ * (`OPTIONS` with `Origin`) is answered for SIGNUP_ORIGINS only; any other origin gets 403 and no CORS
+ * header, so its browser never sends the request. Other routes get no CORS at all.
+ */
+export const signupCors: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const origin = c.req.header('origin');
+  if (c.req.method === 'OPTIONS' && origin === undefined) return next(); // not a preflight: 405 with Allow
+  if (c.req.method === 'OPTIONS' && !isSignupOrigin(c.get('config'), origin)) {
+    return fail(c, 403, 'cross_site_request', 'This origin may not post sign-ups here. The newsletter\'s operator can add it to SIGNUP_ORIGINS.', 'Not allowed');
+  }
+  return signupCorsHeaders(c, next);
 };
 
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;

@@ -186,18 +186,21 @@ export async function deliverChunk(db: Db, config: Config, transport: MailTransp
       return 'id' in o ? { s: r.id, status: 'sent', id: o.id } : { s: r.id, status: 'failed', error: o.error };
     });
   } else {
-    // 409: the key was used with another payload. It proves an earlier attempt was accepted only if
-    // one may have been (its answer lost); then who was in every earlier payload got it, and who was
-    // in only some may have. Otherwise (every earlier attempt was refused outright, and a provider is
-    // free to remember refusals under their keys too) nobody has it, and the key cannot be used
-    // again: those still receiving are `failed`, so retry-failed sends to them under a new key.
-    outcomes = !underWay
-      ? receiving(frozen).map((r) => ({ s: r.id, status: 'failed', error: 'the provider refused the key (409), though no attempt under it was accepted' }))
-      : open(frozen).map((r) =>
+    // 409 invalid_idempotent_request: Resend keeps a key for "an email with the same idempotency key
+    // [that] has already been sent" and answers this when "this idempotency key has already been used
+    // on a request that had a different payload" (docs: dashboard/emails/idempotency-keys), so an
+    // earlier attempt under this key was accepted. Who was in every earlier payload got it; who was in
+    // only some may have. Nothing in Resend's documentation says a refused request binds its key, so
+    // a 409 where our records say no attempt may have been accepted (the marker is set before every
+    // attempt and cleared only after sure refusals) is not read as "refused": those readers are
+    // `unknown`, for the operator, never `failed` (retry-failed would mail them a second copy).
+    outcomes = underWay
+      ? open(frozen).map((r) =>
           priorSure.has(r.id)
             ? { s: r.id, status: 'sent', error: 'accepted by an earlier attempt; provider id unknown' }
             : { s: r.id, status: 'unknown', error: 'in some earlier attempts only, one of which the provider accepted' },
-        );
+        )
+      : receiving(frozen).map((r) => ({ s: r.id, status: 'unknown', error: 'the provider says an email under this key was sent (409), though no attempt of ours may have been accepted' }));
   }
   const done = await finishWith(outcomes, { accepted: true, rowsWritten });
   if (options.crashAt === 'after_record') throw new Error('injected crash after_record');

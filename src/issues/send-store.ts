@@ -762,6 +762,37 @@ export function recordFailure(db: Db, ref: DeliveryRef, at: number, error: strin
   ];
 }
 
+/**
+ * Resend accepted the email and then refused it itself (`email.suppressed`: the address is on its own
+ * suppression list): the record becomes `suppressed`, `sent` moves to `suppressed`, and the breaker
+ * counts it as a hard bounce (the list was stale about this address). Once, guarded like the others.
+ */
+export function recordSuppressed(db: Db, ref: DeliveryRef, at: number, error: string) {
+  return [
+    db
+      .update(sends)
+      .set({ sent: sql`${sends.sent} - 1`, suppressed: sql`${sends.suppressed} + 1`, hardBounced: sql`${sends.hardBounced} + 1` })
+      .where(and(eq(sends.id, ref.sendId), rowWhere(ref, sql`${deliveries.status} = 'sent'`))),
+    db
+      .update(deliveries)
+      .set({ status: 'suppressed', failedAt: sql`coalesce(${deliveries.failedAt}, ${at})`, error })
+      .where(and(deliveryKey(ref), eq(deliveries.status, 'sent'))),
+  ];
+}
+
+/**
+ * A failure of the account reported after Resend accepted a batch (`email.failed` with a quota,
+ * domain or key reason): the send halts with that reason, as after a synchronous refusal, and
+ * housekeeping probes it (src/issues/maintenance.ts) until the provider delivers again.
+ */
+export function haltForAccount(db: Db, sendId: number, reason: string) {
+  return haltSend(
+    db,
+    sendId,
+    `Resend accepted the emails, then reported them failed: ${reason}. This is about the account (quota, sending domain or API key), not these readers: fix it at Resend; housekeeping probes every few minutes and the send resumes by itself. Readers it failed are listed as failed, for retry-failed.`,
+  );
+}
+
 /** Whether this delivery has had a bounce recorded already (for counting transient bounces once). */
 export function firstBounce(ref: DeliveryRef): SQL {
   return rowWhere(ref, sql`${deliveries.bouncedAt} IS NULL`);

@@ -22,6 +22,8 @@ export interface IssueStats {
   skipped: number;
   /** Readers who had paused their subscription when their chunk went (not counted as skipped). */
   paused: number;
+  /** Readers Resend accepted and then refused itself (`email.suppressed`: its own suppression list); not counted as sent. */
+  suppressed: number;
   pending: number;
   delivered: number;
   bounced: number;
@@ -37,14 +39,14 @@ export function apiStatus(status: SendStatus): IssueSendStatus {
 }
 
 export async function sendStats(db: Db, sendId: number): Promise<IssueStats | null> {
-  const { status, reason, finishedAt, recipients, sent, failed, unknown, skipped, paused, delivered, bounced, complained, opened, clicked } = sends;
+  const { status, reason, finishedAt, recipients, sent, failed, unknown, skipped, paused, suppressed, delivered, bounced, complained, opened, clicked } = sends;
   const s = await db
-    .select({ status, reason, finishedAt, recipients, sent, failed, unknown, skipped, paused, delivered, bounced, complained, opened, clicked })
+    .select({ status, reason, finishedAt, recipients, sent, failed, unknown, skipped, paused, suppressed, delivered, bounced, complained, opened, clicked })
     .from(sends)
     .where(eq(sends.id, sendId))
     .get();
   if (!s) return null;
-  const done = s.sent + s.failed + s.unknown + s.skipped + s.paused;
+  const done = s.sent + s.failed + s.unknown + s.skipped + s.paused + s.suppressed;
   const finished = s.status === 'sent' || (s.status === 'cancelled' && s.finishedAt !== null);
   return {
     status: apiStatus(s.status),
@@ -55,6 +57,7 @@ export async function sendStats(db: Db, sendId: number): Promise<IssueStats | nu
     unknown: s.unknown,
     skipped: s.skipped,
     paused: s.paused,
+    suppressed: s.suppressed,
     pending: finished ? 0 : Math.max(0, s.recipients - done),
     delivered: s.delivered,
     bounced: s.bounced,
@@ -65,7 +68,7 @@ export async function sendStats(db: Db, sendId: number): Promise<IssueStats | nu
 }
 
 /** The numbers of a send that never happened. */
-export const ZERO = { reason: null, recipients: 0, sent: 0, failed: 0, unknown: 0, skipped: 0, paused: 0, pending: 0, delivered: 0, bounced: 0, complained: 0, opened: 0, clicked: 0 };
+export const ZERO = { reason: null, recipients: 0, sent: 0, failed: 0, unknown: 0, skipped: 0, paused: 0, suppressed: 0, pending: 0, delivered: 0, bounced: 0, complained: 0, opened: 0, clicked: 0 };
 
 const sendRow = { id: sends.id, slug: sends.slug, status: sends.status, reason: sends.reason, title: sends.title, date: sends.articleDate, startedAt: sends.startedAt };
 export type SendSummary = { id: number; slug: string; status: SendStatus; reason: string | null; title: string; date: string; startedAt: number };

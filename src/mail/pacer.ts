@@ -17,7 +17,24 @@
 //    it relaxes after a quiet while;
 //  - an outage (5xx or no answer, several in a row): everyone holds, 1 s, then 2, 4 … 30 s between
 //    probes, so a provider that is down is not called at the full rate for as long as it is down; the
-//    first answer that is not a server error ends it.
+//    first answer that is not a server error ends it;
+//  - jitter it cannot see: a request reaches the provider's limiter tens of ms after it starts (the
+//    SDK serialises 2 MB, the network, a gateway that reads the body before the limiter stamps it),
+//    and by a varying amount. With J ms of spread a strict window allows at most 1000/(1000+J) of
+//    the rate. The one-way delay is invisible, and the round trip's spread is no measure of it (on a
+//    busy machine the provider's own processing varies by hundreds of ms). But every answer of a
+//    sliding window says how many requests it held when ours arrived: when it held fewer of ours
+//    than our own start times put in the last second, the oldest of them arrived later than ours by
+//    at least its distance to the window's edge. The largest such distance among recent answers is
+//    the jitter every tight window is guarded against (`jitter_ms`). A limiter that counts otherwise
+//    (a fixed window resetting at whole seconds, a token bucket) shows two or more missing at once
+//    in many answers, which jitter below two spacings cannot do (a stall now and then can): then
+//    these readings are ignored;
+//  - the limit is the team's, not ours (Resend's rate-limit docs: "This limit applies across all API
+//    keys associated with your team"): when `ratelimit-remaining` says the provider's window holds
+//    more requests than our own log put there, another app is using the budget. The median of those
+//    readings, plus some slack, is left to it (`foreign_rate`): we take what is left, instead of
+//    taking its share and blaming our pace.
 import { eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { pacer } from '../db/schema';
@@ -71,14 +88,21 @@ export interface RateSignal {
   headers: Record<string, string> | null;
 }
 
+/** One call's turn: when it really started, its slot, and the pace log as its reservation left it. */
+export interface Turn {
+  startedAt: number;
+  slot: number;
+  ring: number[];
+}
+
 export interface Pacer {
   /**
    * Waits for this request's slot. `prepare` runs once, just before the slot and before the request's
    * start is counted (building the batch: it varies, and the provider must not see that variance).
    */
-  wait(prepare?: () => Promise<void>): Promise<void>;
-  /** Learns from an answer; returns ms to hold everyone when it was an over-rate 429, else null. */
-  observe(signal: RateSignal): Promise<number | null>;
+  wait(prepare?: () => Promise<void>): Promise<Turn>;
+  /** Learns from an answer (to the call of `turn`); returns ms to hold everyone when it was an over-rate 429, else null. */
+  observe(signal: RateSignal, turn?: Turn): Promise<number | null>;
 }
 
 interface Reserved {
@@ -88,6 +112,44 @@ interface Reserved {
   tightUntil: number;
   providerRate: number | null;
   margin: number;
+  jitterMs: number;
+  foreignRate: number;
+  ring: string;
+}
+
+/** Answers whose jitter readings count (the guard is the largest reading among them). */
+const JITTER_READINGS = 40;
+/**
+ * A reading above this is a stall (a busy isolate, a paused process), not jitter: guarding every
+ * window against it would cost a quarter of the pace for the rare 429 it causes, which the over-rate
+ * hold absorbs.
+ */
+const MAX_JITTER_MS = 250;
+/** A limiter whose answers miss two or more of ours this often is not a sliding log. */
+const NOT_SLIDING_SHARE = 0.2;
+/** Readings of a limiter that is not a sliding window are ignored for this long. */
+const NOT_SLIDING_FOR_MS = 60_000;
+/** The pacer row's jitter or foreign share is rewritten only when it moved at least this much. */
+const JITTER_WRITE_STEP_MS = 8;
+const FOREIGN_WRITE_STEP = 0.2;
+/** Readings of the other apps' use whose median counts. */
+const FOREIGN_READINGS = 15;
+/**
+ * Below this many requests per window the readings are noise (our log and the provider's window
+ * differ by one now and then); above it, the others' share, plus this much slack for their own
+ * unevenness, is left to them.
+ */
+const FOREIGN_NOISE = 0.5;
+const FOREIGN_SLACK = 0.5;
+/** A call that started this much after its slot: the isolate is busy, and the slots say little about real starts. */
+const LATE_START_MS = 250;
+/** We never pace below this share of the limit because of others (their share is an estimate). */
+const MIN_OWN_SHARE = 0.3;
+
+/** The effective rate: the configured, the provider's, what other apps on the team leave us. */
+function effectiveRate(configured: number, providerRate: number | null, learned: number | null, foreign: number): number {
+  const limit = Math.min(configured, providerRate ?? Infinity, learned ?? Infinity);
+  return Math.max(limit * MIN_OWN_SHARE, limit - foreign);
 }
 
 /**
@@ -107,6 +169,19 @@ const local = {
   outageHoldMs: 0,
   /** Calls this isolate has started: its first windows are its warm-up. */
   startsEver: 0,
+  /** Recent jitter readings (ms, 0 when an answer showed none), and the guard they give. */
+  jitterReadings: [] as number[],
+  jitterMs: 0,
+  /** Until then the provider's window does not count like a sliding log (jitter readings ignored). */
+  notSlidingUntil: 0,
+  severalMissing: [] as boolean[],
+  /** Other apps' requests per provider window: the median of recent readings (below 0 when our log over-counts a fixed window). */
+  foreignAvg: 0,
+  foreignRate: 0,
+  foreignReadings: [] as number[],
+  /** Starts and slots of calls the provider refused before counting them (over-rate 429, a storm): not in its window. */
+  uncounted: new Set<number>(),
+  uncountedSlots: new Set<number>(),
 };
 /**
  * Until this isolate has seen one answer it knows nothing of the provider's real limit: the first
@@ -127,15 +202,24 @@ export function forgetLocalPacing(): void {
   local.serverErrors = 0;
   local.outageHoldMs = 0;
   local.startsEver = 0;
+  local.jitterReadings = [];
+  local.jitterMs = 0;
+  local.notSlidingUntil = 0;
+  local.severalMissing = [];
+  local.foreignAvg = 0;
+  local.foreignRate = 0;
+  local.foreignReadings = [];
+  local.uncounted = new Set();
+  local.uncountedSlots = new Set();
   firstAnswer = null;
   seenAnswer = false;
 }
 
 /** The window rule on this isolate's real start times; returns when a request may start now (and counts it). */
-async function startLocally(configuredRate: number, from: Reserved): Promise<void> {
+async function startLocally(configuredRate: number, from: Reserved): Promise<number> {
   for (;;) {
     const now = Date.now();
-    const rate = Math.min(configuredRate, from.providerRate ?? Infinity, local.learnedRate ?? Infinity);
+    const rate = effectiveRate(configuredRate, from.providerRate, local.learnedRate, Math.max(from.foreignRate, local.foreignRate));
     const count = Math.max(1, Math.floor(rate));
     const windowMs = (count * 1000) / rate;
     const starts = local.starts;
@@ -144,7 +228,8 @@ async function startLocally(configuredRate: number, from: Reserved): Promise<voi
     const warming = local.startsEver < WARM_UP_WINDOWS * count;
     const tight = warming || from.tightUntil > now || local.tightUntil > now;
     const share = warming ? WARM_UP_GUARDS : LOCAL_GUARD_SHARE;
-    const guard = tight ? Math.max(BASE_MARGIN, from.margin) * windowMs * share : 0;
+    // Jitter measured on real round trips is a guard on real start times in full.
+    const guard = tight ? Math.max(Math.max(BASE_MARGIN, from.margin) * windowMs * share, Math.max(from.jitterMs, local.jitterMs)) : 0;
     const at = Math.max(
       local.holdUntil,
       starts.length >= count ? starts[starts.length - count]! + windowMs + guard : 0,
@@ -154,7 +239,7 @@ async function startLocally(configuredRate: number, from: Reserved): Promise<voi
       starts.push(now);
       local.startsEver++;
       if (starts.length > 1000) starts.splice(0, starts.length - 1000);
-      return;
+      return now;
     }
     await new Promise((resolve) => setTimeout(resolve, Math.ceil(at - now)));
   }
@@ -190,11 +275,11 @@ export function createPacer(db: Db, configuredRate: number, options: { outageMax
           prepare = undefined;
         }
         await sleepUntil(mine.slot);
-        await startLocally(configuredRate, mine);
-        return;
+        const startedAt = await startLocally(configuredRate, mine);
+        return { startedAt, slot: mine.slot, ring: JSON.parse(mine.ring) as number[] };
       }
     },
-    async observe({ status, headers }) {
+    async observe({ status, headers }, turn) {
       const now = Date.now();
       if (!seenAnswer && local.starts.length === 1) {
         // The first call of an isolate leaves slowly (cold code): when it reached the provider is
@@ -210,6 +295,21 @@ export function createPacer(db: Db, configuredRate: number, options: { outageMax
       const known = last?.providerRate ?? null;
       if (limit !== null) local.learnedRate = limit < configuredRate ? limit : null;
       if (remaining !== null && remaining <= 1) local.tightUntil = now + TIGHT_FOR_MS;
+      if (turn && status === 429) {
+        local.uncounted.add(turn.startedAt);
+        local.uncountedSlots.add(turn.slot);
+        if (local.uncounted.size > 100) local.uncounted.delete(local.uncounted.values().next().value!);
+        if (local.uncountedSlots.size > 100) local.uncountedSlots.delete(local.uncountedSlots.values().next().value!);
+      }
+      if (turn && status !== null && status < 400) learnJitter(headers, turn, now);
+      if (turn && status !== null && status < 400) learnForeign(headers, turn);
+      if (Math.abs(local.jitterMs - (last?.jitterMs ?? 0)) >= JITTER_WRITE_STEP_MS) updates.jitterMs = local.jitterMs;
+      if (Math.abs(local.foreignRate - (last?.foreignRate ?? 0)) >= FOREIGN_WRITE_STEP || (local.foreignRate === 0 && (last?.foreignRate ?? 0) > 0)) {
+        if (local.foreignRate >= 1 && Math.abs(local.foreignRate - (last?.foreignRate ?? 0)) >= 1) {
+          console.warn(`pacer: other apps on the same Resend team use about ${local.foreignRate.toFixed(1)} requests/s of its limit; this send leaves them that share`);
+        }
+        updates.foreignRate = local.foreignRate;
+      }
       if (limit !== null && limit < configuredRate && limit !== known) {
         updates.providerRate = limit;
         // Slots handed out at the old spacing are void; the next ones start from now at the new one.
@@ -270,6 +370,8 @@ export function createPacer(db: Db, configuredRate: number, options: { outageMax
         await db.update(pacer).set(updates).where(eq(pacer.id, 1));
         if (last && 'tightUntil' in updates) last.tightUntil = updates.tightUntil!;
         if (last && 'providerRate' in updates) last.providerRate = updates.providerRate ?? null;
+        if (last && 'jitterMs' in updates) last.jitterMs = updates.jitterMs!;
+        if (last && 'foreignRate' in updates) last.foreignRate = updates.foreignRate!;
       }
       return null;
     },
@@ -289,12 +391,14 @@ export function reserveSlot(db: Db, configuredRate: number, now: number) {
   const cfg = sql.raw(String(Number(configuredRate)));
   const at = sql.raw(String(Math.trunc(now)));
   const fresh = sql`${pacer.configuredRate} <> ${cfg}`;
-  const rate = sql`(CASE WHEN ${fresh} OR ${pacer.providerRate} IS NULL THEN ${cfg} ELSE min(${cfg}, ${pacer.providerRate}) END)`;
+  const limit = sql`(CASE WHEN ${fresh} OR ${pacer.providerRate} IS NULL THEN ${cfg} ELSE min(${cfg}, ${pacer.providerRate}) END)`;
+  // What other apps on the team leave us (effectiveRate, in SQL).
+  const rate = sql`(CASE WHEN ${fresh} THEN ${limit} ELSE max(${limit} * ${sql.raw(String(MIN_OWN_SHARE))}, ${limit} - ${pacer.foreignRate}) END)`;
   const count = sql`max(1, CAST(${rate} AS INTEGER))`;
   const windowMs = sql`(${count} * 1000.0 / ${rate})`;
   const margin = sql`(CASE WHEN ${fresh} THEN ${sql.raw(String(BASE_MARGIN))} WHEN ${pacer.last429At} < ${sql.raw(String(Math.trunc(now - RELAX_AFTER_MS)))} THEN max(${sql.raw(String(BASE_MARGIN))}, ${pacer.margin} / 2) ELSE max(${sql.raw(String(BASE_MARGIN))}, ${pacer.margin}) END)`;
   const tight = sql`(${fresh} OR ${pacer.tightUntil} > ${at})`;
-  const guard = sql`(CASE WHEN ${tight} THEN ${margin} * ${windowMs} ELSE 0 END)`;
+  const guard = sql`(CASE WHEN ${tight} THEN max(${margin} * ${windowMs}, CASE WHEN ${fresh} THEN 0 ELSE ${pacer.jitterMs} END) ELSE 0 END)`;
   const minGap = sql`CAST(ceil(${windowMs} / ${count}) AS INTEGER)`;
   const ring = sql`(CASE WHEN ${fresh} THEN '[]' ELSE ${pacer.ring} END)`;
   const len = sql`json_array_length(${ring})`;
@@ -324,7 +428,65 @@ export function reserveSlot(db: Db, configuredRate: number, now: number) {
       providerRate: pacer.providerRate,
       margin: pacer.margin,
       epoch: pacer.epoch,
+      jitterMs: pacer.jitterMs,
+      foreignRate: pacer.foreignRate,
+      ring: pacer.ring,
     });
+}
+
+/**
+ * One more answer of the provider's window: `ratelimit-limit − ratelimit-remaining` requests were in
+ * it when ours arrived. If that is fewer than our own real starts in the second before ours, the
+ * oldest of those arrived at least `1000 − (ours − its start)` ms later than ours did, relative to
+ * their starts: a reading of the jitter (see the header).
+ */
+function learnJitter(headers: Record<string, string> | null, turn: Turn, now: number): void {
+  const limit = headerNumber(headers, 'ratelimit-limit');
+  const remaining = headerNumber(headers, 'ratelimit-remaining');
+  if (limit === null || remaining === null || limit <= 0 || limit >= 1000) return;
+  if (headers?.['ratelimit-policy'] && !/(?:^|[;,\s])w=1(?:[;,\s]|$)/.test(headers['ratelimit-policy'])) return; // windows of a second only
+  const inside = local.starts.filter((s) => s > turn.startedAt - 1000 && s <= turn.startedAt && !local.uncounted.has(s));
+  const missing = inside.length - (limit - remaining);
+  // The k-th oldest of ours was not in the window: it arrived at least this much later than ours.
+  const reading = missing >= 1 ? Math.min(MAX_JITTER_MS, Math.round(1000 - (turn.startedAt - inside[missing - 1]!))) : 0;
+  const readings = local.jitterReadings;
+  readings.push(reading);
+  if (readings.length > JITTER_READINGS) readings.shift();
+  // A stall now and then misses two at once too; a fixed window or a bucket does it all the time.
+  const several = local.severalMissing;
+  several.push(missing >= 2);
+  if (several.length > JITTER_READINGS) several.shift();
+  if (several.length >= 10 && several.filter(Boolean).length > several.length * NOT_SLIDING_SHARE) local.notSlidingUntil = now + NOT_SLIDING_FOR_MS;
+  local.jitterMs = now < local.notSlidingUntil ? 0 : Math.max(...readings);
+}
+
+/**
+ * One more reading of the provider's window: `ratelimit-limit − ratelimit-remaining` requests were in
+ * it when ours arrived; our own log (the shared ring, every consumer's slots) put `ours` there. The
+ * rest are other apps'. Their median is left to them, with some slack, once clearly above the noise.
+ */
+function learnForeign(headers: Record<string, string> | null, turn: Turn): void {
+  const limit = headerNumber(headers, 'ratelimit-limit');
+  const remaining = headerNumber(headers, 'ratelimit-remaining');
+  if (limit === null || remaining === null || limit <= 0 || limit >= 1000) return; // unlimited or unknown
+  const window = /(?:^|[;,\s])w=(\d+(?:\.\d+)?)/.exec(headers?.['ratelimit-policy'] ?? '');
+  const windowMs = (window ? Number(window[1]) : 1) * 1000;
+  // Ours: this isolate's real starts in the window before ours (a busy isolate starts calls late, so
+  // its slots say little), or the shared log's slots when other consumers put more there.
+  const started = local.starts.filter((s) => s > turn.startedAt - windowMs && s <= turn.startedAt && !local.uncounted.has(s)).length;
+  const onTime = turn.startedAt - turn.slot < LATE_START_MS;
+  const slotted = onTime ? turn.ring.filter((slot) => slot > turn.slot - windowMs && slot <= turn.slot && !local.uncountedSlots.has(slot)).length : 0;
+  const ours = Math.max(started, slotted);
+  const reading = limit - remaining - ours;
+  // The median of the recent readings: a stalled isolate's late arrivals are outliers, another app's
+  // requests are there in most readings.
+  const readings = local.foreignReadings;
+  readings.push(reading);
+  if (readings.length > FOREIGN_READINGS) readings.shift();
+  const sorted = [...readings].sort((a, b) => a - b);
+  local.foreignAvg = Math.max(-1, sorted[Math.floor(sorted.length / 2)]!);
+  const perSecond = (local.foreignAvg * 1000) / windowMs;
+  local.foreignRate = perSecond > FOREIGN_NOISE ? perSecond + FOREIGN_SLACK : 0;
 }
 
 /**
@@ -341,21 +503,23 @@ function outageHold(now: number, maxHoldMs: number): number | null {
 }
 
 /**
- * How long everyone holds after an over-rate 429. Headers come in whole seconds: `retry-after`
- * rounded up, `ratelimit-reset` (when sent) rounded down, so the window frees somewhere between. Our
- * own log says when: the request `count` places back ages out of the provider's window. Hold until
- * the later of that (plus the guard) and what `ratelimit-reset` says, never a rounded-up second the
- * headers do not require; with `retry-after` alone, that.
+ * How long everyone holds after an over-rate 429: at least `retry-after` when the provider sends it
+ * (its instruction: "how many seconds you should wait before making a follow-up request", Resend's
+ * rate-limit docs), at least `ratelimit-reset`, and at least until our own log says the window frees
+ * (the request `count` places back ages out of the provider's window, plus the guard).
  */
 function overRateHold(headers: Record<string, string> | null, configuredRate: number, from: Reserved | null, now: number): number {
   const reset = headerNumber(headers, 'ratelimit-reset');
-  if (reset === null) return retryAfterMs(headers) ?? 1000;
-  const rate = Math.min(configuredRate, from?.providerRate ?? Infinity, local.learnedRate ?? Infinity);
+  // `retry-after` is the provider's instruction: a floor whenever it is sent (a `ratelimit-reset: 0`
+  // and our own log may say the window frees sooner; the provider asked for more, and gets it).
+  const floor = retryAfterMs(headers, false) ?? 0;
+  if (reset === null) return Math.max(floor, retryAfterMs(headers) ?? 1000);
+  const rate = effectiveRate(configuredRate, from?.providerRate ?? null, local.learnedRate, Math.max(from?.foreignRate ?? 0, local.foreignRate));
   const count = Math.max(1, Math.floor(rate));
   const windowMs = (count * 1000) / rate;
   const starts = local.starts;
   const frees = starts.length >= count ? starts[starts.length - count]! + windowMs * (1 + Math.max(BASE_MARGIN, from?.margin ?? 0)) - now : windowMs;
-  return Math.max(0, Math.round(Math.max(reset * 1000, frees)));
+  return Math.max(0, Math.round(Math.max(floor, reset * 1000, frees)));
 }
 
 /** The log without the slots handed out for later, which a new epoch voids (their holders take new ones). */

@@ -1,17 +1,26 @@
 // The `resend` transport: Resend's batch endpoint through the official SDK (RESEND_BASE_URL honoured).
 // Batches are sent in permissive mode, so one permanently invalid address fails only itself.
 //
-// Every call is paced (src/mail/pacer.ts), and what each answer means is decided here, once:
+// Every call is paced (src/mail/pacer.ts), and what each answer means is decided here, once. The
+// status is the HTTP answer's own (ProviderClient below), never only what a JSON body claims: a proxy
+// or a load balancer in front of Resend may answer with a body that has no `statusCode`, or HTML.
 //  - 200: accepted (per-email refusals in permissive mode are that reader's outcome);
 //  - 429: retried at once (a new pace slot) while the waits stay short, never counted as a failure;
-//    an over-rate 429 also holds every consumer for as long as the headers say;
+//    an over-rate 429 also holds every consumer at least as long as `retry-after` says;
 //  - 5xx, no answer: tried twice more at the next slots, then handed back; the batch may have been
 //    accepted (a lost answer), which the caller must remember (`uncertain`); several in a row hold
 //    every consumer between probes (the pacer);
 //  - 429 daily/monthly_quota_exceeded: refused (the send halts), not a rate limit;
-//  - 409 invalid_idempotent_request: an earlier attempt under this key was accepted (`conflict`);
-//  - 409 concurrent_idempotent_requests: another attempt is in flight; hand back and try later;
-//  - anything else (401, 403, 422 on the whole request, quotas): `refused`, not about these readers.
+//  - 409 invalid_idempotent_request: Resend's docs (dashboard/emails/idempotency-keys): "this
+//    idempotency key has already been used on a request that had a different payload", and keys are
+//    kept for "an email with the same idempotency key [that] has already been sent": an earlier
+//    attempt under this key was accepted (`conflict`);
+//  - 409 concurrent_idempotent_requests: "another request with the same idempotency key is currently
+//    in progress … it is safe to retry this request later": that other request may be accepted, so the
+//    outcome is uncertain, and it comes back later under the same key;
+//  - 413, or an answer that is not Resend's JSON (an HTML error page): refused with a message that
+//    says what came back, so the halted send tells the operator what happened;
+//  - anything else (401, 403, 422 on the whole request): `refused`, not about these readers.
 import { Resend } from 'resend';
 import type { Config } from '../config';
 import type { Db } from '../db/client';
@@ -23,6 +32,61 @@ const RATE_LIMIT_INLINE_MS = 5_000;
 const QUOTA_ERRORS = new Set(['daily_quota_exceeded', 'monthly_quota_exceeded']);
 /** Provider calls per send() on 5xx or no answer before handing back. */
 const SERVER_ERROR_ATTEMPTS = 3;
+/** A concurrent use of the key is finished within seconds (one batch call); come back after this. */
+const CONCURRENT_RETRY_MS = 2_000;
+
+/** What one HTTP exchange with Resend came to: the SDK's result shape, plus the HTTP status (null: no answer). */
+export interface ProviderAnswer<T> {
+  data: T | null;
+  error: { name: string; message: string } | null;
+  headers: Record<string, string> | null;
+  status: number | null;
+}
+
+/**
+ * The SDK's client with one change: its request method keeps the HTTP status. The SDK takes the
+ * status from the JSON body (`statusCode`) and, when a body parses but has none (an intermediary's
+ * JSON), reports no status at all, which reads like a lost answer; an HTML body becomes "Internal
+ * server error" whatever the status was (a 413 included). Request building, auth and the
+ * Idempotency-Key header stay the SDK's.
+ */
+export class ProviderClient extends Resend {
+  override async fetchRequest<T>(path: string, options: RequestInit = {}): Promise<never> {
+    return (await this.exchange<T>(path, options)) as never;
+  }
+
+  private async exchange<T>(path: string, options: RequestInit): Promise<ProviderAnswer<T>> {
+    let response: Response;
+    let text: string;
+    try {
+      response = await fetch(`${this.baseUrl}${path}`, options);
+      text = await response.text();
+    } catch (error) {
+      return { data: null, error: { name: 'no_answer', message: `no answer from the provider (${(error as Error).message})` }, headers: null, status: null };
+    }
+    const headers = Object.fromEntries(response.headers.entries());
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = undefined;
+    }
+    if (response.ok && body !== undefined) return { data: body as T, error: null, headers, status: response.status };
+    return { data: null, error: describeError(response, body, text), headers, status: response.status };
+  }
+}
+
+/** The provider's own error when its body is Resend's JSON; else what really came back, said plainly. */
+function describeError(response: Response, body: unknown, text: string): { name: string; message: string } {
+  const fields = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
+  if (typeof fields.name === 'string' && typeof fields.message === 'string') return { name: fields.name, message: fields.message };
+  const type = response.headers.get('content-type')?.split(';')[0]?.trim() || 'no content type';
+  const what = response.status === 413
+    ? 'the request was too large for the provider or a proxy in front of it (413 Payload Too Large): a batch of 100 personalised emails must stay under its body limit'
+    : `the provider answered ${response.status} ${response.statusText || ''} with ${type} instead of its JSON error (a proxy or an outage page?)`.replace('  ', ' ');
+  const excerpt = text.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 120);
+  return { name: response.status === 413 ? 'payload_too_large' : 'unexpected_answer', message: excerpt ? `${what}: "${excerpt}"` : what };
+}
 
 /** How hard one send() tries before handing back (tests lower them). */
 export interface ResendTransportOptions {
@@ -33,19 +97,17 @@ export interface ResendTransportOptions {
 }
 
 export class ResendTransport implements MailTransport {
-  private readonly client: Resend;
+  private readonly client: ProviderClient;
   private readonly pacer: Pacer;
   private readonly serverErrorAttempts: number;
   private readonly rateLimitInlineMs: number;
 
   constructor(db: Db, config: Config, options: ResendTransportOptions = {}) {
-    const baseUrl = config.resendBaseUrl;
-    this.client = new Resend(config.resendApiKey!, baseUrl ? { baseUrl: baseUrl.replace(/\/+$/, '') } : undefined);
+    this.client = providerClient(config);
     this.pacer = createPacer(db, config.sendRatePerSecond, { outageMaxHoldMs: options.outageMaxHoldMs });
     this.serverErrorAttempts = options.serverErrorAttempts ?? SERVER_ERROR_ATTEMPTS;
     this.rateLimitInlineMs = options.rateLimitInlineMs ?? RATE_LIMIT_INLINE_MS;
   }
-
   async send(batch: Batch, idempotencyKey: string): Promise<SendOutcome> {
     let emails: OutgoingEmail[] | null = null;
     const toPayload = (list: OutgoingEmail[]) => list.map((e) => ({
@@ -64,18 +126,18 @@ export class ResendTransport implements MailTransport {
     let rateLimitedMs = 0;
     for (;;) {
       // Built once, when the first turn comes; a retry sends the very same batch.
-      await this.pacer.wait(async () => {
+      const turn = await this.pacer.wait(async () => {
         if (emails === null) {
           emails = await built(batch);
           payload = toPayload(emails);
         }
       });
       if (emails!.length === 0) return { kind: 'accepted', outcomes: [] };
-      const { data, error, headers } = await this.client.batch.send(payload, { idempotencyKey, batchValidation: 'permissive' });
-      const status = error ? (error.statusCode ?? null) : 200;
+      const answer = (await this.client.batch.send(payload, { idempotencyKey, batchValidation: 'permissive' })) as unknown as ProviderAnswer<BatchData>;
+      const { data, error, headers, status } = answer;
       // A quota 429 says nothing about the pace: the pacer must not hold everyone for its retry-after.
       const quota = QUOTA_ERRORS.has(error?.name ?? '');
-      const hold = quota ? null : await this.pacer.observe({ status, headers });
+      const hold = quota ? null : await this.pacer.observe({ status, headers }, turn);
       if (!error && data) return { kind: 'accepted', outcomes: outcomesOf(emails!.length, data) };
       const name = error?.name ?? 'unknown_error';
       const message = `${status ?? 'no answer'} ${name}: ${error?.message ?? 'no answer'}`;
@@ -96,14 +158,24 @@ export class ResendTransport implements MailTransport {
         return { kind: 'retry', afterMs: retryAfterMs(headers, false), rateLimited: false, uncertain, message };
       }
       if (name === 'invalid_idempotent_request') return { kind: 'conflict', message };
-      if (name === 'concurrent_idempotent_requests') return { kind: 'retry', afterMs: 1000, rateLimited: false, uncertain, message };
+      // The other request under this key may be accepted: never a sure refusal, so the chunk's marker
+      // stays and the retry (same key) is answered with that request's ids or a 409 that proves it.
+      if (name === 'concurrent_idempotent_requests') return { kind: 'retry', afterMs: CONCURRENT_RETRY_MS, rateLimited: false, uncertain: true, message };
       return { kind: 'refused', uncertain, message };
     }
   }
 }
 
+type BatchData = { data: { id: string }[]; errors?: { index: number; message: string }[] };
+
+/** The SDK client for this configuration (the batch transport, and lifting a suppression at Resend). */
+export function providerClient(config: Config): ProviderClient {
+  const baseUrl = config.resendBaseUrl;
+  return new ProviderClient(config.resendApiKey!, baseUrl ? { baseUrl: baseUrl.replace(/\/+$/, '') } : undefined);
+}
+
 /** Permissive mode: `data` holds the accepted emails in order, `errors` the refused ones by index. */
-function outcomesOf(count: number, data: { data: { id: string }[]; errors?: { index: number; message: string }[] }): EmailOutcome[] {
+function outcomesOf(count: number, data: BatchData): EmailOutcome[] {
   const refused = new Map((data.errors ?? []).map((e) => [e.index, e.message]));
   const accepted = data.data[Symbol.iterator]();
   return Array.from({ length: count }, (_, i) => {

@@ -62,9 +62,13 @@ type SubscribeFormProps = {
   values?: { email?: string; name?: string };
   turnstileSiteKey?: string | null;
   nonce?: string | null;
+  /** Sign-up forms on other sites (/embed): where a plain post comes back to (an allowed URL). */
+  returnTo?: string | null;
+  /** Marks the form for /embed.js (`data-newsletter`) and gives it a live status line holding `status`. */
+  enhance?: { status: string | null; tone: "info" | "error" } | null;
 };
 
-function SubscribeForm({ idPrefix, compact, error, values, turnstileSiteKey, nonce }: SubscribeFormProps) {
+export function SubscribeForm({ idPrefix, compact, error, values, turnstileSiteKey, nonce, returnTo, enhance }: SubscribeFormProps) {
   const id = (s: string) => `${idPrefix}-${s}`;
   const errorId = id("email-error");
   const emailInput = (
@@ -89,6 +93,7 @@ function SubscribeForm({ idPrefix, compact, error, values, turnstileSiteKey, non
       className={compact ? "subscribe-form subscribe-form--compact" : "subscribe-form"}
       method="post"
       action="/subscribe"
+      data-newsletter={enhance ? "" : undefined}
     >
       {error ? (
         <div className="alert" role="alert" id={errorId}>
@@ -130,6 +135,7 @@ function SubscribeForm({ idPrefix, compact, error, values, turnstileSiteKey, non
         <label htmlFor={id("website")}>Leave this field empty</label>
         <input id={id("website")} name="website" type="text" tabIndex={-1} autoComplete="off" defaultValue="" />
       </div>
+      {returnTo ? <input type="hidden" name="return_to" value={returnTo} /> : null}
       {turnstileSiteKey ? (
         <>
           <div className="cf-turnstile" data-sitekey={turnstileSiteKey} />
@@ -143,6 +149,16 @@ function SubscribeForm({ idPrefix, compact, error, values, turnstileSiteKey, non
           </button>
         </div>
       )}
+      {enhance ? (
+        <p
+          className={enhance.tone === "error" ? "form-status form-status--error" : "form-status"}
+          role="status"
+          aria-live="polite"
+          data-newsletter-status=""
+        >
+          {enhance.status ?? ""}
+        </p>
+      ) : null}
       <p className="fine-print">We'll email you a link to confirm first. Nothing arrives until you do.</p>
     </form>
   );

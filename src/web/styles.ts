@@ -1,24 +1,47 @@
+/** The light and dark palettes, each in one place: the page follows the reader's system, and /embed
+ * can be pinned to one (`?theme=light|dark`, the writer's site decides; see the end of the sheet). */
+const LIGHT = `
+--bg: #fbfaf7;
+--surface: #ffffff;
+--text: #1d1f22;
+--muted: #5d6168;
+--border: #e5e1d8;
+--input-border: #858a91;
+--accent: #1d5b70;
+--accent-hover: #134657;
+--on-accent: #ffffff;
+--focus: #1d5b70;
+--alert-bg: #fdf1ee;
+--alert-border: #c4391d;
+--alert-text: #8a2410;
+--code-bg: #f1eee7;
+--note-bg: #fff7e0;
+--note-border: #d9a521;
+--on-danger: #ffffff;`;
+const DARK = `
+--bg: #131416;
+--surface: #1b1d20;
+--text: #e9e6e1;
+--muted: #a7abb1;
+--border: #2d3034;
+--input-border: #7a8088;
+--accent: #86c8da;
+--accent-hover: #a9dbe8;
+--on-accent: #0d1b20;
+--focus: #86c8da;
+--alert-bg: #34201c;
+--alert-border: #ef8a73;
+--alert-text: #ffc2b4;
+--code-bg: #222428;
+--note-bg: #2b2616;
+--note-border: #b8901f;
+--on-danger: #1b0d0a;`;
+
 /** The stylesheet served at /styles.css. No external resources, no @import. */
 export const stylesheet = String.raw`
 :root {
   color-scheme: light dark;
-  --bg: #fbfaf7;
-  --surface: #ffffff;
-  --text: #1d1f22;
-  --muted: #5d6168;
-  --border: #e5e1d8;
-  --input-border: #858a91;
-  --accent: #1d5b70;
-  --accent-hover: #134657;
-  --on-accent: #ffffff;
-  --focus: #1d5b70;
-  --alert-bg: #fdf1ee;
-  --alert-border: #c4391d;
-  --alert-text: #8a2410;
-  --code-bg: #f1eee7;
-  --note-bg: #fff7e0;
-  --note-border: #d9a521;
-  --on-danger: #ffffff;
+  ${LIGHT}
   --sans: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", "Noto Sans", "Liberation Sans", Arial, sans-serif;
   --serif: "Iowan Old Style", "Palatino Linotype", Palatino, "Book Antiqua", Charter, "Bitstream Charter", "Sitka Text", Cambria, Georgia, serif;
   --mono: ui-monospace, "SF Mono", "Cascadia Mono", "Roboto Mono", Menlo, Consolas, "Liberation Mono", monospace;
@@ -27,25 +50,7 @@ export const stylesheet = String.raw`
 }
 
 @media (prefers-color-scheme: dark) {
-  :root {
-    --bg: #131416;
-    --surface: #1b1d20;
-    --text: #e9e6e1;
-    --muted: #a7abb1;
-    --border: #2d3034;
-    --input-border: #7a8088;
-    --accent: #86c8da;
-    --accent-hover: #a9dbe8;
-    --on-accent: #0d1b20;
-    --focus: #86c8da;
-    --alert-bg: #34201c;
-    --alert-border: #ef8a73;
-    --alert-text: #ffc2b4;
-    --code-bg: #222428;
-    --note-bg: #2b2616;
-    --note-border: #b8901f;
-    --on-danger: #1b0d0a;
-  }
+  :root { ${DARK} }
 }
 
 *, *::before, *::after { box-sizing: border-box; }
@@ -505,6 +510,22 @@ input[aria-invalid="true"] { border-color: var(--alert-border); border-width: 2p
   font-weight: 500;
 }
 .field-error { color: var(--alert-text); font-weight: 600; margin: 0 0 0.5rem; }
+
+/* The framable sign-up page (/embed) and its status line ------------------ */
+
+body.embed { min-height: 0; display: block; background: var(--surface); }
+.embed__main { padding: 1rem; max-width: 36rem; }
+.embed__title { margin: 0 0 0.25rem; font-family: var(--serif); font-size: 1.35rem; line-height: 1.25; }
+.embed__tagline { margin: 0 0 1rem; color: var(--muted); font-size: 0.95rem; }
+.embed .field { margin-bottom: 0; }
+.embed .fine-print { margin-top: 0.75rem; }
+.embed__more { margin: 0.5rem 0 0; font-size: 0.875rem; }
+.form-status { margin: 0.75rem 0 0; font-weight: 600; }
+.form-status:empty { margin: 0; } /* kept in the accessibility tree, so its first message is announced */
+.form-status--error { color: var(--alert-text); }
+/* /embed?theme=light or dark: pinned to the writer's site rather than the reader's system. */
+:root.theme-light { color-scheme: light; ${LIGHT} }
+:root.theme-dark { color-scheme: dark; ${DARK} }
 
 /* Motion and print ------------------------------------------------------ */
 

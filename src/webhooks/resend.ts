@@ -11,8 +11,13 @@
 //    (`soft_bounces + 1`, once per delivery); `email.complained` → `complained`; the subscriber is
 //    found by the `reader` tag or by `data.to[0]` (confirmation and welcome emails have no delivery);
 //  - delivered / opened / clicked / delivery_delayed → first time seen on the delivery, and its
-//    counter; failed → the delivery becomes `failed`; bounces and complaints may trip the circuit
-//    breaker (src/issues/send-store.ts);
+//    counter; failed → the delivery becomes `failed`, and when its reason is the account's (quota,
+//    domain, key: accountFailure below) the send halts with it, as after a synchronous refusal;
+//  - `email.suppressed` (Resend refused the accepted email itself: the address is on its own
+//    suppression list) → the delivery becomes `suppressed` (not sent), the reader `bounced` or
+//    `complained` by `data.suppressed.reason` (`previous_bounce` / `previous_complaint`, Resend's
+//    OpenAPI description), and the breaker counts it as a hard bounce;
+//  - bounces, complaints and suppressions may trip the circuit breaker (src/issues/send-store.ts);
 //  - any other event type: 200, ignored.
 // A replay is a no-op without remembering svix-ids: every effect is "the first time": a counter moves
 // only if its record did not have the event yet, checked in the same D1 batch that records it.
@@ -25,7 +30,7 @@ import type { Db } from '../db/client';
 import { subscribers } from '../db/schema';
 import { fail } from '../http/respond';
 import type { AppEnv } from '../http/types';
-import { type DeliveryRef, type EventColumn, firstBounce, recordEvent, recordFailure, tripBreaker } from '../issues/send-store';
+import { type DeliveryRef, type EventColumn, firstBounce, haltForAccount, recordEvent, recordFailure, recordSuppressed, tripBreaker } from '../issues/send-store';
 import { normalizeEmail } from '../subscribers/address';
 import { issueEvent, subscriberEvent } from './out/events';
 
@@ -47,8 +52,19 @@ interface Target {
   at: number;
 }
 
+/**
+ * `email.failed` reasons that are about the account, not the reader. Resend's OpenAPI description
+ * names `reached_daily_quota` as an example; its docs page for the event lists "API key problems,
+ * domain verification issues, email quota limits" beside invalid recipients without naming the
+ * strings, so the rest are recognised by what they are about.
+ */
+export function accountFailure(reason: string | null): boolean {
+  return reason !== null && /quota|domain|api[_ ]?key|account|suspend|verif|plan|billing/i.test(reason);
+}
+
 export type WebhookEffect =
-  | ({ kind: 'delivery'; column: EventColumn | 'failed'; error: string | null } & Target)
+  | ({ kind: 'delivery'; column: EventColumn | 'failed'; error: string | null; account?: boolean } & Target)
+  | ({ kind: 'suppressed'; complaint: boolean; error: string } & Target)
   | ({ kind: 'bounce'; permanent: boolean; bounceType: string | null } & Target)
   | ({ kind: 'complaint' } & Target)
   | { kind: 'ignored'; type: string };
@@ -60,7 +76,7 @@ export function interpretEvent(payload: unknown, now: number): { ok: true; type:
   }
   const type = payload.type;
   const column = DELIVERY_EVENTS[type];
-  if (!column && type !== 'email.bounced' && type !== 'email.complained') return { ok: true, type, effect: { kind: 'ignored', type } };
+  if (!column && type !== 'email.bounced' && type !== 'email.complained' && type !== 'email.suppressed') return { ok: true, type, effect: { kind: 'ignored', type } };
 
   const data = isObject(payload.data) ? payload.data : {};
   const firstTo = Array.isArray(data.to) ? data.to[0] : data.to;
@@ -73,7 +89,17 @@ export function interpretEvent(payload: unknown, now: number): { ok: true; type:
 
   if (column) {
     const failed = isObject(data.failed) && typeof data.failed.reason === 'string' ? data.failed.reason.slice(0, 1000) : null;
-    return { ok: true, type, effect: { kind: 'delivery', column, error: column === 'failed' ? (failed ?? 'failed (reported by Resend)') : null, ...target } };
+    return {
+      ok: true,
+      type,
+      effect: { kind: 'delivery', column, error: column === 'failed' ? (failed ?? 'failed (reported by Resend)') : null, account: column === 'failed' && accountFailure(failed), ...target },
+    };
+  }
+  if (type === 'email.suppressed') {
+    const reason = isObject(data.suppressed) && typeof data.suppressed.reason === 'string' ? data.suppressed.reason.slice(0, 100) : 'unknown reason';
+    const message = isObject(data.suppressed) && typeof data.suppressed.message === 'string' ? `: ${data.suppressed.message.slice(0, 500)}` : '';
+    // Only a previous complaint makes the reader `complained`; a bounce, or a reason we do not know, `bounced`.
+    return { ok: true, type, effect: { kind: 'suppressed', complaint: reason === 'previous_complaint', error: `suppressed by Resend (${reason})${message}`, ...target } };
   }
   if (type === 'email.complained') return { ok: true, type, effect: { kind: 'complaint', ...target } };
   const bounceType = isObject(data.bounce) && typeof data.bounce.type === 'string' ? data.bounce.type.slice(0, 50) : null;
@@ -105,6 +131,11 @@ export async function applyEvent(db: Db, config: Config, effect: WebhookEffect, 
   if (effect.kind === 'delivery') {
     if (!delivery) return nothing; // delivery events only concern issue emails
     statements.push(...(effect.column === 'failed' ? recordFailure(db, delivery, at, effect.error ?? 'failed') : recordEvent(db, delivery, effect.column, at)));
+    if (effect.account) statements.push(haltForAccount(db, delivery.sendId, effect.error ?? 'failed'));
+  } else if (effect.kind === 'suppressed') {
+    const status = effect.complaint ? 'complained' : 'bounced';
+    statements.push(db.update(subscribers).set({ status, leftAt: now }).where(and(subscriber, notInArray(subscribers.status, ['bounced', 'complained']))));
+    if (delivery) statements.push(...recordSuppressed(db, delivery, at, effect.error));
   } else if (effect.kind === 'bounce') {
     if (effect.permanent) {
       statements.push(

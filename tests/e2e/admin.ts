@@ -181,6 +181,8 @@ export async function adminDashboard(t: Harness): Promise<void> {
           return now === 100;
         }, 120_000);
         assert(values.every((v, i) => i === 0 || v >= values[i - 1]), `the bar went backwards: ${values.join(' → ')}`);
+        // A bar first seen at 100 % proves nothing about moving: it must have been read under way too.
+        assert(values.length >= 2 && values[0] < 100, `the bar was read only once (${values.join(' → ')} %): it was never seen moving`);
         assert(await page.evaluate(() => (window as unknown as { stayed?: boolean }).stayed === true), 'the page reloaded');
         await page.getByRole('link', { name: 'Show the results' }).waitFor({ timeout: 10_000 });
         return values;
@@ -201,7 +203,23 @@ export async function adminDashboard(t: Harness): Promise<void> {
         await t.screenshot(page, 'desktop-admin-overview-after-send');
       });
 
-      await editorFlow({ base, out: t.out, docs: t.docs, context: t.context, phone, desktop, reader: 'reader-0000@example.com', check: t.check, audit: t.audit, newPage: t.newPage, screenshot: t.screenshot });
+      await t.check('dashboard: /admin/signup-form shows three snippets to copy, a live preview, and what to add to SIGNUP_ORIGINS', async () => {
+        const response = await page.goto(`${base}/admin/signup-form`);
+        assert(response?.status() === 200, `GET /admin/signup-form answered ${response?.status()}`);
+        for (const label of await page.getByLabel('HTML to paste').all()) {
+          const code = await label.inputValue();
+          assert(code.includes(`${base}/`), `a snippet does not name ${base}: ${code}`);
+        }
+        assert((await page.getByLabel('HTML to paste').count()) === 3, 'not three snippets');
+        assert(/No other site may carry the form yet/.test((await page.locator('#no-origins').textContent()) ?? ''), 'no word about SIGNUP_ORIGINS');
+        const preview = page.frameLocator('iframe.signup-preview');
+        await preview.getByRole('button', { name: 'Subscribe' }).waitFor({ timeout: 10_000 });
+        await page.getByRole('button', { name: 'Copy' }).first().click();
+        await page.getByText(/^(Copied\.|Selected: press)/).first().waitFor({ timeout: 5_000 });
+      });
+      await t.audit(page, 'desktop admin signup form');
+
+      await editorFlow({ base, out: t.out, docs: t.docs, context: t.context, phone, desktop, check: t.check, audit: t.audit, newPage: t.newPage, screenshot: t.screenshot });
 
       const small = await t.newPage(phone);
       try {
@@ -210,6 +228,7 @@ export async function adminDashboard(t: Harness): Promise<void> {
           ['/admin/subscribers', 'subscribers'],
           ['/admin/issues', 'issues'],
           [`/admin/issues/${slug}`, 'issue sent'],
+          ['/admin/signup-form', 'signup form'],
           ['/admin/integrations', 'integrations'],
         ]) {
           await t.check(`dashboard: ${path} fits a 375 px screen`, async () => {

@@ -20,8 +20,6 @@ export interface EditorHarness {
   context: BrowserContext;
   phone: Viewport;
   desktop: Viewport;
-  /** A reader the import made confirmed: the scheduled issue must reach them. */
-  reader: string;
   check<T>(name: string, fn: () => Promise<T> | T): Promise<T>;
   audit(page: AuditedPage, label: string): Promise<void>;
   newPage(vp: Viewport): Promise<AuditedPage>;
@@ -161,10 +159,17 @@ export async function editorFlow(t: EditorHarness): Promise<void> {
       await waitFor('the scheduled time', async () => Date.now() > sendAt.getTime() + 1000, 150_000);
       const fired = await fetch(`${base}/cdn-cgi/handler/scheduled?cron=${encodeURIComponent(CRONS.tick)}`);
       assert(fired.ok, `the scheduled handler answered ${fired.status}`);
-      const mail = await waitFor('the issue in the outbox', async () => {
-        const mails = (await (await fetch(`${base}/dev/outbox.json`)).json()) as OutboxMail[];
-        return mails.find((m) => m.to === t.reader && m.subject === title);
+      // Every reader of the list (the dashboard's stats, with the session), and the email itself in
+      // the outbox (which lists the newest 200 mails: some of this send's).
+      const stats = await waitFor('every reader sent', async () => {
+        const response = await page.request.get(`${base}/admin/issues/${slug}/stats`, { headers: { accept: 'application/json' } });
+        const s = (await response.json()) as { status: string; sent: number; recipients: number };
+        return s.recipients > 0 && s.status === 'sent' && s.sent === s.recipients ? s : null;
       }, 120_000);
+      console.log(`     sent to ${stats.sent} readers`);
+      const mails = (await (await fetch(`${base}/dev/outbox.json`)).json()) as OutboxMail[];
+      const mail = mails.find((m) => m.subject === title && /^reader-\d{4}@example\.com$/.test(m.to));
+      assert(mail, 'the issue is not in the outbox');
       assert(/\/media\/[0-9a-f]{64}\.png/.test(mail.html), 'the email has no image');
       await page.goto(`${base}/admin/issues/${slug}/edit`);
       assert(/can no longer change/.test((await page.locator('main').textContent()) ?? ''), 'the editor is not read-only after the send');

@@ -21,7 +21,8 @@ import { type AxeViolation, measureContrast, runAxe } from './audit';
 import { checkEmailLook } from './email-look';
 import { adminDashboard } from './admin';
 import { checkRss } from './feed-check';
-import { type DevServer, startDevServer } from './server';
+import { signupFormsElsewhere, signupFormsWithTurnstile } from './embed';
+import { type DevServer, freePort, startDevServer } from './server';
 import type { OutboxMail } from '../../src/mail/outbox';
 import type { Harness } from './harness';
 import { preferencesPage } from './preferences';
@@ -440,7 +441,11 @@ async function main() {
   mkdirSync(OUT, { recursive: true });
   const started = Date.now();
 
-  server = await check('npm run dev starts in a fresh persist dir and /health answers', () => startDevServer(ROOT, join(OUT, 'dev-server.log')));
+  // The "blog" of tests/e2e/embed.ts: another site, allowed to carry the sign-up form (a second port is not).
+  const [blogPort, otherPort] = [await freePort(), await freePort()];
+  server = await check('npm run dev starts in a fresh persist dir and /health answers', () =>
+    startDevServer(ROOT, join(OUT, 'dev-server.log'), 120_000, ['--var', `SIGNUP_ORIGINS:http://127.0.0.1:${blogPort}`]),
+  );
   const base = server.base;
   console.log(`     ${base}, state in ${server.persistDir}`);
   await check('the dev server applied the migrations to that persist dir', async () => {
@@ -516,6 +521,8 @@ async function main() {
     }
     await flow("the operator's dashboard", () => adminDashboard({ root: ROOT, out: OUT, docs: DOCS, context: context!, viewports: VIEWPORTS, check, audit, newPage, screenshot }));
     await flow("the reader's preferences page", () => preferencesPage(harness()));
+    await flow('sign-up forms on another site', () => signupFormsElsewhere(harness(), blogPort, otherPort, DOCS));
+    await flow('sign-up forms on another site, with Turnstile', () => signupFormsWithTurnstile(harness(), ROOT));
   } finally {
     await context?.close().catch(() => undefined);
     rmSync(userDataDir, { recursive: true, force: true });

@@ -85,7 +85,8 @@ export interface PlannedSend {
 }
 
 /** A send of `recipients` fresh confirmed readers through the Resend transport, chunk messages captured. */
-export async function planSend(fake: Fake, recipients: number, vars: Partial<Env> = {}, transportOptions: ResendTransportOptions = {}): Promise<PlannedSend> {
+/** `d1`: the database the send's statements go through (a metered one counts what they write). */
+export async function planSend(fake: Fake, recipients: number, vars: Partial<Env> = {}, transportOptions: ResendTransportOptions = {}, d1: D1Database = env.DB): Promise<PlannedSend> {
   const ids = await seedConfirmed(env.DB, `r${sendCounter + 1}x${Date.now()}`, recipients);
   const chunks: ChunkMessage[] = [];
   const queued: PlannedSend['queued'] = [];
@@ -110,7 +111,7 @@ export async function planSend(fake: Fake, recipients: number, vars: Partial<Env
     ...vars,
   };
   const config = readConfig(renv);
-  const db = getDb(env.DB);
+  const db = getDb(d1);
   const transport = new ResendTransport(db, config, transportOptions);
   const a = article();
   const started = await startSend(db, renv, config, a);
@@ -158,14 +159,15 @@ export async function countersAndCounts(sendId: number) {
   const stats = (await sendStats(getDb(env.DB), sendId))!;
   const counted = await env.DB.prepare(
     `SELECT count(CASE WHEN status = 'sent' THEN 1 END) AS sent, count(CASE WHEN status = 'failed' THEN 1 END) AS failed,
-            count(CASE WHEN status = 'unknown' THEN 1 END) AS unknown, count(delivered_at) AS delivered, count(bounced_at) AS bounced,
+            count(CASE WHEN status = 'unknown' THEN 1 END) AS unknown, count(CASE WHEN status = 'suppressed' THEN 1 END) AS suppressed,
+            count(delivered_at) AS delivered, count(bounced_at) AS bounced,
             count(complained_at) AS complained, count(opened_at) AS opened, count(clicked_at) AS clicked
        FROM deliveries WHERE send_id = ?1`,
   )
     .bind(sendId)
     .first<Record<string, number>>();
-  const { sent, failed, unknown, delivered, bounced, complained, opened, clicked } = stats;
-  return { counters: { sent, failed, unknown, delivered, bounced, complained, opened, clicked }, counted: counted!, stats };
+  const { sent, failed, unknown, suppressed, delivered, bounced, complained, opened, clicked } = stats;
+  return { counters: { sent, failed, unknown, suppressed, delivered, bounced, complained, opened, clicked }, counted: counted!, stats };
 }
 
 export async function sendRow(sendId: number) {
@@ -176,5 +178,18 @@ export async function clearSending(fake: Fake): Promise<void> {
   forgetLocalPacing();
   await env.DB.batch(['subscribers', 'deliveries', 'send_chunks', 'sends', 'pacer'].map((t) => env.DB.prepare(`DELETE FROM ${t}`)));
   await fake.reset();
-  await fake.config({ ratePerSecond: 1000, limiter: 'token', forceStatus: null, webhooks: null, faults: { rateLimited: 0, serverError: 0, lostAnswer: 0 }, invalidRecipients: [], apiKey: API_KEY });
+  await fake.config({
+    ratePerSecond: 1000,
+    limiter: 'token',
+    forceStatus: null,
+    webhooks: null,
+    faults: { rateLimited: 0, serverError: 0, lostAnswer: 0 },
+    invalidRecipients: [],
+    apiKey: API_KEY,
+    jitterMs: 0,
+    foreignLoad: null,
+    suppressed: [],
+    suppressedComplaints: [],
+    failAccepted: null,
+  });
 }

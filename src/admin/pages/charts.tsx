@@ -133,12 +133,12 @@ export function percentDone(stats: Pick<DashboardStats, "recipients" | "pending"
 
 /** The segments of the bar in viewBox units (0–100), in order: sent, failed, other settled, pending. */
 export function progressSegments(stats: DashboardStats): { key: string; x: number; width: number }[] {
-  const total = Math.max(stats.recipients, stats.sent + stats.failed + stats.skipped + stats.unknown + stats.pending, 1);
+  const total = Math.max(stats.recipients, stats.sent + stats.failed + stats.skipped + stats.unknown + stats.suppressed + stats.pending, 1);
   const x = scaleLinear().domain([0, total]).range([0, 100]);
   const parts = [
     ["sent", stats.sent],
     ["failed", stats.failed],
-    ["other", stats.skipped + stats.unknown],
+    ["other", stats.skipped + stats.unknown + stats.suppressed],
     ["pending", stats.pending],
   ] as const;
   let at = 0;
@@ -186,6 +186,7 @@ export function ProgressBar({ stats, statsUrl, live }: { stats: DashboardStats; 
             <Figure label="Skipped" field="skipped" value={stats.skipped} tone="other" />
           </>
         ) : null}
+        {stats.suppressed > 0 ? <Figure label="Suppressed by Resend" field="suppressed" value={stats.suppressed} tone="other" /> : null}
       </dl>
     </div>
   );

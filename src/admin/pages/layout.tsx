@@ -3,7 +3,7 @@
 import type React from "react";
 import { favicon, type Site } from "../../web/layout";
 
-export type AdminSection = "overview" | "issues" | "subscribers" | "integrations";
+export type AdminSection = "overview" | "issues" | "subscribers" | "signup-form" | "integrations";
 
 export type AdminLayoutProps = {
   site: Site;
@@ -21,6 +21,7 @@ const SECTIONS: [AdminSection, string, string][] = [
   ["overview", "Overview", "/admin"],
   ["issues", "Issues", "/admin/issues"],
   ["subscribers", "Subscribers", "/admin/subscribers"],
+  ["signup-form", "Sign-up form", "/admin/signup-form"],
   ["integrations", "Integrations", "/admin/integrations"],
 ];
 

@@ -230,4 +230,24 @@ pre.command code { background: none; padding: 0; }
 .checks li + li { margin-top: 0.3rem; }
 .checks a { color: inherit; }
 .alert__title { margin: 0; }
+
+/* Sign-up form snippets (/admin/signup-form); .admin so it wins over the editor's textarea rule */
+.admin .snippet__code {
+  display: block;
+  width: 100%;
+  font-family: var(--mono);
+  font-size: 0.8125rem;
+  line-height: 1.5;
+  padding: 0.75rem;
+  color: var(--text);
+  background: var(--code-bg);
+  border: 1px solid var(--input-border);
+  border-radius: var(--radius);
+  resize: vertical;
+  white-space: pre;
+  overflow-x: auto;
+}
+.snippet__actions { margin: 0.75rem 0 0; min-height: 3rem; }
+.origin-list { margin: 0 0 1rem; padding-left: 1.25rem; }
+.signup-preview { display: block; width: 100%; height: 22rem; border: 1px dashed var(--border); border-radius: var(--radius); background: var(--surface); }
 `;

@@ -21,6 +21,13 @@ const BASE: FakeResendOptions = {
   invalidRecipients: [],
   apiKey: KEY,
   keepBodies: true,
+  limiter: 'token',
+  jitterMs: 0,
+  foreignLoad: null,
+  suppressed: [],
+  suppressedComplaints: [],
+  failAccepted: null,
+  webhooks: null,
 };
 
 /** An SDK email (camelCase) with both bodies, so it satisfies the SDK's CreateEmailOptions. */
@@ -421,6 +428,65 @@ test('misc: 405 on GET /emails/batch, 404 on unknown routes, 413 over 50 MB', as
   assert.equal(((await nf.json()) as { name: string }).name, 'not_found');
   const big = await post(fake, '/emails', 'x'.repeat(50 * 1024 * 1024 + 1));
   assert.equal(big.status, 413);
+});
+
+test('the rate limit is the team’s: another app’s requests (foreignLoad) spend the same window', async (fake, resend) => {
+  fake.configure({ ratePerSecond: 10, limiter: 'sliding', foreignLoad: { share: 0.5 } });
+  await new Promise((r) => setTimeout(r, 1100)); // the other app fills half the window
+  const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => resend.emails.send(email(i))));
+  const refused = answers.filter((a) => a.error?.name === 'rate_limit_exceeded').length;
+  fake.configure({ foreignLoad: null });
+  const c = fake.state().counters;
+  assert.ok(c.foreignRequests >= 4, `foreign requests: ${c.foreignRequests}`);
+  assert.ok(refused >= 3, `only ${refused} of 10 refused although the other app used about half the window`);
+});
+
+test('jitter: a request is stamped by the limiter after its body and a random delay, not on arrival', async (fake, resend) => {
+  fake.configure({ ratePerSecond: 0, jitterMs: 80 });
+  const started = performance.now();
+  const times = await Promise.all(Array.from({ length: 8 }, async (_, i) => {
+    await resend.emails.send(email(i));
+    return performance.now() - started;
+  }));
+  assert.ok(Math.max(...times) - Math.min(...times) > 10, `no spread: ${times.map((t) => t.toFixed(0)).join(', ')}`);
+});
+
+test('suppression list: accepted, then email.suppressed by reason; DELETE /suppressions/:email removes it', async (fake, resend) => {
+  const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+  fake.configure({ webhooks: { secret }, suppressed: ['reader1@example.org'], suppressedComplaints: ['reader2@example.org'] });
+  for (const i of [1, 2, 3]) assert.equal((await resend.emails.send(email(i))).error, null);
+  const events = fake.takeWebhooks().map((w) => JSON.parse(w.body) as { type: string; data: { to: string[]; suppressed?: { reason: string } } });
+  assert.deepEqual(events.map((e) => [e.type, e.data.to[0], e.data.suppressed?.reason]), [
+    ['email.suppressed', 'reader1@example.org', 'previous_bounce'],
+    ['email.suppressed', 'reader2@example.org', 'previous_complaint'],
+  ]);
+  const removed = await resend.suppressions.remove('reader1@example.org');
+  assert.equal(removed.error, null);
+  assert.equal((await resend.suppressions.remove('reader1@example.org')).error?.name, 'not_found');
+  assert.equal(fake.state().counters.suppressionsRemoved, 1);
+});
+
+test('late failures: failAccepted reports every accepted email as email.failed with that reason', async (fake, resend) => {
+  fake.configure({ webhooks: { secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' }, failAccepted: 'reached_daily_quota' });
+  assert.equal((await resend.emails.send(email(1))).error, null);
+  const [event] = fake.takeWebhooks().map((w) => JSON.parse(w.body) as { type: string; data: { failed: { reason: string } } });
+  assert.equal(event!.type, 'email.failed');
+  assert.equal(event!.data.failed.reason, 'reached_daily_quota');
+});
+
+test('scripted intermediaries: a 413 HTML page, a 429 whose JSON has no statusCode, a 409 concurrent', async (fake) => {
+  fake.configure({ ratePerSecond: 0 });
+  const post = () => fetch(`${fake.url}/emails`, { method: 'POST', headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' }, body: JSON.stringify(apiEmail(1)) });
+  await fetch(`${fake.url}/__control/script`, { method: 'POST', body: JSON.stringify({ next: ['tooLarge', 'proxy429', 'concurrent'] }) });
+  const html = await post();
+  assert.equal(html.status, 413);
+  assert.match(html.headers.get('content-type') ?? '', /text\/html/);
+  const proxy = await post();
+  assert.equal(proxy.status, 429);
+  assert.deepEqual(await proxy.json(), { message: 'Too Many Requests' });
+  const concurrent = await post();
+  assert.equal(concurrent.status, 409);
+  assert.equal(((await concurrent.json()) as { name: string }).name, 'concurrent_idempotent_requests');
 });
 
 test('performance: 100 batches × 100 emails × 20 KB html, 10 in parallel', async (fake) => {

@@ -14,11 +14,15 @@
  *  - `POST /emails`        one email        → 200 `{"id"}`
  *  - `POST /emails/batch`  1..100 emails    → 200 `{"data":[{"id"}...]}` (+ `"errors"` in permissive mode)
  *  - `GET  /emails/:id`    a stored email in Resend's shape (no auth needed here)
+ *  - `DELETE /suppressions/:email`  removes an address from the team's suppression list
  * with Bearer auth, validation, `x-batch-validation`, `Idempotency-Key` (forgettable, as after
  * Resend's 24 hours), a rate limit of one of three honest kinds (token bucket, sliding window, fixed
  * window: limiters.ts) with `ratelimit-*` / `retry-after` headers, injectable faults, storms and
  * outages (`forceStatus`), and signed webhooks (bounces, complaints, deliveries) for chosen addresses.
- * Errors always have the body `{"statusCode", "name", "message"}`, which the SDK JSON-parses.
+ * Errors have the body `{"statusCode", "name", "message"}`, which the SDK JSON-parses, except the
+ * scripted answers of an intermediary (`tooLarge`: an HTML 413; `proxy429`: JSON without statusCode).
+ * The rate limit is the team's (every key and the `foreignLoad` app share it); with `jitterMs` a
+ * request is stamped after its body arrived and a random network delay, not on arrival.
  *
  * Order of processing for an API request (each step may answer early):
  *   read body → auth → rate-limit token → Idempotency-Key check → idempotency lookup
@@ -29,8 +33,8 @@
  *
  * Run directly for manual testing / the benchmark:
  *   npx tsx tests/support/node/fake-resend.ts --port 3999 --rate 10 --limiter sliding
- * (also --latency MS, --seed N, --api-key KEY, --fault-429 P, --fault-500 P,
- *  --fault-lost P, --invalid a@x.com,b@y.com, --no-bodies). Prints the URL.
+ * (also --latency MS, --jitter MS, --foreign SHARE, --seed N, --api-key KEY, --fault-429 P,
+ *  --fault-500 P, --fault-lost P, --invalid a@x.com,b@y.com, --no-bodies). Prints the URL.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
@@ -75,6 +79,30 @@ export interface FakeResendOptions {
   webhooks?: { secret: string; url?: string; bounce?: string[]; complain?: string[]; delivered?: boolean } | null;
   /** Delay added before answering each API call. Default 0. */
   latencyMs?: number;
+  /**
+   * Network jitter: each API request reaches the rate limiter 0..jitterMs late (uniform, seeded), and
+   * is stamped after its body has arrived, as a limiter behind a real network and a body-reading
+   * gateway sees it. 0 (default): stamped on arrival, before the body.
+   */
+  jitterMs?: number;
+  /**
+   * Another app on the same Resend team (password resets, a staging deploy): it sends `share` of the
+   * team's rate, evenly spaced with ±20 % jitter, against the same limiter (the limit is per team, not
+   * per key). Its accepted and refused requests are counted apart (`foreignRequests`, `foreign429`).
+   */
+  foreignLoad?: { share: number } | null;
+  /**
+   * Resend's own suppression list: an accepted email to one of these addresses is not delivered and
+   * is reported by `email.suppressed` (reason `previous_bounce`, or `previous_complaint` for those in
+   * `complaints`). `DELETE /suppressions/:email` removes an address (as the API does).
+   */
+  suppressed?: string[];
+  suppressedComplaints?: string[];
+  /**
+   * Late account failures: every email accepted while this is set is reported by `email.failed` with
+   * this reason (e.g. `reached_daily_quota`) instead of being delivered.
+   */
+  failAccepted?: string | null;
   faults?: FakeResendFaults;
   /** Seed of the PRNG used for fault draws. Default 1. */
   seed?: number;
@@ -101,8 +129,13 @@ export interface FakeResendServerOptions {
  * `invalid_idempotent_request` for a key this fake never accepted: a provider that also remembers
  * refused requests under their keys is free to answer so.
  */
-export type FaultOutcome = 'rateLimited' | 'serverError' | 'lostAnswer' | 'invalid' | 'quotaExceeded' | 'conflict' | 'ok';
-export const FAULT_OUTCOMES: readonly FaultOutcome[] = ['rateLimited', 'serverError', 'lostAnswer', 'invalid', 'quotaExceeded', 'conflict', 'ok'];
+/**
+ * `concurrent`: a 409 `concurrent_idempotent_requests` (as if another request under the key were in
+ * flight; nothing bound). `tooLarge`: a 413 with an HTML page, as a proxy in front of the API sends.
+ * `proxy429`: a 429 whose JSON body has no `statusCode` (an intermediary's), with `retry-after: 1`.
+ */
+export type FaultOutcome = 'rateLimited' | 'serverError' | 'lostAnswer' | 'invalid' | 'quotaExceeded' | 'conflict' | 'concurrent' | 'tooLarge' | 'proxy429' | 'ok';
+export const FAULT_OUTCOMES: readonly FaultOutcome[] = ['rateLimited', 'serverError', 'lostAnswer', 'invalid', 'quotaExceeded', 'conflict', 'concurrent', 'tooLarge', 'proxy429', 'ok'];
 
 export interface EmailTag {
   name: string;
@@ -161,6 +194,14 @@ export interface FakeResendCounters {
   rejectedEmails: number;
   /** 401/403 answers. */
   authErrors: number;
+  /** Requests of the other app on the team (`foreignLoad`), and how many of them were refused 429. */
+  foreignRequests: number;
+  foreign429: number;
+  /** Accepted emails reported `email.suppressed` / `email.failed` instead of delivered. */
+  suppressedEmails: number;
+  failedEmails: number;
+  /** Addresses removed from the suppression list through the API. */
+  suppressionsRemoved: number;
 }
 
 export interface ResolvedFakeResendOptions {
@@ -169,6 +210,11 @@ export interface ResolvedFakeResendOptions {
   forceStatus: { status: 429 | 500 | 502 | 503; untilMs: number } | null;
   webhooks: { secret: string; url?: string; bounce?: string[]; complain?: string[]; delivered?: boolean } | null;
   latencyMs: number;
+  jitterMs: number;
+  foreignLoad: { share: number } | null;
+  suppressed: string[];
+  suppressedComplaints: string[];
+  failAccepted: string | null;
   faults: Required<FakeResendFaults>;
   seed: number;
   invalidRecipients: string[];
@@ -213,12 +259,20 @@ const MAX_IDEMPOTENCY_KEY = 256;
 /** Advertised by `ratelimit-*` headers when the rate is unlimited (0). */
 const UNLIMITED_ADVERTISED = 1_000_000;
 
+/** The one team this fake serves: its rate limit is shared by all its keys and apps. */
+const TEAM = 'team';
+
 const DEFAULTS: ResolvedFakeResendOptions = {
   ratePerSecond: 10,
   limiter: 'token',
   forceStatus: null,
   webhooks: null,
   latencyMs: 0,
+  jitterMs: 0,
+  foreignLoad: null,
+  suppressed: [],
+  suppressedComplaints: [],
+  failAccepted: null,
   faults: { rateLimited: 0, serverError: 0, lostAnswer: 0 },
   seed: 1,
   invalidRecipients: [],
@@ -249,6 +303,10 @@ interface Answer {
 
 function jsonAnswer(status: number, value: unknown, headers: Record<string, string> = {}): Answer {
   return { status, body: JSON.stringify(value), headers };
+}
+
+function htmlAnswer(status: number, title: string, headers: Record<string, string> = {}): Answer {
+  return { status, body: `<html><head><title>${status} ${title}</title></head><body><center><h1>${status} ${title}</h1></center><hr><center>nginx</center></body></html>`, headers: { ...headers, 'content-type': 'text/html' } };
 }
 
 function errorAnswer(status: number, name: ErrorName, message: string, headers: Record<string, string> = {}): Answer {
@@ -478,6 +536,11 @@ function resolveOptions(base: ResolvedFakeResendOptions, o: Partial<FakeResendOp
     forceStatus: o.forceStatus === undefined ? base.forceStatus : o.forceStatus,
     webhooks: o.webhooks === undefined ? base.webhooks : o.webhooks,
     latencyMs: num(o.latencyMs, base.latencyMs),
+    jitterMs: num(o.jitterMs, base.jitterMs),
+    foreignLoad: o.foreignLoad === undefined ? base.foreignLoad : o.foreignLoad && Number.isFinite(o.foreignLoad.share) && o.foreignLoad.share > 0 ? { share: Math.min(1, o.foreignLoad.share) } : null,
+    suppressed: Array.isArray(o.suppressed) ? o.suppressed.map((a) => String(a).toLowerCase()) : base.suppressed,
+    suppressedComplaints: Array.isArray(o.suppressedComplaints) ? o.suppressedComplaints.map((a) => String(a).toLowerCase()) : base.suppressedComplaints,
+    failAccepted: o.failAccepted === undefined ? base.failAccepted : typeof o.failAccepted === 'string' && o.failAccepted !== '' ? o.failAccepted : null,
     faults: {
       rateLimited: clampProbability(o.faults?.rateLimited, base.faults.rateLimited),
       serverError: clampProbability(o.faults?.serverError, base.faults.serverError),
@@ -506,6 +569,11 @@ function emptyCounters(): FakeResendCounters {
     validationErrors: 0,
     rejectedEmails: 0,
     authErrors: 0,
+    foreignRequests: 0,
+    foreign429: 0,
+    suppressedEmails: 0,
+    failedEmails: 0,
+    suppressionsRemoved: 0,
   };
 }
 
@@ -525,6 +593,22 @@ export async function startFakeResend(options: FakeResendOptions & FakeResendSer
   let buckets = new Map<string, Limiter>();
   let webhookQueue: SignedWebhook[] = [];
   let random = mulberry32(opts.seed);
+  let jitterRandom = mulberry32(opts.seed + 7919);
+  /** The other app on the team (`foreignLoad`): its next request, while one is configured. */
+  let foreignTimer: ReturnType<typeof setTimeout> | null = null;
+  const scheduleForeign = (): void => {
+    if (foreignTimer) clearTimeout(foreignTimer);
+    foreignTimer = null;
+    const load = opts.foreignLoad;
+    if (!load || opts.ratePerSecond <= 0) return;
+    const spacing = 1000 / (opts.ratePerSecond * load.share);
+    foreignTimer = setTimeout(() => {
+      counters.foreignRequests++;
+      if (!takeToken(TEAM).ok) counters.foreign429++;
+      scheduleForeign();
+    }, spacing * (0.8 + 0.4 * jitterRandom()));
+    foreignTimer.unref?.();
+  };
   /** Bumped by reset(): requests in flight across a reset do not record into the new state. */
   let generation = 0;
 
@@ -534,6 +618,8 @@ export async function startFakeResend(options: FakeResendOptions & FakeResendSer
     invalidSet = new Set(opts.invalidRecipients.map((a) => a.trim().toLowerCase()));
     if (opts.seed !== before.seed || o.seed !== undefined) random = mulberry32(opts.seed);
     if (opts.ratePerSecond !== before.ratePerSecond || opts.limiter !== before.limiter || opts.apiKey !== before.apiKey) buckets = new Map();
+    if (opts.seed !== before.seed || o.seed !== undefined) jitterRandom = mulberry32(opts.seed + 7919);
+    if (o.foreignLoad !== undefined || opts.ratePerSecond !== before.ratePerSecond) scheduleForeign();
   };
 
   const reset = (): void => {
@@ -547,6 +633,7 @@ export async function startFakeResend(options: FakeResendOptions & FakeResendSer
     buckets = new Map();
     webhookQueue = [];
     random = mulberry32(opts.seed);
+    jitterRandom = mulberry32(opts.seed + 7919);
   };
 
   const state = (o: { summary?: boolean } = {}): FakeResendState => {
@@ -621,12 +708,30 @@ export async function startFakeResend(options: FakeResendOptions & FakeResendSer
   /** Provider events for accepted emails, as configured in `webhooks` (see FakeResendOptions). */
   const emitWebhooks = (accepted: { id: string; email: ValidEmail }[]): void => {
     const hooks = opts.webhooks;
+    const suppressed = new Set(opts.suppressed);
+    const suppressedComplaints = new Set(opts.suppressedComplaints);
+    for (const { email } of accepted) {
+      const to = email.recipientKeys[0]!;
+      if (opts.failAccepted) counters.failedEmails++;
+      else if (suppressed.has(to) || suppressedComplaints.has(to)) counters.suppressedEmails++;
+    }
     if (!hooks) return;
     const bounce = new Set((hooks.bounce ?? []).map((a) => a.toLowerCase()));
     const complain = new Set((hooks.complain ?? []).map((a) => a.toLowerCase()));
     for (const { id, email } of accepted) {
       const to = email.recipientKeys[0]!;
-      const type = bounce.has(to) ? 'email.bounced' : complain.has(to) ? 'email.complained' : hooks.delivered ? 'email.delivered' : null;
+      // Resend's order: an account failure or its own suppression list come before any delivery.
+      const type = opts.failAccepted
+        ? 'email.failed'
+        : suppressed.has(to) || suppressedComplaints.has(to)
+          ? 'email.suppressed'
+          : bounce.has(to)
+            ? 'email.bounced'
+            : complain.has(to)
+              ? 'email.complained'
+              : hooks.delivered
+                ? 'email.delivered'
+                : null;
       if (!type) continue;
       const data: Record<string, unknown> = {
         email_id: id,
@@ -637,6 +742,17 @@ export async function startFakeResend(options: FakeResendOptions & FakeResendSer
         tags: Object.fromEntries(email.tags.map((t) => [t.name, t.value])),
       };
       if (type === 'email.bounced') data.bounce = { type: 'Permanent', subType: 'General', message: 'The recipient does not exist.' };
+      // Shapes as in Resend's OpenAPI description (resend/resend-openapi).
+      if (type === 'email.failed') data.failed = { reason: opts.failAccepted };
+      if (type === 'email.suppressed') {
+        const complaint = suppressedComplaints.has(to);
+        data.suppressed = {
+          type: 'OnAccountSuppressionList',
+          reason: complaint ? 'previous_complaint' : 'previous_bounce',
+          message: `The address is on the team's suppression list after a ${complaint ? 'complaint' : 'hard bounce'}.`,
+          diagnosticCode: [],
+        };
+      }
       const signed = signWebhook(hooks.secret, JSON.stringify({ type, created_at: new Date().toISOString(), data }));
       counters.webhooks++;
       if (hooks.url) {
@@ -693,7 +809,9 @@ export async function startFakeResend(options: FakeResendOptions & FakeResendSer
     }
 
     // --- rate limit (replays and conflicts count too)
-    const rate = takeToken(apiKey);
+    // The limit is per team: every key of the team (and the other app's requests) share one limiter.
+    void apiKey;
+    const rate = takeToken(TEAM);
     if (!rate.ok) {
       counters.paceLimited429++;
       if (process.env.FAKE_RESEND_TRACE) console.log(`TRACE429 ${Math.round(performance.timeOrigin + performance.now())}`);
@@ -758,6 +876,14 @@ export async function startFakeResend(options: FakeResendOptions & FakeResendSer
       answer = errorAnswer(422, 'validation_error', 'Scripted validation error.', rl);
     } else if (outcome === 'quotaExceeded') {
       answer = errorAnswer(429, 'daily_quota_exceeded', 'You have reached your daily email sending quota.', { ...rl, 'retry-after': '3600' });
+    } else if (outcome === 'concurrent') {
+      countOnFinish.push('conflicts409');
+      answer = errorAnswer(409, 'concurrent_idempotent_requests', 'Same idempotency key used while original request is still in progress.', rl);
+    } else if (outcome === 'tooLarge') {
+      answer = htmlAnswer(413, 'Request Entity Too Large', rl);
+    } else if (outcome === 'proxy429') {
+      countOnFinish.push('injected429');
+      answer = jsonAnswer(429, { message: 'Too Many Requests' }, { 'retry-after': '1' });
     } else if (outcome === 'conflict') {
       countOnFinish.push('conflicts409');
       answer = errorAnswer(409, 'invalid_idempotent_request', 'Same idempotency key used with a different request payload. Change your idempotency key or payload.', rl);
@@ -797,6 +923,24 @@ export async function startFakeResend(options: FakeResendOptions & FakeResendSer
       return errorAnswer(500, 'internal_server_error', 'An unexpected error occurred.', rl);
     }
     return answer;
+  };
+
+  /**
+   * `DELETE /suppressions/:email` (Resend's "Remove Suppression", by id or email): 200
+   * `{"object":"suppression","id","deleted":true}`, 404 when the address is not on the list.
+   */
+  const removeSuppression = (req: IncomingMessage, address: string): Answer => {
+    const bearer = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
+    if (!bearer || bearer[1] !== opts.apiKey) {
+      counters.authErrors++;
+      return errorAnswer(bearer ? 403 : 401, bearer ? 'invalid_api_key' : 'missing_api_key', 'API key is invalid');
+    }
+    const key = address.trim().toLowerCase();
+    const listed = opts.suppressed.includes(key) || opts.suppressedComplaints.includes(key);
+    if (!listed) return errorAnswer(404, 'not_found', 'Suppression not found');
+    opts = { ...opts, suppressed: opts.suppressed.filter((a) => a !== key), suppressedComplaints: opts.suppressedComplaints.filter((a) => a !== key) };
+    counters.suppressionsRemoved++;
+    return jsonAnswer(200, { object: 'suppression', id: createHash('sha256').update(key).digest('hex').slice(0, 32), deleted: true });
   };
 
   /** `GET /emails/:id` (no auth, no rate limit, no faults). */
@@ -876,8 +1020,15 @@ export async function startFakeResend(options: FakeResendOptions & FakeResendSer
     const url = new URL(req.url ?? '/', 'http://fake-resend');
     const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
     const api = (path === '/emails' || path === '/emails/batch') && method === 'POST';
-    const admitted = api ? admit(req) : null;
+    // Without jitter a request is stamped as it arrives; with it, after its body and 0..J ms more
+    // (the network and a body-reading gateway between the client and the limiter).
+    const jitter = opts.jitterMs;
+    let admitted = api && jitter === 0 ? admit(req) : null;
     const { raw, tooLarge } = await readBody(req, MAX_BODY_BYTES);
+    if (api && jitter > 0) {
+      await sleep(jitterRandom() * jitter);
+      admitted = admit(req);
+    }
     if (admitted && !admitted.ok) {
       await sleep(opts.latencyMs);
       return send(res, admitted.answer);
@@ -889,6 +1040,8 @@ export async function startFakeResend(options: FakeResendOptions & FakeResendSer
       if (method !== 'POST') return send(res, errorAnswer(405, 'method_not_allowed', `Method ${method} not allowed on ${path}.`));
       return send(res, await handleSend(req, raw, path === '/emails/batch', admitted!.ok ? admitted!.rl : {}));
     }
+    const sup = /^\/suppressions\/([^/]+)$/.exec(path);
+    if (sup && method === 'DELETE') return send(res, removeSuppression(req, decodeURIComponent(sup[1]!)));
     const m = /^\/emails\/([^/]+)$/.exec(path);
     if (m && method === 'GET') return send(res, handleGetEmail(decodeURIComponent(m[1]!)));
     return send(res, errorAnswer(404, 'not_found', `Route ${method} ${path} not found.`));
@@ -911,6 +1064,7 @@ export async function startFakeResend(options: FakeResendOptions & FakeResendSer
     });
   });
   const { port: actualPort } = server.address() as AddressInfo;
+  scheduleForeign();
 
   return {
     url: `http://127.0.0.1:${actualPort}`,
@@ -928,6 +1082,7 @@ export async function startFakeResend(options: FakeResendOptions & FakeResendSer
     close: () =>
       new Promise<void>((resolve, reject) => {
         processBody.close?.();
+        if (foreignTimer) clearTimeout(foreignTimer);
         server.close((err) => (err ? reject(err) : resolve()));
         server.closeAllConnections();
       }),
@@ -1052,6 +1207,8 @@ async function main(): Promise<void> {
       rate: { type: 'string' },
       limiter: { type: 'string' },
       latency: { type: 'string' },
+      jitter: { type: 'string' },
+      foreign: { type: 'string' },
       seed: { type: 'string' },
       'api-key': { type: 'string' },
       'fault-429': { type: 'string' },
@@ -1067,6 +1224,8 @@ async function main(): Promise<void> {
     ratePerSecond: n(values.rate),
     limiter: values.limiter as LimiterKind | undefined,
     latencyMs: n(values.latency),
+    jitterMs: n(values.jitter),
+    foreignLoad: values.foreign ? { share: Number(values.foreign) } : undefined,
     seed: n(values.seed),
     apiKey: values['api-key'],
     faults: { rateLimited: n(values['fault-429']), serverError: n(values['fault-500']), lostAnswer: n(values['fault-lost']) },
