@@ -131,10 +131,13 @@ export async function applyEvent(db: Db, config: Config, effect: WebhookEffect, 
   if (effect.kind === 'delivery') {
     if (!delivery) return nothing; // delivery events only concern issue emails
     statements.push(...(effect.column === 'failed' ? recordFailure(db, delivery, at, effect.error ?? 'failed') : recordEvent(db, delivery, effect.column, at)));
-    if (effect.account) statements.push(haltForAccount(db, delivery.sendId, effect.error ?? 'failed'));
+    if (effect.account) statements.push(haltForAccount(db, delivery.sendId, effect.error ?? 'failed'), issueEvent(db, 'issue.halted', delivery.sendId, now));
   } else if (effect.kind === 'suppressed') {
     const status = effect.complaint ? 'complained' : 'bounced';
-    statements.push(db.update(subscribers).set({ status, leftAt: now }).where(and(subscriber, notInArray(subscribers.status, ['bounced', 'complained']))));
+    statements.push(
+      db.update(subscribers).set({ status, leftAt: now }).where(and(subscriber, notInArray(subscribers.status, ['bounced', 'complained']))),
+      subscriberEvent(db, `subscriber.${status}`, sql`${subscriber} AND ${subscribers.status} = ${status} AND ${subscribers.leftAt} = ${now}`, now),
+    );
     if (delivery) statements.push(...recordSuppressed(db, delivery, at, effect.error));
   } else if (effect.kind === 'bounce') {
     if (effect.permanent) {
