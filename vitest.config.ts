@@ -18,6 +18,7 @@ export default defineConfig({
           FAKE_RESEND_URL_3: inject<string>('fakeResendUrl3'),
           FAKE_RESEND_EMAILS_URL: inject<string>('fakeResendEmailsUrl'),
           FAKE_TURNSTILE_URL: inject<string>('fakeTurnstileUrl'),
+          WEBHOOK_SINK_URL: inject<string>('webhookSinkUrl'),
           ADMIN_TOKEN: 'test-admin-token-0123456789abcdef',
           RESEND_WEBHOOK_SECRET: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
           SEND_RATE_PER_SECOND: '50',

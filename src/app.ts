@@ -1,7 +1,9 @@
 // The Hono app: cross-cutting middleware in one place, then each capability's routes.
 import { Hono } from 'hono';
 import { adminRoutes } from './admin/routes';
-import { handleError, limitPublicBodies, notFound, refuseCrossSitePosts, securityHeaders, signupCors, withConfig } from './http/middleware';
+import { apiRoutes } from './api/routes';
+import { DOCS_PATH } from './api/docs';
+import { docsSecurityHeaders, handleError, limitPublicBodies, notFound, refuseCrossSitePosts, securityHeaders, signupCors, withConfig } from './http/middleware';
 import { embedRoutes } from './embed/routes';
 import { getDb } from './db/client';
 import type { AppEnv } from './http/types';
@@ -16,7 +18,9 @@ export const app = new Hono<AppEnv>();
 
 // Order matters: headers wrap everything (errors and 404s included); then the configuration; then
 // bodies are capped and cross-site form posts refused before any handler reads a byte.
-app.use('*', securityHeaders);
+// The API reference page (Scalar) needs inline styles and its own script; it gets its own, still
+// same-origin-only, policy.
+app.use('*', (c, next) => (c.req.path === DOCS_PATH ? docsSecurityHeaders(c, next) : securityHeaders(c, next)));
 // One Drizzle client per request, made here and passed down from each handler.
 app.use('*', async (c, next) => {
   c.set('db', getDb(c.env.DB));
@@ -35,6 +39,7 @@ app.route('/', subscriberRoutes);
 app.route('/', embedRoutes);
 app.route('/', preferencesRoutes);
 app.route('/', outboxRoutes);
+app.route('/', apiRoutes);
 app.route('/', adminRoutes);
 app.route('/', webhookRoutes);
 

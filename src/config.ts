@@ -3,10 +3,13 @@
 // it never falls back to a dev default.
 import { DEFAULT_SEND_SCHEDULE, DEFAULT_TIMEZONE, isTimeZone, parseSendSchedule, type WeeklySlot } from './issues/slot';
 import type { QueueMessage } from './messages';
+import type { WebhookMessage } from './webhooks/out/notify';
 
 export interface Env {
   DB: D1Database;
   SEND_QUEUE: Queue<QueueMessage>;
+  /** Outgoing webhook deliveries (src/webhooks/out/). */
+  WEBHOOK_QUEUE: Queue<WebhookMessage>;
   SUBSCRIBE_LIMITER?: RateLimit;
   /** Images of articles (POST /api/media, GET /media/:name). */
   MEDIA: R2Bucket;

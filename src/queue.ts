@@ -16,6 +16,8 @@ import { sendConfirmation, sendWelcome } from './subscribers/notices';
 import { sendReaderLink } from './preferences/links';
 import { sendEmailChangeConfirmation } from './preferences/notices';
 import { QUEUES } from './triggers';
+import { handleWebhookDeliveries } from './webhooks/out/consumer';
+import type { WebhookMessage } from './webhooks/out/notify';
 
 /**
  * Messages of a batch in progress at once: about a second of calls at the configured rate, so
@@ -29,6 +31,7 @@ function concurrencyFor(ratePerSecond: number): number {
 export async function handleQueue(batch: MessageBatch<QueueMessage>, env: Env): Promise<void> {
   const db = getDb(env.DB);
   if (batch.queue === QUEUES.deadLetters) return handleDeadLetters(batch, db, env);
+  if (batch.queue === QUEUES.webhooks) return handleWebhookDeliveries(batch as unknown as MessageBatch<WebhookMessage>, db, env);
   if (batch.queue !== QUEUES.send) throw new Error(`unknown queue "${batch.queue}": src/triggers.ts names the queues of wrangler.toml`);
   let config: Config;
   try {

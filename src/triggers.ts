@@ -23,4 +23,6 @@ export const QUEUES = {
   send: 'newsletter-send',
   /** Messages of `send` that threw on every retry. */
   deadLetters: 'newsletter-send-dlq',
+  /** Outgoing webhook deliveries, one message per delivery row (src/webhooks/out/deliver.ts). */
+  webhooks: 'newsletter-webhooks',
 } as const;

@@ -13,6 +13,7 @@ declare global {
       FAKE_RESEND_URL_2: string;
       FAKE_RESEND_URL_3: string;
       FAKE_RESEND_EMAILS_URL: string;
+      WEBHOOK_SINK_URL: string;
       /** The crons of wrangler.toml, as wrangler itself reads them (JSON array). */
       WRANGLER_CRONS: string;
     }

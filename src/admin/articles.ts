@@ -15,7 +15,9 @@
 //  - The article body is limited to MAX_ARTICLE_BYTES: an email must stay under 90 KB of HTML, so
 //    anything much larger can only be a mistake (413).
 import { eq } from 'drizzle-orm';
-import { type Context, Hono } from 'hono';
+import type { Context } from 'hono';
+import { apiRoute, asIs, createApiRouter, error, json, z } from '../api/openapi';
+import { ErrorBody, Slug, Timestamp } from '../api/schemas';
 import type { Db } from '../db/client';
 import { sends } from '../db/schema';
 import { readFields } from '../http/body';
@@ -29,7 +31,26 @@ import { clearSchedule, setSchedule } from '../issues/schedules';
 import { issueList, issueStats } from '../issues/stats';
 import { deleteStoredArticle, isBundledSlug, saveStoredArticle } from '../issues/stored-articles';
 
-export const adminArticleRoutes = new Hono<AppEnv>();
+export const adminArticleRoutes = createApiRouter();
+
+// The spec's side of these routes (converted as they were: handlers answer through `fail`, see asIs).
+const SlugParam = z.object({ slug: Slug.openapi({ param: { name: 'slug', in: 'path' } }) });
+const Issue = z
+  .object({
+    slug: z.string(),
+    title: z.string(),
+    date: z.string().openapi({ format: 'date' }),
+    summary: z.string(),
+    status: z.enum(['draft', 'ready', 'scheduled', 'sending', 'halted', 'paused', 'sent']),
+    sendAt: Timestamp.nullable(),
+    source: z.enum(['content', 'editor']),
+    markdown: z.string(),
+  })
+  .openapi('Issue');
+const Problem = z.object({ line: z.number().int(), message: z.string() });
+const ArticleError = ErrorBody.extend({ error: ErrorBody.shape.error.extend({ problems: z.array(Problem).optional() }) }).openapi('ArticleError');
+const NOT_FOUND = error('No such article', ['not_found']);
+const MARKDOWN = { description: 'The content file format: YAML front matter (title, date, summary, optional send_at), then Markdown.', content: { 'text/markdown': { schema: z.string() } } };
 
 /** Far more than any article that fits in an email (90 KB of HTML), far less than the admin limit. */
 export const MAX_ARTICLE_BYTES = 512 * 1024;
@@ -86,16 +107,43 @@ function viewResponse(c: Ctx, view: IssueView, status: 200 | 201 = 200, extra: o
   return c.json({ ...body, ...extra }, status);
 }
 
-adminArticleRoutes.get('/api/issues/:slug', async (c) => {
-  const slug = c.req.param('slug');
+adminArticleRoutes.openapi(
+  apiRoute({
+    method: 'get',
+    path: '/api/issues/{slug}',
+    scope: 'issues:read',
+    tags: ['Issues'],
+    summary: 'One article: its text, state and when it goes',
+    request: { params: SlugParam },
+    responses: { 200: json(Issue, 'The article (ETag: its version, for an editor article)'), 404: NOT_FOUND },
+  }),
+  asIs(async (c) => {
+  const slug = c.req.param('slug')!;
   if (!isSlug(slug)) return badSlug(c, slug);
   const view = await issueView(c, c.get('db'), slug);
   if (!view) return fail(c, 404, 'not_found', `There is no article "${slug}". GET /api/issues lists every article.`);
   return viewResponse(c, view);
-});
+  }),
+);
 
-adminArticleRoutes.put('/api/issues/:slug', limitBody(MAX_ARTICLE_BYTES), async (c) => {
-  const slug = c.req.param('slug');
+adminArticleRoutes.use('/api/issues/:slug', (c, next) => (c.req.method === 'PUT' ? limitBody(MAX_ARTICLE_BYTES)(c, next) : next()));
+adminArticleRoutes.openapi(
+  apiRoute({
+    method: 'put',
+    path: '/api/issues/{slug}',
+    scope: 'issues:write',
+    tags: ['Issues'],
+    summary: 'Write an article (create or replace; If-Match for its version)',
+    request: { params: SlugParam, body: { ...MARKDOWN, required: true } },
+    responses: {
+      200: json(Issue.extend({ warnings: z.array(Problem).optional() }), 'Replaced'),
+      201: json(Issue.extend({ warnings: z.array(Problem).optional() }), 'Created'),
+      409: error('The slug is a content file, the send started, or the version changed', ['slug_taken', 'already_sent', 'version_conflict']),
+      422: { description: 'The article checks failed (`invalid_article`, with `problems`)', content: { 'application/json': { schema: ArticleError } } },
+    },
+  }),
+  asIs(async (c) => {
+  const slug = c.req.param('slug')!;
   if (!isSlug(slug)) return badSlug(c, slug);
   const type = (c.req.header('content-type') ?? '').toLowerCase();
   if (!type.startsWith('text/markdown') && !type.startsWith('text/plain')) {
@@ -128,19 +176,45 @@ adminArticleRoutes.put('/api/issues/:slug', limitBody(MAX_ARTICLE_BYTES), async 
   }
   const view = await issueView(c, db, slug);
   return viewResponse(c, view!, saved.created ? 201 : 200, { warnings: review.warnings });
-});
+  }),
+);
 
-adminArticleRoutes.delete('/api/issues/:slug', async (c) => {
-  const slug = c.req.param('slug');
+adminArticleRoutes.openapi(
+  apiRoute({
+    method: 'delete',
+    path: '/api/issues/{slug}',
+    scope: 'issues:write',
+    tags: ['Issues'],
+    summary: 'Delete an editor article never sent',
+    request: { params: SlugParam },
+    responses: { 204: { description: 'Deleted' }, 404: NOT_FOUND, 409: error('A content file, or sent', ['content_article', 'already_sent']) },
+  }),
+  asIs(async (c) => {
+  const slug = c.req.param('slug')!;
   if (!isSlug(slug)) return badSlug(c, slug);
   const result = await deleteStoredArticle(c.get('db'), slug);
   if (result.ok) return c.body(null, 204);
   if (result.reason === 'not_found') return fail(c, 404, 'not_found', result.message);
   return fail(c, 409, result.reason === 'bundled' ? 'content_article' : 'already_sent', result.message);
-});
+  }),
+);
 
-adminArticleRoutes.post('/api/issues/:slug/schedule', async (c) => {
-  const slug = c.req.param('slug');
+adminArticleRoutes.openapi(
+  apiRoute({
+    method: 'post',
+    path: '/api/issues/{slug}/schedule',
+    scope: 'issues:write',
+    tags: ['Issues'],
+    summary: 'Send it at a time (within 5 minutes after)',
+    request: {
+      params: SlugParam,
+      // Checked by the handler (parseInstant: 422 invalid_send_at), so declared as plain JSON Schema.
+      body: { content: { 'application/json': { schema: { type: 'object', properties: { sendAt: { type: 'string', format: 'date-time', example: '2026-12-10T09:00:00-05:00' } }, required: ['sendAt'] } } }, required: true },
+    },
+    responses: { 200: json(Issue, 'Scheduled'), 404: NOT_FOUND, 409: error('Its send started', ['already_sent']), 422: error('Not a time with an offset, or in the past', ['invalid_send_at']) },
+  }),
+  asIs(async (c) => {
+  const slug = c.req.param('slug')!;
   if (!isSlug(slug)) return badSlug(c, slug);
   const body = await readFields(c);
   if (!body.ok) return fail(c, body.status, body.code, body.message);
@@ -152,16 +226,28 @@ adminArticleRoutes.post('/api/issues/:slug/schedule', async (c) => {
   if (!(await findArticle(db, slug))) return notFoundOrSent(c, db, slug);
   if (!(await setSchedule(db, slug, when.at, now))) return startedConflict(c, slug);
   return viewResponse(c, (await issueView(c, db, slug))!);
-});
+  }),
+);
 
-adminArticleRoutes.delete('/api/issues/:slug/schedule', async (c) => {
-  const slug = c.req.param('slug');
+adminArticleRoutes.openapi(
+  apiRoute({
+    method: 'delete',
+    path: '/api/issues/{slug}/schedule',
+    scope: 'issues:write',
+    tags: ['Issues'],
+    summary: 'Back to the weekly slot',
+    request: { params: SlugParam },
+    responses: { 200: json(Issue, 'Unscheduled'), 404: NOT_FOUND, 409: error('Its send started', ['already_sent']) },
+  }),
+  asIs(async (c) => {
+  const slug = c.req.param('slug')!;
   if (!isSlug(slug)) return badSlug(c, slug);
   const db = c.get('db');
   if (!(await findArticle(db, slug))) return notFoundOrSent(c, db, slug);
   if (!(await clearSchedule(db, slug))) return startedConflict(c, slug);
   return viewResponse(c, (await issueView(c, db, slug))!);
-});
+  }),
+);
 
 async function notFoundOrSent(c: Ctx, db: Db, slug: string) {
   const stats = await issueStats(db, slug);

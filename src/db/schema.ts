@@ -1,7 +1,7 @@
 // Every table of the service. Times are Unix milliseconds (integers), so SQL can compare them.
 // Migrations are generated from this file by `npm run db:generate` (drizzle-kit) into migrations/.
 import { sql } from 'drizzle-orm';
-import { index, integer, primaryKey, real, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 import { mailboxKeySql } from '../subscribers/mailbox-key';
 
 export const SUBSCRIBER_STATUSES = ['pending', 'confirmed', 'unsubscribed', 'bounced', 'complained'] as const;
@@ -321,6 +321,71 @@ export const adminSignInAttempts = sqliteTable(
     at: integer('at').notNull(),
   },
   (t) => [index('admin_sign_in_attempts_client_at').on(t.client, t.at), index('admin_sign_in_attempts_at').on(t.at)],
+);
+
+/** API keys (src/keys/store.ts): only the SHA-256 of each key is kept; the key itself is shown once. */
+export const apiKeys = sqliteTable('api_keys', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  /** JSON array of scopes (src/api/scopes.ts). */
+  scopes: text('scopes').notNull(),
+  keyHash: text('key_hash').notNull().unique(),
+  /** The key's first characters, to tell keys apart on the dashboard. */
+  prefix: text('prefix').notNull(),
+  createdAt: integer('created_at').notNull(),
+  lastUsedAt: integer('last_used_at'),
+});
+
+/** Where outgoing webhooks go (src/webhooks/out/). */
+export const webhookEndpoints = sqliteTable('webhook_endpoints', {
+  id: text('id').primaryKey(),
+  url: text('url').notNull(),
+  /** JSON array of event types; the outbox statement matches `"type"` inside it. */
+  events: text('events').notNull(),
+  /** `whsec_…`: signs every delivery (Standard Webhooks); kept to sign, shown once. */
+  secret: text('secret').notNull(),
+  createdAt: integer('created_at').notNull(),
+  /** First failure of the current run of failures; cleared by any success. */
+  failingSince: integer('failing_since'),
+  /** Failing for 24 hours: no new events are written for it, nothing more is tried. */
+  disabledAt: integer('disabled_at'),
+  lastError: text('last_error'),
+});
+
+export const WEBHOOK_DELIVERY_STATUSES = ['pending', 'delivered', 'failed'] as const;
+
+/**
+ * The outbox of outgoing webhooks and their delivery log in one: a row per event per endpoint,
+ * written in the same D1 batch as the state change it reports (src/webhooks/out/events.ts), then
+ * delivered by the WEBHOOK_QUEUE consumer (deliver.ts). `webhook_id` is the event's, the same on
+ * every attempt (receivers deduplicate on it).
+ */
+export const webhookDeliveries = sqliteTable(
+  'webhook_deliveries',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    endpointId: text('endpoint_id').notNull(),
+    webhookId: text('webhook_id').notNull(),
+    type: text('type').notNull(),
+    /** The body as sent: {"type", "timestamp", "data"}. */
+    payload: text('payload').notNull(),
+    status: text('status', { enum: WEBHOOK_DELIVERY_STATUSES }).notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    createdAt: integer('created_at').notNull(),
+    /** When the next attempt is due; while an attempt runs, the end of its lease. */
+    nextAttemptAt: integer('next_attempt_at'),
+    lastAttemptAt: integer('last_attempt_at'),
+    /** HTTP status of the last answer (null: no answer: network error or timeout). */
+    lastStatus: integer('last_status'),
+    lastError: text('last_error'),
+    deliveredAt: integer('delivered_at'),
+  },
+  (t) => [
+    uniqueIndex('webhook_deliveries_event').on(t.endpointId, t.webhookId),
+    index('webhook_deliveries_endpoint').on(t.endpointId, t.id),
+    // Partial: housekeeping finds deliveries whose message was lost without reading the log.
+    index('webhook_deliveries_due').on(t.nextAttemptAt).where(sql`${t.status} = 'pending'`),
+  ],
 );
 
 // ---- Publishing from the browser (src/issues/stored-articles.ts, schedules.ts, tick.ts)

@@ -135,6 +135,28 @@ export const securityHeaders: MiddlewareHandler<AppEnv> = (c, next) => {
   return pageHeaders(c, next);
 };
 
+/**
+ * /api/docs (Scalar's renderer, served from this Worker): scripts only from this origin, inline styles
+ * (the renderer sets them at run time), data: fonts; nothing from any other host, no framing.
+ */
+export const docsSecurityHeaders = secureHeaders({
+  contentSecurityPolicy: {
+    defaultSrc: ["'self'"],
+    scriptSrc: ["'self'"],
+    styleSrc: ["'self'", "'unsafe-inline'"],
+    imgSrc: ["'self'", 'data:'],
+    fontSrc: ["'self'", 'data:'],
+    connectSrc: ["'self'"],
+    formAction: ["'self'"],
+    frameAncestors: ["'none'"],
+    baseUri: ["'none'"],
+    objectSrc: ["'none'"],
+  },
+  xFrameOptions: 'DENY',
+  referrerPolicy: 'strict-origin-when-cross-origin',
+  crossOriginEmbedderPolicy: false,
+});
+
 export function limitBody(maxSize: number): MiddlewareHandler<AppEnv> {
   return bodyLimit({
     maxSize,
@@ -273,10 +295,14 @@ const HTTP_ERRORS: Partial<Record<number, [code: string, message: string]>> = {
  */
 export function handleError(error: Error, c: Context<AppEnv>): Response {
   if (error instanceof HTTPException && error.status < 500) {
-    const [code, fallback] = HTTP_ERRORS[error.status] ?? ['bad_request', 'The request could not be handled.'];
+    let [code, fallback] = HTTP_ERRORS[error.status] ?? ['bad_request', 'The request could not be handled.'];
+    // @hono/zod-openapi's JSON validator throws this for a body that does not parse.
+    if (error.status === 400 && /^Malformed JSON/.test(error.message)) [code, fallback] = ['invalid_json', 'The body is not valid JSON.'];
+    if (error.status === 415) fallback = 'This content type is not accepted here: GET /api/openapi.json lists what each route takes.';
+    const message = error.status === 400 && code === 'invalid_json' ? 'The body is not valid JSON. Send an object like {"to": "you@example.com"}.' : error.status === 415 ? fallback : error.message || fallback;
     const authenticate = error.res?.headers.get('www-authenticate');
     if (authenticate) c.header('WWW-Authenticate', authenticate);
-    return fail(c, error.status as ContentfulStatusCode, code, error.message || fallback);
+    return fail(c, error.status as ContentfulStatusCode, code, message);
   }
   const requestId = crypto.randomUUID();
   c.header('X-Request-Id', requestId);

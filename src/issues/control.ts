@@ -2,6 +2,7 @@
 // more, resume a paused send, cancel a paused send. Each keeps "nobody twice": see send-store.ts.
 import type { Env } from '../config';
 import type { Db } from '../db/client';
+import { issueEvent } from '../webhooks/out/events';
 import { BLIND_AFTER_MS } from '../mail/retry';
 import { enqueueOpenChunks } from './plan';
 import { cancelSend, CHUNK_SIZE, claimRetryRound, failedChunks, failedReaders, failedToUnknown, findSendBySlug, insertRetryChunks, reopenChunk, resumeSend, settleFinished } from './send-store';
@@ -43,7 +44,7 @@ export async function retryFailed(db: Db, env: Env, slug: string, now = Date.now
   const groups: number[][] = [];
   for (let i = 0; i < singles.length; i += CHUNK_SIZE) groups.push(singles.slice(i, i + CHUNK_SIZE));
   if (groups.length > 0) statements.push(...insertRetryChunks(db, send.id, claimed.chunksTotal, claimed.round, groups));
-  statements.push(settleFinished(db, send.id, now));
+  statements.push(settleFinished(db, send.id, now), issueEvent(db, 'issue.sent', send.id, now));
   await db.batch(statements as [(typeof statements)[number], ...typeof statements]);
   await enqueueOpenChunks(db, env, send.id, now);
   const retrying = singles.length + [...inWhole].length - unknown;

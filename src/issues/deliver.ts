@@ -19,6 +19,7 @@
 // provider's reason; it records nothing, and housekeeping probes until the provider accepts again.
 import type { Config } from '../config';
 import type { Db } from '../db/client';
+import { issueEvent } from '../webhooks/out/events';
 import { CHUNK_PHASES } from '../db/schema';
 import type { MailTransport, SendOutcome } from '../mail/transport';
 import { BLIND_AFTER_MS, RETRY_BUDGET_MS } from '../mail/retry';
@@ -172,7 +173,7 @@ export async function deliverChunk(db: Db, config: Config, transport: MailTransp
   }
   if (result.kind === 'refused') {
     // Not about these readers: nothing is recorded; the send shows the provider's reason.
-    await db.batch([afterFailedAttempt(db, sendId, chunk, now, result.uncertain ? null : mine, false), haltSend(db, sendId, result.message)]);
+    await db.batch([afterFailedAttempt(db, sendId, chunk, now, result.uncertain ? null : mine, false), haltSend(db, sendId, result.message), issueEvent(db, 'issue.halted', sendId, now)]);
     return { kind: 'halted', reason: result.message };
   }
   let outcomes: Outcome[];

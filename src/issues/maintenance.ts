@@ -9,6 +9,8 @@ import { haltedSends, probeChunk, pruneSlice, sendsToPrune, settleFinished, stal
 import { sendOwedConfirmations } from '../subscribers/owed-confirmations';
 import { pruneSessions } from '../admin/sessions';
 import { pruneLinks } from '../preferences/links';
+import { queueDueDeliveries } from '../webhooks/out/notify';
+import { issueEvent } from '../webhooks/out/events';
 
 /**
  * A send none of whose chunks has moved for this long gets its pending chunks enqueued again. The
@@ -22,7 +24,7 @@ export async function requeueStalledChunks(db: Db, env: Env, now = Date.now()): 
   let requeued = 0;
   for (const send of await stalledSends(db, now - CHUNK_STALL_MS)) {
     if (send.chunksFinished >= send.chunksTotal) {
-      await settleFinished(db, send.id, now); // a retry round cut short before its chunks existed
+      await db.batch([settleFinished(db, send.id, now), issueEvent(db, 'issue.sent', send.id, now)]); // a retry round cut short before its chunks existed
       continue;
     }
     // Stamp it first, so the next sweep gives these messages the full stall time again.
@@ -77,6 +79,8 @@ export interface MaintenanceResult {
   prunedDeliveries: number;
   /** Confirmations of pending imports a crash left unqueued, queued now. */
   owedConfirmations: number;
+  /** Outgoing webhook deliveries due for a minute or more (a lost message, an attempt that died), queued again. */
+  webhookDeliveries: number;
 }
 
 export async function runMaintenance(db: Db, env: Env, config: Config, now = Date.now()): Promise<MaintenanceResult> {
@@ -87,5 +91,6 @@ export async function runMaintenance(db: Db, env: Env, config: Config, now = Dat
   const owedConfirmations = await sendOwedConfirmations(env, db);
   // Spent or expired one-time links and dashboard sessions: nothing reads them any more.
   await Promise.all([pruneLinks(db, now), pruneSessions(db, now)]);
-  return { resumedPlans, requeuedChunks, probes, prunedDeliveries, owedConfirmations };
+  const webhookDeliveries = await queueDueDeliveries(env, db, now - 60_000);
+  return { resumedPlans, requeuedChunks, probes, prunedDeliveries, owedConfirmations, webhookDeliveries };
 }

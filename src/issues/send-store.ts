@@ -13,6 +13,7 @@ import { type BatchStatements, selectList } from '../db/batch';
 import type { Db } from '../db/client';
 import { generationOf } from '../preferences/generation';
 import { CHUNK_PHASES, DELIVERY_STATUSES, deliveries, sendChunks, sends, subscribers } from '../db/schema';
+import { issueEvent, sentNow } from '../webhooks/out/events';
 
 export const CHUNK_SIZE = 100; // Resend's batch limit
 const CHUNK_ROWS_PER_STATEMENT = 2000; // keeps each INSERT well under D1's 100 KB statement limit
@@ -191,18 +192,22 @@ export function openChunks(db: Db, sendId: number, limit = 100_000) {
     .limit(limit);
 }
 
-/** `planning` → `sending` (or `sent` when there was nothing to send). */
-export function markPlanned(db: Db, sendId: number, now: number) {
+/** `planning` → `sending` (or `sent` when there was nothing to send), with its webhook events. */
+export async function markPlanned(db: Db, sendId: number, now: number) {
   const allFinished = sql`${sends.chunksFinished} >= ${sends.chunksTotal}`;
-  return db
+  const [rows] = await db.batch([
+    db
     .update(sends)
     .set({
       status: sql`CASE WHEN ${allFinished} THEN 'sent' ELSE 'sending' END`,
       finishedAt: sql`CASE WHEN ${allFinished} THEN ${now} ELSE ${sends.finishedAt} END`,
     })
     .where(and(eq(sends.id, sendId), eq(sends.status, 'planning')))
-    .returning({ total: sends.chunksTotal })
-    .get();
+    .returning({ total: sends.chunksTotal }),
+    issueEvent(db, 'issue.sending', sendId, now),
+    issueEvent(db, 'issue.sent', sendId, now, sentNow(now), false),
+  ]);
+  return rows[0];
 }
 
 export function stalePlans(db: Db, olderThan: number) {
@@ -448,6 +453,7 @@ export function finishChunk(db: Db, sendId: number, chunk: number, outcomes: Out
       })
       .where(and(eq(sends.id, sendId), pending))
       .returning({ status: sends.status, chunksFinished: sends.chunksFinished, canaryChunks: sends.canaryChunks, mainAt: sends.mainAt }),
+    issueEvent(db, 'issue.sent', sendId, now, sentNow(now)),
     db
       .update(sendChunks)
       .set({ status: o.chunkStatus, updatedAt: now })

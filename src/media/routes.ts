@@ -7,23 +7,40 @@
 // bytes (image.ts), and `nosniff` on every answer keeps browsers to it. Articles use the absolute
 // URL (PUBLIC_URL), so the email checks (absolute https:// images) hold for them too.
 import { Hono } from 'hono';
+import { apiRoute, asIs, createApiRouter, json, z } from '../api/openapi';
 import { limitBody } from '../http/middleware';
 import { fail } from '../http/respond';
 import type { AppEnv } from '../http/types';
 import { ACCEPTED_MIME, MAX_IMAGE_BYTES, MEDIA_NAME, mediaName, sniffImage } from './image';
 
 /** The admin upload (mounted under /api, behind the bearer token). */
-export const mediaUploadRoutes = new Hono<AppEnv>();
+export const mediaUploadRoutes = createApiRouter();
 /** The public images. */
 export const mediaRoutes = new Hono<AppEnv>();
 
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 
-mediaUploadRoutes.post('/api/media', limitBody(MAX_IMAGE_BYTES), async (c) => {
-  const stored = await storeImage(c.env.MEDIA, c.get('config').publicUrl, new Uint8Array(await c.req.arrayBuffer()), c.req.header('content-type'));
-  if (!stored.ok) return fail(c, stored.status, stored.code, stored.message);
-  return c.json(stored.image, 201);
-});
+const IMAGE_BODY = { type: 'string', format: 'binary' } as const;
+mediaUploadRoutes.use('/api/media', limitBody(MAX_IMAGE_BYTES));
+mediaUploadRoutes.openapi(
+  apiRoute({
+    method: 'post',
+    path: '/api/media',
+    scope: 'issues:write',
+    tags: ['Issues'],
+    summary: 'Upload an image for articles (png, jpeg, gif, webp; at most 5 MB)',
+    request: { body: { content: Object.fromEntries(ACCEPTED_MIME.map((type) => [type, { schema: IMAGE_BODY }])), required: true } },
+    responses: {
+      201: json(z.object({ url: z.string().openapi({ format: 'uri' }), width: z.number().int(), height: z.number().int() }).openapi('Image'), 'Stored (or already there: names are content addresses)'),
+      422: { description: 'The bytes are not an image of the declared type (`invalid_image`)', content: { 'application/json': { schema: z.object({ error: z.object({ code: z.string(), message: z.string() }) }) } } },
+    },
+  }),
+  asIs(async (c) => {
+    const stored = await storeImage(c.env.MEDIA, c.get('config').publicUrl, new Uint8Array(await c.req.arrayBuffer()), c.req.header('content-type'));
+    if (!stored.ok) return fail(c, stored.status, stored.code, stored.message);
+    return c.json(stored.image, 201);
+  }),
+);
 
 export type StoredImage = { ok: true; image: { url: string; width: number; height: number } } | { ok: false; status: 400 | 413 | 415 | 422; code: string; message: string };
 

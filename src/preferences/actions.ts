@@ -10,6 +10,7 @@ import { CONFIRMATION_INTERVAL_MS } from '../subscribers/lifecycle';
 import { mailboxKeyOf, mailboxKeySql } from '../subscribers/mailbox-key';
 import { bumpGeneration, generationOf } from './generation';
 import { type Reader, RESUBSCRIBE_WINDOW_MS } from './reader';
+import { subscriberEvent } from '../webhooks/out/events';
 
 export async function loadReader(db: Db, id: number): Promise<Reader | undefined> {
   const s = subscribers;
@@ -51,13 +52,15 @@ export async function resume(db: Db, id: number): Promise<boolean> {
  * started) does not reach them; the next one does.
  */
 export async function resubscribe(db: Db, id: number, now: number): Promise<boolean> {
-  const row = await db
-    .update(subscribers)
-    .set({ status: 'confirmed', confirmedAt: now, pausedUntil: null })
-    .where(and(eq(subscribers.id, id), eq(subscribers.status, 'unsubscribed'), gte(subscribers.leftAt, now - RESUBSCRIBE_WINDOW_MS)))
-    .returning({ id: subscribers.id })
-    .get();
-  return row !== undefined;
+  const [rows] = await db.batch([
+    db
+      .update(subscribers)
+      .set({ status: 'confirmed', confirmedAt: now, pausedUntil: null })
+      .where(and(eq(subscribers.id, id), eq(subscribers.status, 'unsubscribed'), gte(subscribers.leftAt, now - RESUBSCRIBE_WINDOW_MS)))
+      .returning({ id: subscribers.id }),
+    subscriberEvent(db, 'subscriber.confirmed', sql`${subscribers.id} = ${id}`, now),
+  ]);
+  return rows.length > 0;
 }
 
 export type EmailChangeRequest = 'queued' | 'too_soon' | 'not_active' | 'queue_unavailable';

@@ -8,6 +8,7 @@ import { eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { deliveries, mailboxes, outbox, readerLinks, subscriberGenerations, subscribers, suppressions } from '../db/schema';
 import { mailboxHash } from './mailbox-key';
+import { subscriberEvent } from '../webhooks/out/events';
 
 /** Hex SHA-256 of an address's mailbox key (src/subscribers/mailbox-key.ts): the only trace an erased person leaves. */
 export const emailHash = mailboxHash;
@@ -32,7 +33,9 @@ export async function eraseSubscriber(db: Db, normalizedEmail: string, now = Dat
     // The mailbox's timestamps go too (only a block on change-of-address mail, the inbox's own wish,
     // stays): signing up again right away is the person's new consent, as before the erasure.
     db.update(mailboxes).set({ confirmSentAt: null, changeSentAt: null, changeOwner: null }).where(eq(mailboxes.keyHash, hash)),
+    // Before the delete: it reads the row (the event carries the id only).
+    subscriberEvent(db, 'subscriber.erased', sql`${subscribers.email} = ${normalizedEmail}`, now),
     db.delete(subscribers).where(eq(subscribers.email, normalizedEmail)),
   ]);
-  return { found: (results[6].meta.changes ?? 0) > 0 };
+  return { found: (results[7].meta.changes ?? 0) > 0 };
 }

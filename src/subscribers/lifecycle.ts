@@ -6,6 +6,7 @@ import type { Db } from '../db/client';
 import { type SubscriberStatus, subscribers } from '../db/schema';
 import { queueOwedConfirmations } from './owed-confirmations';
 import { verifyToken } from './tokens';
+import { subscriberEvent } from '../webhooks/out/events';
 
 import { CONFIRMATION_INTERVAL_MS, claimConfirmation, mailboxSubscribed, mailboxSuppressed } from './mailbox';
 
@@ -45,7 +46,8 @@ export async function signUp(
   if (!(await claimConfirmation(db, email, now))) return 'nothing_to_do';
   // The confirmation is owed (confirmation_owed_at) in the same statement, until it is on the queue:
   // a Worker that dies before the enqueue leaves it to housekeeping (owed-confirmations.ts).
-  const row = await db
+  const [rows] = await db.batch([
+    db
     .insert(subscribers)
     .values({ email, pendingName: name, status: 'pending', createdAt: now, confirmationSentAt: now, confirmationOwedAt: now })
     .onConflictDoUpdate({
@@ -56,8 +58,11 @@ export async function signUp(
         or(isNull(subscribers.confirmationSentAt), lte(subscribers.confirmationSentAt, now - CONFIRMATION_INTERVAL_MS)),
       ),
     })
-    .returning({ id: subscribers.id })
-    .get();
+    .returning({ id: subscribers.id }),
+    // A new row only: an existing one keeps its created_at.
+    subscriberEvent(db, 'subscriber.created', sql`${subscribers.email} = ${email} AND ${subscribers.createdAt} = ${now}`, now),
+  ]);
+  const row = rows[0];
   if (!row) return 'nothing_to_do';
   const enqueue = queueOwedConfirmations(env, db, [{ subscriberId: row.id, requestedAt: now }]).then(({ error }) => {
     // Still owed: housekeeping queues it within 15 minutes.
@@ -91,7 +96,8 @@ export async function confirm(db: Db, env: Env, config: Config, token: unknown, 
   // The name typed with the sign-up this link answers, and only that one: when a later sign-up (by
   // anyone) claimed a newer confirmation, its name is not this reader's entry and is dropped.
   const ownSignUp = sql`${subscribers.confirmationSentAt} / 1000 = ${issuedAt / 1000}`;
-  const row = await db
+  const [rows] = await db.batch([
+    db
     .update(subscribers)
     .set({
       status: 'confirmed',
@@ -106,8 +112,10 @@ export async function confirm(db: Db, env: Env, config: Config, token: unknown, 
         or(isNull(subscribers.leftAt), lt(subscribers.leftAt, leftBefore)),
       ),
     )
-    .returning({ confirmedAt: subscribers.confirmedAt })
-    .get();
+    .returning({ confirmedAt: subscribers.confirmedAt }),
+    subscriberEvent(db, 'subscriber.confirmed', sql`${subscribers.id} = ${verified.subscriberId}`, now),
+  ]);
+  const row = rows[0];
   if (row) {
     await env.SEND_QUEUE.send({ type: 'welcome', subscriberId: verified.subscriberId, confirmedAt: row.confirmedAt! }, { contentType: 'json' });
     return { ok: true, changed: true };
@@ -132,12 +140,14 @@ export async function unsubscribe(db: Db, config: Config, token: unknown, now = 
  * changed). A bounced or complained address keeps that stronger status.
  */
 export async function unsubscribeSubscriber(db: Db, subscriberId: number, now: number): Promise<boolean> {
-  const row = await db
-    .update(subscribers)
-    .set({ status: 'unsubscribed', leftAt: now })
-    .where(and(eq(subscribers.id, subscriberId), inArray(subscribers.status, ['confirmed', 'pending'])))
-    .returning({ id: subscribers.id })
-    .get();
-  return row !== undefined;
+  const [rows] = await db.batch([
+    db
+      .update(subscribers)
+      .set({ status: 'unsubscribed', leftAt: now })
+      .where(and(eq(subscribers.id, subscriberId), inArray(subscribers.status, ['confirmed', 'pending'])))
+      .returning({ id: subscribers.id }),
+    subscriberEvent(db, 'subscriber.unsubscribed', sql`${subscribers.id} = ${subscriberId}`, now),
+  ]);
+  return rows.length > 0;
 }
 

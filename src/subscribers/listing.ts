@@ -2,7 +2,8 @@
 //
 // The cursor is opaque to clients: base64url of `v1:<last id>`. Paging by id (not offset) is stable
 // while the list changes: a row added or removed between pages neither repeats nor hides another.
-// Only cursors this code could have made are accepted; anything else is a 400.
+// Only cursors this code could have made are accepted; anything else is a 400 (the API's Cursor
+// schema, src/api/schemas.ts, applies decodeCursor; the page limits are checked there too).
 import { and, asc, eq, gt } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { SUBSCRIBER_STATUSES, type SubscriberStatus, subscribers } from '../db/schema';
@@ -16,27 +17,6 @@ export interface ListQuery {
   status: SubscriberStatus | null;
   limit: number;
   afterId: number;
-}
-
-export type QueryProblem = { ok: false; code: string; message: string };
-
-export function parseListQuery(raw: { status?: string; limit?: string; cursor?: string }): ({ ok: true } & ListQuery) | QueryProblem {
-  const status = parseStatus(raw.status);
-  if (status === false) return { ok: false, code: 'invalid_status', message: `status must be one of ${SUBSCRIBER_STATUSES.join(', ')}.` };
-  let limit = DEFAULT_PAGE;
-  if (raw.limit !== undefined && raw.limit !== '') {
-    if (!/^[0-9]{1,6}$/.test(raw.limit) || Number(raw.limit) < 1 || Number(raw.limit) > MAX_PAGE) {
-      return { ok: false, code: 'invalid_limit', message: `limit must be a whole number from 1 to ${MAX_PAGE}.` };
-    }
-    limit = Number(raw.limit);
-  }
-  let afterId = 0;
-  if (raw.cursor !== undefined && raw.cursor !== '') {
-    const decoded = decodeCursor(raw.cursor);
-    if (decoded === null) return { ok: false, code: 'invalid_cursor', message: 'cursor is not one this API gave out: pass nextCursor from the previous page as it is.' };
-    afterId = decoded;
-  }
-  return { ok: true, status, limit, afterId };
 }
 
 /** null: no filter; false: not a status. */

@@ -33,6 +33,7 @@ import type { AppEnv } from '../http/types';
 import { type DeliveryRef, type EventColumn, firstBounce, haltForAccount, recordEvent, recordFailure, recordSuppressed, tripBreaker } from '../issues/send-store';
 import { normalizeEmail } from '../subscribers/address';
 import { blockChangeEmail } from '../subscribers/mailbox';
+import { issueEvent, subscriberEvent } from './out/events';
 
 
 const DELIVERY_EVENTS: Record<string, EventColumn | 'failed'> = {
@@ -131,24 +132,33 @@ export async function applyEvent(db: Db, config: Config, effect: WebhookEffect, 
   if (effect.kind === 'delivery') {
     if (!delivery) return nothing; // delivery events only concern issue emails
     statements.push(...(effect.column === 'failed' ? recordFailure(db, delivery, at, effect.error ?? 'failed') : recordEvent(db, delivery, effect.column, at)));
-    if (effect.account) statements.push(haltForAccount(db, delivery.sendId, effect.error ?? 'failed'));
+    if (effect.account) statements.push(haltForAccount(db, delivery.sendId, effect.error ?? 'failed'), issueEvent(db, 'issue.halted', delivery.sendId, now));
   } else if (effect.kind === 'suppressed') {
     const status = effect.complaint ? 'complained' : 'bounced';
-    statements.push(db.update(subscribers).set({ status, leftAt: now }).where(and(subscriber, notInArray(subscribers.status, ['bounced', 'complained']))));
+    statements.push(
+      db.update(subscribers).set({ status, leftAt: now }).where(and(subscriber, notInArray(subscribers.status, ['bounced', 'complained']))),
+      subscriberEvent(db, `subscriber.${status}`, sql`${subscriber} AND ${subscribers.status} = ${status} AND ${subscribers.leftAt} = ${now}`, now),
+    );
     if (delivery) statements.push(...recordSuppressed(db, delivery, at, effect.error));
   } else if (effect.kind === 'bounce') {
     if (effect.permanent) {
-      statements.push(db.update(subscribers).set({ status: 'bounced', leftAt: now }).where(and(subscriber, notInArray(subscribers.status, ['bounced', 'complained']))));
+      statements.push(
+        db.update(subscribers).set({ status: 'bounced', leftAt: now }).where(and(subscriber, notInArray(subscribers.status, ['bounced', 'complained']))),
+        subscriberEvent(db, 'subscriber.bounced', sql`${subscriber} AND ${subscribers.status} = 'bounced' AND ${subscribers.leftAt} = ${now}`, now),
+      );
     } else if (delivery) {
       // Transient bounces only count, once per delivery (the guard runs before the record below).
       statements.push(db.update(subscribers).set({ softBounces: sql`${subscribers.softBounces} + 1` }).where(and(subscriber, firstBounce(delivery))));
     }
     if (delivery) statements.push(...recordEvent(db, delivery, 'bouncedAt', at, { bounceType: effect.bounceType, permanent: effect.permanent }));
   } else {
-    statements.push(db.update(subscribers).set({ status: 'complained', leftAt: now }).where(and(subscriber, ne(subscribers.status, 'complained'))));
+    statements.push(
+      db.update(subscribers).set({ status: 'complained', leftAt: now }).where(and(subscriber, ne(subscribers.status, 'complained'))),
+      subscriberEvent(db, 'subscriber.complained', sql`${subscriber} AND ${subscribers.status} = 'complained' AND ${subscribers.leftAt} = ${now}`, now),
+    );
     if (delivery) statements.push(...recordEvent(db, delivery, 'complainedAt', at));
   }
-  if (delivery && effect.kind !== 'delivery') statements.push(tripBreaker(db, delivery.sendId, config.maxBounceRate, config.maxComplaintRate, config.minBouncesToPause, config.minComplaintsToPause));
+  if (delivery && effect.kind !== 'delivery') statements.push(tripBreaker(db, delivery.sendId, config.maxBounceRate, config.maxComplaintRate, config.minBouncesToPause, config.minComplaintsToPause), issueEvent(db, 'issue.paused', delivery.sendId, now));
   if (statements.length === 0) return nothing;
   const results = (await db.batch(statements as [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]])) as D1Result[];
   return { changed: results.some((r) => (r.meta?.changes ?? 0) > 0), rowsWritten: results.reduce((n, r) => n + (r.meta?.rows_written ?? 0), 0) };

@@ -11,6 +11,7 @@ import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import type { OutboxMail } from '../../src/mail/outbox';
+import { runClientChecks } from '../client/run';
 import { editorFlow } from './editor';
 import { type DevServer, startDevServer } from './server';
 
@@ -238,6 +239,7 @@ export async function adminDashboard(t: Harness): Promise<void> {
           ['/admin/issues', 'issues'],
           [`/admin/issues/${slug}`, 'issue sent'],
           ['/admin/signup-form', 'signup form'],
+          ['/admin/integrations', 'integrations'],
         ]) {
           await t.check(`dashboard: ${path} fits a 375 px screen`, async () => {
             const response = await small.goto(`${base}${path}`);
@@ -249,6 +251,27 @@ export async function adminDashboard(t: Harness): Promise<void> {
       } finally {
         await small.close();
       }
+
+      // The API reference renders from this server alone, and a client generated from the spec works.
+      const docs = await t.newPage(desktop);
+      try {
+        await t.check('API: /api/docs renders the reference with nothing loaded from another host', async () => {
+          const elsewhere: string[] = [];
+          docs.on('request', (r) => {
+            if (!r.url().startsWith(base)) elsewhere.push(r.url());
+          });
+          const response = await docs.goto(`${base}/api/docs`);
+          assert(response?.status() === 200, `GET /api/docs answered ${response?.status()}`);
+          await docs.getByText('List subscribers, a page at a time').first().waitFor({ timeout: 20_000 });
+          assert(elsewhere.length === 0, `requests to other hosts: ${elsewhere.join(', ')}`);
+          await docs.screenshot({ path: join(t.out, 'desktop-api-docs.png') });
+        });
+      } finally {
+        await docs.close();
+      }
+      await t.check('API: a client generated from /api/openapi.json (openapi-typescript + openapi-fetch) drives the main flows', () =>
+        runClientChecks(base, ADMIN_TOKEN, () => {}),
+      );
 
       await t.check('dashboard: signing out ends the session', async () => {
         await page.goto(`${base}/admin`);
@@ -267,6 +290,7 @@ export async function adminDashboard(t: Harness): Promise<void> {
     for (const [shot, file] of [
       ['desktop-admin-overview-after-send', 'admin-overview.png'],
       ['desktop-admin-send-in-progress', 'admin-send-in-progress.png'],
+      ['desktop-api-docs', 'api-docs.png'],
     ]) {
       try {
         copyFileSync(join(t.out, `${shot}.png`), join(t.docs, file));

@@ -3,7 +3,7 @@
 import type React from "react";
 import { favicon, type Site } from "../../web/layout";
 
-export type AdminSection = "overview" | "issues" | "subscribers" | "signup-form" | "sessions";
+export type AdminSection = "overview" | "issues" | "subscribers" | "signup-form" | "integrations" | "sessions";
 
 export type AdminLayoutProps = {
   site: Site;
@@ -22,6 +22,7 @@ const SECTIONS: [AdminSection, string, string][] = [
   ["issues", "Issues", "/admin/issues"],
   ["subscribers", "Subscribers", "/admin/subscribers"],
   ["signup-form", "Sign-up form", "/admin/signup-form"],
+  ["integrations", "Integrations", "/admin/integrations"],
   ["sessions", "Sessions", "/admin/sessions"],
 ];
 

@@ -116,6 +116,8 @@ table.data { width: 100%; border-collapse: collapse; font-size: 0.9375rem; }
 .badge--sent, .badge--confirmed { color: var(--ok); background: var(--ok-bg); }
 .badge--sending, .badge--ready, .badge--pending, .badge--scheduled { color: var(--accent); background: var(--surface); }
 .badge--halted, .badge--paused, .badge--bounced, .badge--complained { color: var(--danger); background: var(--alert-bg); }
+.badge--active, .badge--delivered { color: var(--ok); background: var(--ok-bg); }
+.badge--failing, .badge--failed, .badge--disabled { color: var(--danger); background: var(--alert-bg); }
 .badge--draft, .badge--unsubscribed { color: var(--muted); background: var(--surface); }
 
 /* Forms */

@@ -2,6 +2,7 @@
 import type { TestProject } from 'vitest/node';
 import { startFakeResend } from './fake-resend.ts';
 import { startFakeTurnstile } from './fake-turnstile.ts';
+import { startWebhookSink } from './webhook-sink.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -10,6 +11,7 @@ declare module 'vitest' {
     fakeResendUrl3: string;
     fakeTurnstileUrl: string;
     fakeResendEmailsUrl: string;
+    webhookSinkUrl: string;
   }
 }
 
@@ -25,7 +27,10 @@ export default async function setup(project: TestProject) {
   // Turnstile's siteverify, for the tests that switch Turnstile on (tests/hostile.test.ts).
   const turnstile = await startFakeTurnstile();
   project.provide('fakeTurnstileUrl', turnstile.url);
+  // The receiver of outgoing webhooks (tests/webhooks-out.test.ts).
+  const sink = await startWebhookSink();
+  project.provide('webhookSinkUrl', sink.url);
   return async () => {
-    await Promise.all([fake.close(), fake2.close(), fake3.close(), emailsFake.close(), turnstile.close()]);
+    await Promise.all([fake.close(), fake2.close(), fake3.close(), emailsFake.close(), turnstile.close(), sink.close()]);
   };
 }
