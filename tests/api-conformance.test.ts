@@ -36,6 +36,21 @@ const PNG = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0
 
 const json = (body: unknown): RequestInit => ({ headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
+/** A Ghost JSON export of one published post and one draft (the archive import's layout). */
+const GHOST_EXPORT = JSON.stringify({
+  db: [
+    {
+      meta: { exported_on: 1700000000000, version: '5.80.0' },
+      data: {
+        posts: [
+          { id: 'c1', uuid: 'u1', title: 'Back Issue', slug: 'conformance-back-issue', html: '<p>From before.</p>', status: 'published', type: 'post', visibility: 'public', published_at: '2023-01-10T12:00:00.000Z', custom_excerpt: 'Old news' },
+          { id: 'c2', uuid: 'u2', title: 'Draft', slug: 'conformance-draft', html: '<p>Not yet</p>', status: 'draft', type: 'post', visibility: 'public', published_at: null },
+        ],
+      },
+    },
+  ],
+});
+
 describe('the API conforms to GET /api/openapi.json', () => {
   it('is OpenAPI 3.1 with bearer auth, public, and lists the contract routes', async () => {
     const response = await call('/api/openapi.json');
@@ -69,6 +84,7 @@ describe('the API conforms to GET /api/openapi.json', () => {
       ['post', '/api/issues/{slug}/schedule'],
       ['delete', '/api/issues/{slug}/schedule'],
       ['post', '/api/media'],
+      ['post', '/api/archive/import'],
     ]) {
       expect(spec.paths[path]?.[method], `${method} ${path}`).toBeDefined();
       for (const status of ['401', '403']) expect(spec.paths[path][method].responses[status], `${method} ${path} ${status}`).toBeDefined();
@@ -96,6 +112,12 @@ describe('the API conforms to GET /api/openapi.json', () => {
       ['POST', '/api/subscribers/import', { headers: { 'content-type': 'text/csv' }, body: 'email\nnew@conformance.example\nnot-an-address\n' }],
       ['POST', '/api/subscribers/import', { headers: { 'content-type': 'text/plain' }, body: 'x' }],
       ['POST', '/api/subscribers/import?status=bogus', { headers: { 'content-type': 'text/csv' }, body: 'email\n' }],
+      ['POST', '/api/subscribers/import?dry_run=1', { headers: { 'content-type': 'text/csv' }, body: 'Email Address,First Name,Last Name,UNSUB_TIME\nleft@conformance.example,Le,Ft,2024-01-01 00:00:00\n' }],
+      ['POST', '/api/subscribers/import?dry_run=maybe', { headers: { 'content-type': 'text/csv' }, body: 'email\n' }],
+      ['POST', '/api/archive/import?dry_run=1&site_url=https://old.conformance.example', { headers: { 'content-type': 'application/json' }, body: GHOST_EXPORT }],
+      ['POST', '/api/archive/import', { headers: { 'content-type': 'application/json' }, body: GHOST_EXPORT }],
+      ['POST', '/api/archive/import?site_url=javascript:alert(1)', { headers: { 'content-type': 'application/json' }, body: GHOST_EXPORT }],
+      ['POST', '/api/archive/import', { headers: { 'content-type': 'application/octet-stream' }, body: 'neither a zip nor JSON' }],
       ['DELETE', '/api/subscribers/bounce%40conformance.example/suppression'],
       ['DELETE', '/api/subscribers/conform%40conformance.example/suppression'],
       ['DELETE', '/api/subscribers/not-an-address/suppression'],
