@@ -7,7 +7,7 @@
 import type React from "react";
 import type { Site } from "../../web/layout";
 import { formatDate } from "../../web/pages";
-import { AdminLayout, Badge, Csrf } from "./layout";
+import { AdminLayout, Badge, Csrf, Flash } from "./layout";
 
 export type EditorField = "slug" | "title" | "date" | "summary" | "body";
 
@@ -127,16 +127,7 @@ export function EditorPage(props: EditorPageProps) {
           </p>
         )}
       </div>
-      {notice ? (
-        <p className="success" role="status">
-          {notice}
-        </p>
-      ) : null}
-      {error ? (
-        <div className="alert" role="alert">
-          {error}
-        </div>
-      ) : null}
+      <Flash notice={notice} error={error} />
       {mode === "started" ? (
         <p className="warning">This article has started sending: it can no longer change. Below is the email as readers get it.</p>
       ) : null}

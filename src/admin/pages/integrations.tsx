@@ -9,7 +9,7 @@ import type { DeliveryView, EndpointView } from "../../webhooks/out/endpoints";
 import { WEBHOOK_EVENTS } from "../../webhooks/out/events";
 import type { Site } from "../../web/layout";
 import { formatDateTime } from "../../web/pages";
-import { AdminLayout, Badge, Csrf } from "./layout";
+import { AdminLayout, Badge, Csrf, Flash } from "./layout";
 
 export type IntegrationsPageProps = {
   site: Site;
@@ -52,16 +52,7 @@ export function IntegrationsPage({ site, csrf, keys, endpoints, created, notice,
           {created.kind === "key" ? <p className="hint">Send it as <code>Authorization: Bearer …</code>.</p> : <p className="hint">Verify each delivery's <code>webhook-signature</code> with it (Standard Webhooks).</p>}
         </div>
       ) : null}
-      {notice ? (
-        <p className="success" role="status">
-          {notice}
-        </p>
-      ) : null}
-      {error ? (
-        <div className="alert" role="alert">
-          {error}
-        </div>
-      ) : null}
+      <Flash notice={notice} error={error} />
 
       <section className="panel" aria-labelledby="keys-title">
         <h2 id="keys-title">API keys</h2>

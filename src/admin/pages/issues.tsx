@@ -4,7 +4,7 @@ import type { Site } from "../../web/layout";
 import { formatDate } from "../../web/pages";
 import type { DashboardStats, IssueSummary } from "../stats";
 import { formatNumber, OutcomeBars, ProgressBar } from "./charts";
-import { AdminLayout, Badge, Csrf } from "./layout";
+import { AdminLayout, Badge, Csrf, Flash } from "./layout";
 import { when } from "./overview";
 
 export function IssuesPage({ site, csrf, issues, notice }: { site: Site; csrf: string; issues: IssueSummary[]; notice?: string | null }) {
@@ -16,11 +16,7 @@ export function IssuesPage({ site, csrf, issues, notice }: { site: Site; csrf: s
           New issue
         </a>
       </div>
-      {notice ? (
-        <p className="success" role="status">
-          {notice}
-        </p>
-      ) : null}
+      <Flash notice={notice} />
       <p className="muted">Every article, written here or in content/, newest first.</p>
       {issues.length === 0 ? (
         <p className="empty">
@@ -91,16 +87,7 @@ export function IssuePage({ site, csrf, nonce, issue, stats, cronSendsAt, schedu
           </a>
         </p>
       </div>
-      {notice ? (
-        <p className="success" role="status">
-          {notice}
-        </p>
-      ) : null}
-      {error && error.form !== "test" ? (
-        <div className="alert" role="alert">
-          {error.message}
-        </div>
-      ) : null}
+      <Flash notice={notice} error={error && error.form !== "test" ? error.message : null} />
 
       <div className="grid grid--2">
         <div className="stack">

@@ -90,6 +90,27 @@ export function Badge({ status }: { status: string }) {
   return <span className={`badge badge--${status}`}>{status}</span>;
 }
 
+/**
+ * The outcome of the last action, on every dashboard page: a notice (role=status, read politely)
+ * and an error (role=alert, read at once). The one home of that markup.
+ */
+export function Flash({ notice, error }: { notice?: string | null; error?: string | null }) {
+  return (
+    <>
+      {notice ? (
+        <p className="success" role="status">
+          {notice}
+        </p>
+      ) : null}
+      {error ? (
+        <div className="alert" role="alert">
+          {error}
+        </div>
+      ) : null}
+    </>
+  );
+}
+
 /** One hidden field, in every form that changes something. */
 export function Csrf({ token }: { token: string }) {
   return <input type="hidden" name="_csrf" value={token} />;

@@ -9,7 +9,7 @@ import type { StatusCounts } from "../overview";
 import type { SubscriberRow } from "../search";
 import { formatNumber } from "./charts";
 import { IMPORT_PREVIEW_SCRIPT } from "./import-preview";
-import { AdminLayout, Badge, Csrf } from "./layout";
+import { AdminLayout, Badge, Csrf, Flash } from "./layout";
 
 export type SubscribersPageProps = {
   site: Site;
@@ -38,16 +38,7 @@ export function SubscribersPage({ site, csrf, counts, query, rows, nextHref, not
           {formatNumber(total)} addresses, {formatNumber(counts.confirmed)} confirmed
         </p>
       </div>
-      {notice ? (
-        <p className="success" role="status">
-          {notice}
-        </p>
-      ) : null}
-      {error ? (
-        <div className="alert" role="alert">
-          {error}
-        </div>
-      ) : null}
+      <Flash notice={notice} error={error} />
 
       <div className="grid grid--2">
         <section className="panel" aria-labelledby="list-title">
