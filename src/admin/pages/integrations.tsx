@@ -9,7 +9,7 @@ import type { DeliveryView, EndpointView } from "../../webhooks/out/endpoints";
 import { WEBHOOK_EVENTS } from "../../webhooks/out/events";
 import type { Site } from "../../web/layout";
 import { formatDateTime } from "../../web/pages";
-import { AdminLayout, Badge, Csrf, Flash } from "./layout";
+import { AdminLayout, Badge, Csrf, Flash, DeleteButton } from "./layout";
 
 export type IntegrationsPageProps = {
   site: Site;
@@ -85,12 +85,7 @@ export function IntegrationsPage({ site, csrf, keys, endpoints, created, notice,
                   <td data-label="Created">{when(k.createdAt)}</td>
                   <td data-label="Last used">{when(k.lastUsedAt)}</td>
                   <td data-label="Actions">
-                    <form method="post" action={`/admin/integrations/keys/${encodeURIComponent(k.id)}/delete`}>
-                      <Csrf token={csrf} />
-                      <button type="submit" className="button button--danger" aria-label={`Delete the key ${k.name}`}>
-                        Delete
-                      </button>
-                    </form>
+                    <DeleteButton action={`/admin/integrations/keys/${encodeURIComponent(k.id)}/delete`} csrf={csrf} label={`Delete the key ${k.name}`} />
                   </td>
                 </tr>
               ))}
@@ -148,12 +143,7 @@ export function IntegrationsPage({ site, csrf, keys, endpoints, created, notice,
                       {e.lastError ? <p className="hint">Last error: {e.lastError}</p> : null}
                     </td>
                     <td data-label="Actions">
-                      <form method="post" action={`/admin/integrations/webhooks/${encodeURIComponent(e.id)}/delete`}>
-                        <Csrf token={csrf} />
-                        <button type="submit" className="button button--danger" aria-label={`Delete the endpoint ${e.url}`}>
-                          Delete
-                        </button>
-                      </form>
+                      <DeleteButton action={`/admin/integrations/webhooks/${encodeURIComponent(e.id)}/delete`} csrf={csrf} label={`Delete the endpoint ${e.url}`} />
                     </td>
                   </tr>
                 );

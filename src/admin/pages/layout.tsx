@@ -111,6 +111,18 @@ export function Flash({ notice, error }: { notice?: string | null; error?: strin
   );
 }
 
+/** A one-button POST form that deletes something (CSRF included); `label` names what, for screen readers. */
+export function DeleteButton({ action, csrf, label }: { action: string; csrf: string; label: string }) {
+  return (
+    <form method="post" action={action}>
+      <Csrf token={csrf} />
+      <button type="submit" className="button button--danger" aria-label={label}>
+        Delete
+      </button>
+    </form>
+  );
+}
+
 /** One hidden field, in every form that changes something. */
 export function Csrf({ token }: { token: string }) {
   return <input type="hidden" name="_csrf" value={token} />;
