@@ -176,7 +176,7 @@ async function runScenario(scenario: Scenario, limiter: LimiterKind): Promise<Ro
       }
       // A hung send fails the run; a large one on a small machine is bound by its CPU (about 2 ms a reader at worst).
       if (elapsed > Math.max(180, ceilingSeconds * 4, N / 500)) fail(`send did not finish in time: ${JSON.stringify(stats)}`);
-      await sleep(100);
+      await sleep(stats.sent < N * 0.9 ? 1000 : 100);
     }
     const wallSeconds = (performance.now() - start) / 1000;
     const cpuMs = workerdCpuMs(server) - cpuBefore;

@@ -12,7 +12,7 @@ import { deliverChunk } from '../src/issues/deliver';
 import { wakeBackedOff } from '../src/issues/plan';
 import { sendStats } from '../src/issues/stats';
 import { applyEvent, interpretEvent } from '../src/webhooks/resend';
-import { BASE_MARGIN, createPacer, reserveSlot } from '../src/mail/pacer';
+import { BASE_MARGIN, createPacer, jitterReading, reserveSlot } from '../src/mail/pacer';
 import { liftAtProvider } from '../src/subscribers/suppression';
 import { ResendTransport } from '../src/mail/resend';
 import { BLIND_AFTER_MS, RETRY_BUDGET_MS } from '../src/mail/retry';
@@ -330,6 +330,50 @@ describe('pacing as the provider also behaves', () => {
     const relaxed = (await reserveSlot(db, 1000, Date.now()).get())!.margin;
     expect(relaxed).toBeLessThan(widened);
     expect(relaxed).toBeGreaterThanOrEqual(BASE_MARGIN);
+  });
+
+  it('reads jitter as the least delay that explains our calls missing from the window: a reordering is not a second late', () => {
+    // Calls of ours started at 1181 and 1238 should be in the window when ours (1292) arrived; one is
+    // not. Either 1238 had not arrived yet (it was 54 ms slower than ours), or 1181 had aged out
+    // (ours 889 ms slower): the reading is the first. (It used to be the second, capped at 250 ms,
+    // which guarded every window of the send against a reordering of two calls.)
+    expect(jitterReading([1181, 1238, 1292], 1292, 1)).toBe(54);
+    // The oldest, at the window's edge, aged out: ours was 30 ms slower than it.
+    expect(jitterReading([330, 500, 700, 1300], 1300, 1)).toBe(30);
+    // Two missing: one aged out and one overtaken (50 ms) explains it better than either alone.
+    expect(jitterReading([310, 360, 900, 1250, 1300], 1300, 2)).toBe(50);
+    expect(jitterReading([500, 1300], 1300, 0)).toBe(0);
+  });
+
+  it('keeps a window tight that shows only the room its own guard leaves; more room than that is room', async () => {
+    const db = getDb(env.DB);
+    const pacer = createPacer(db, 10);
+    const turn = await pacer.wait();
+    const tightUntil = async () => (await env.DB.prepare('SELECT tight_until AS t FROM pacer WHERE id = 1').first<{ t: number }>())!.t;
+    await pacer.observe({ status: 200, headers: { 'ratelimit-limit': '10', 'ratelimit-remaining': '5' } }, turn);
+    expect(await tightUntil()).toBeLessThan(Date.now() + 5000);
+    // 2 places free at 10/s: the guard (50 ms a window) leaves one of them. Without it the window
+    // fills again, and jitter pushes calls into it.
+    await pacer.observe({ status: 200, headers: { 'ratelimit-limit': '10', 'ratelimit-remaining': '2' } }, turn);
+    expect(await tightUntil()).toBeGreaterThan(Date.now() + 8000);
+  });
+
+  it('widens the jitter guard after an over-rate 429 in a guarded window, and lets it fade with clean answers', async () => {
+    const db = getDb(env.DB);
+    const pacer = createPacer(db, 10);
+    const turn = await pacer.wait(); // a new pacer assumes a tight window: this call was guarded
+    const jitter = async () => (await env.DB.prepare('SELECT jitter_ms AS j FROM pacer WHERE id = 1').first<{ j: number }>())!.j;
+    await pacer.observe({ status: 429, headers: { 'ratelimit-limit': '10', 'ratelimit-remaining': '0', 'ratelimit-reset': '0', 'retry-after': '1' } }, turn);
+    const widened = await jitter();
+    expect(widened).toBeGreaterThanOrEqual(1000 * BASE_MARGIN + 25); // wider than the guard that failed
+    // The next reservation's window guard is at least that wide.
+    await env.DB.prepare('UPDATE pacer SET hold_until = 0').run();
+    const slots: number[] = [];
+    for (let i = 0; i < 12; i++) slots.push((await reserveSlot(db, 10, Date.now()).get())!.slot);
+    expect(slots[11] - slots[1]).toBeGreaterThanOrEqual(1000 + widened);
+    // Clean answers with room to spare: the widening fades.
+    for (let i = 0; i < 30; i++) await pacer.observe({ status: 200, headers: { 'ratelimit-limit': '10', 'ratelimit-remaining': '9' } }, turn);
+    expect(await jitter()).toBeLessThan(widened);
   });
 
   it('leaves another app on the same Resend team its share of the limit (the limit is per team)', async () => {

@@ -125,6 +125,15 @@ const JITTER_READINGS = 40;
  * hold absorbs.
  */
 const MAX_JITTER_MS = 250;
+/**
+ * A reading is a lower bound, and only a call near a window's edge gives one, so the largest of 40
+ * understates the spread of arrival delays (traced against the fake with 0-50 ms of jitter: readings
+ * up to 55 ms, delays spread over 110 ms). The guard is this multiple of the largest.
+ */
+const READING_SCALE = 1.75;
+/** How much wider the guard gets after an over-rate 429 in a guarded window, and how fast that fades (per answer). */
+const OVER_RATE_STEP_MS = 25;
+const OVER_RATE_DECAY_MS = 0.5;
 /** A limiter whose answers miss two or more of ours this often is not a sliding log. */
 const NOT_SLIDING_SHARE = 0.2;
 /** Readings of a limiter that is not a sliding window are ignored for this long. */
@@ -172,6 +181,8 @@ const local = {
   /** Recent jitter readings (ms, 0 when an answer showed none), and the guard they give. */
   jitterReadings: [] as number[],
   jitterMs: 0,
+  /** The guard an over-rate 429 showed was needed (wider than the readings'), fading with each answer. */
+  overRateJitterMs: 0,
   /** Until then the provider's window does not count like a sliding log (jitter readings ignored). */
   notSlidingUntil: 0,
   severalMissing: [] as boolean[],
@@ -204,6 +215,7 @@ export function forgetLocalPacing(): void {
   local.startsEver = 0;
   local.jitterReadings = [];
   local.jitterMs = 0;
+  local.overRateJitterMs = 0;
   local.notSlidingUntil = 0;
   local.severalMissing = [];
   local.foreignAvg = 0;
@@ -287,6 +299,8 @@ export function createPacer(db: Db, configuredRate: number, options: { outageMax
         local.starts[0] = now;
       }
       seenAnswer = true;
+      // Whether every window was guarded when this call started (before this answer says anything).
+      const guarded = turn !== undefined && (local.tightUntil > turn.startedAt || (last?.tightUntil ?? 0) > turn.startedAt);
       firstAnswer?.resolve();
       const limit = perSecondLimit(headers);
       const remaining = headerNumber(headers, 'ratelimit-remaining');
@@ -294,7 +308,8 @@ export function createPacer(db: Db, configuredRate: number, options: { outageMax
       const updates: Partial<typeof pacer.$inferInsert> = {};
       const known = last?.providerRate ?? null;
       if (limit !== null) local.learnedRate = limit < configuredRate ? limit : null;
-      if (remaining !== null && remaining <= 1) local.tightUntil = now + TIGHT_FOR_MS;
+      const tightWindow = remaining !== null && remaining <= tightRemaining(configuredRate, last);
+      if (tightWindow) local.tightUntil = now + TIGHT_FOR_MS;
       if (turn && status === 429) {
         local.uncounted.add(turn.startedAt);
         local.uncountedSlots.add(turn.slot);
@@ -303,6 +318,9 @@ export function createPacer(db: Db, configuredRate: number, options: { outageMax
       }
       if (turn && status !== null && status < 400) learnJitter(headers, turn, now);
       if (turn && status !== null && status < 400) learnForeign(headers, turn);
+      // An over-rate 429 while every window was guarded: the jitter is wider than the guard (the
+      // readings are lower bounds, and only calls near a window's edge give one at all).
+      if (overRate && guarded) widenJitterGuard(windowGuard(configuredRate, last).guard, now);
       if (Math.abs(local.jitterMs - (last?.jitterMs ?? 0)) >= JITTER_WRITE_STEP_MS) updates.jitterMs = local.jitterMs;
       if (Math.abs(local.foreignRate - (last?.foreignRate ?? 0)) >= FOREIGN_WRITE_STEP || (local.foreignRate === 0 && (last?.foreignRate ?? 0) > 0)) {
         if (local.foreignRate >= 1 && Math.abs(local.foreignRate - (last?.foreignRate ?? 0)) >= 1) {
@@ -365,7 +383,7 @@ export function createPacer(db: Db, configuredRate: number, options: { outageMax
         return holdMs;
       }
       // Only write when something changed: most answers teach nothing new.
-      if (remaining !== null && remaining <= 1 && (last?.tightUntil ?? 0) < now + TIGHT_FOR_MS / 2) updates.tightUntil = now + TIGHT_FOR_MS;
+      if (tightWindow && (last?.tightUntil ?? 0) < now + TIGHT_FOR_MS / 2) updates.tightUntil = now + TIGHT_FOR_MS;
       if (Object.keys(updates).length > 0) {
         await db.update(pacer).set(updates).where(eq(pacer.id, 1));
         if (last && 'tightUntil' in updates) last.tightUntil = updates.tightUntil!;
@@ -445,19 +463,54 @@ function learnJitter(headers: Record<string, string> | null, turn: Turn, now: nu
   const remaining = headerNumber(headers, 'ratelimit-remaining');
   if (limit === null || remaining === null || limit <= 0 || limit >= 1000) return;
   if (headers?.['ratelimit-policy'] && !/(?:^|[;,\s])w=1(?:[;,\s]|$)/.test(headers['ratelimit-policy'])) return; // windows of a second only
-  const inside = local.starts.filter((s) => s > turn.startedAt - 1000 && s <= turn.startedAt && !local.uncounted.has(s));
+  const counted = local.starts.filter((s) => s <= turn.startedAt && !local.uncounted.has(s));
+  const inside = counted.filter((s) => s > turn.startedAt - 1000);
   const missing = inside.length - (limit - remaining);
-  // The k-th oldest of ours was not in the window: it arrived at least this much later than ours.
-  const reading = missing >= 1 ? Math.min(MAX_JITTER_MS, Math.round(1000 - (turn.startedAt - inside[missing - 1]!))) : 0;
+  // More in the window than our log put there: older calls of ours arrived late enough to be in it
+  // still (when no other app is seen using the team's limit: then those are its requests).
+  const extra = -missing;
+  const lateOld = extra >= 1 && local.foreignAvg <= 0 ? counted.filter((s) => s <= turn.startedAt - 1000).slice(-extra)[0] : undefined;
+  const reading = lateOld !== undefined ? Math.min(MAX_JITTER_MS, turn.startedAt - lateOld - 1000) : jitterReading(inside, turn.startedAt, missing);
   const readings = local.jitterReadings;
   readings.push(reading);
   if (readings.length > JITTER_READINGS) readings.shift();
   // A stall now and then misses two at once too; a fixed window or a bucket does it all the time.
   const several = local.severalMissing;
-  several.push(missing >= 2);
+  several.push(missing >= 2 || (extra >= 2 && local.foreignAvg <= 0));
   if (several.length > JITTER_READINGS) several.shift();
   if (several.length >= 10 && several.filter(Boolean).length > several.length * NOT_SLIDING_SHARE) local.notSlidingUntil = now + NOT_SLIDING_FOR_MS;
-  local.jitterMs = now < local.notSlidingUntil ? 0 : Math.max(...readings);
+  local.overRateJitterMs = Math.max(0, local.overRateJitterMs - OVER_RATE_DECAY_MS);
+  local.jitterMs = now < local.notSlidingUntil ? 0 : Math.min(MAX_JITTER_MS, Math.max(local.overRateJitterMs, Math.round(Math.max(...readings) * READING_SCALE)));
+}
+
+/** After an over-rate 429 in a guarded window: the guard becomes wider than the one that failed. */
+function widenJitterGuard(failed: number, now: number): void {
+  if (now < local.notSlidingUntil) return;
+  local.overRateJitterMs = Math.min(MAX_JITTER_MS, Math.max(local.overRateJitterMs, failed) + OVER_RATE_STEP_MS);
+  local.jitterMs = Math.max(local.jitterMs, local.overRateJitterMs);
+}
+
+/**
+ * The least jitter that explains `missing` of our requests absent from the provider's window when
+ * ours (started at `startedAt`) arrived. `inside`: our start times in the second before ours, oldest
+ * first, ours last. A request of ours is absent for one of two reasons: it already aged out (ours
+ * arrived later, relative to its start, by at least `1000 − distance`: the oldest go first), or it has
+ * not arrived yet (it overtook nobody: ours overtook it, so it was later by at least its `distance`:
+ * the newest go first). Any split of the missing between the two is possible; the smallest jitter
+ * among them is the reading (a lower bound, never a reordering mistaken for a second's delay).
+ */
+export function jitterReading(inside: number[], startedAt: number, missing: number): number {
+  if (missing < 1) return 0;
+  const others = inside.filter((s) => s < startedAt);
+  let best = Infinity;
+  for (let aged = 0; aged <= missing; aged++) {
+    const overtaken = missing - aged;
+    if (aged + overtaken > others.length) continue;
+    const agedBy = aged > 0 ? 1000 - (startedAt - others[aged - 1]!) : 0;
+    const overtakenBy = overtaken > 0 ? startedAt - others[others.length - overtaken]! : 0;
+    best = Math.min(best, Math.max(agedBy, overtakenBy));
+  }
+  return best === Infinity ? 0 : Math.min(MAX_JITTER_MS, Math.round(best));
 }
 
 /**
@@ -520,6 +573,26 @@ function overRateHold(headers: Record<string, string> | null, configuredRate: nu
   const starts = local.starts;
   const frees = starts.length >= count ? starts[starts.length - count]! + windowMs * (1 + Math.max(BASE_MARGIN, from?.margin ?? 0)) - now : windowMs;
   return Math.max(0, Math.round(Math.max(floor, reset * 1000, frees)));
+}
+
+/**
+ * The most `ratelimit-remaining` a tight window shows. At the full pace a window holds every place but
+ * one at most; the guard itself leaves up to `count · guard / (window + guard)` more places free, and
+ * a window that shows only those is just as tight (without the guard it fills again, and jitter pushes
+ * calls into it). Only more room than that says the provider allows more than we send.
+ */
+function tightRemaining(configuredRate: number, from: Reserved | null): number {
+  const { count, windowMs, guard } = windowGuard(configuredRate, from);
+  return 1 + Math.ceil((count * guard) / (windowMs + guard));
+}
+
+/** The window as the pace now counts it, and the guard every tight window gets (the shared row's and this isolate's). */
+function windowGuard(configuredRate: number, from: Reserved | null): { count: number; windowMs: number; guard: number } {
+  const rate = effectiveRate(configuredRate, from?.providerRate ?? null, local.learnedRate, Math.max(from?.foreignRate ?? 0, local.foreignRate));
+  const count = Math.max(1, Math.floor(rate));
+  const windowMs = (count * 1000) / rate;
+  const guard = Math.max(Math.max(BASE_MARGIN, from?.margin ?? 0) * windowMs, from?.jitterMs ?? 0, local.jitterMs);
+  return { count, windowMs, guard };
 }
 
 /** The log without the slots handed out for later, which a new epoch voids (their holders take new ones). */

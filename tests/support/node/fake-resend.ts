@@ -1023,10 +1023,14 @@ export async function startFakeResend(options: FakeResendOptions & FakeResendSer
     // Without jitter a request is stamped as it arrives; with it, after its body and 0..J ms more
     // (the network and a body-reading gateway between the client and the limiter).
     const jitter = opts.jitterMs;
+    const t0 = performance.timeOrigin + performance.now();
     let admitted = api && jitter === 0 ? admit(req) : null;
     const { raw, tooLarge } = await readBody(req, MAX_BODY_BYTES);
     if (api && jitter > 0) {
-      await sleep(jitterRandom() * jitter);
+      const j = jitterRandom() * jitter;
+      const t1 = performance.timeOrigin + performance.now();
+      await sleep(j);
+      if (process.env.FAKE_RESEND_TRACE) console.log(`TRACEIN ${Math.round(t0)} body=${Math.round(t1 - t0)} j=${Math.round(j)} late=${Math.round(performance.timeOrigin + performance.now() - t1 - j)} ${req.headers['idempotency-key']}`);
       admitted = admit(req);
     }
     if (admitted && !admitted.ok) {
