@@ -176,6 +176,9 @@ async function runScenario(scenario: Scenario, limiter: LimiterKind): Promise<Ro
       }
       // A hung send fails the run; a large one on a small machine is bound by its CPU (about 2 ms a reader at worst).
       if (elapsed > Math.max(180, ceilingSeconds * 4, N / 500)) fail(`send did not finish in time: ${JSON.stringify(stats)}`);
+      // Polling is load on the Worker it measures (each poll is a request, an authentication and a
+      // read): at 100 ms it cost a quarter of the Worker's CPU in a send and delayed the uploads of
+      // batches. Once a second until the end is near, then every 100 ms so the end is timed closely.
       await sleep(stats.sent < N * 0.9 ? 1000 : 100);
     }
     const wallSeconds = (performance.now() - start) / 1000;

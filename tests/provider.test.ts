@@ -358,21 +358,30 @@ describe('pacing as the provider also behaves', () => {
     expect(await tightUntil()).toBeGreaterThan(Date.now() + 8000);
   });
 
-  it('widens the jitter guard after an over-rate 429 in a guarded window, and lets it fade with clean answers', async () => {
+  it('widens the jitter guard after an over-rate 429 where jitter was seen, and lets the widening fade with clean answers', async () => {
     const db = getDb(env.DB);
     const pacer = createPacer(db, 10);
-    const turn = await pacer.wait(); // a new pacer assumes a tight window: this call was guarded
     const jitter = async () => (await env.DB.prepare('SELECT jitter_ms AS j FROM pacer WHERE id = 1').first<{ j: number }>())!.j;
-    await pacer.observe({ status: 429, headers: { 'ratelimit-limit': '10', 'ratelimit-remaining': '0', 'ratelimit-reset': '0', 'retry-after': '1' } }, turn);
+    const room = (remaining: number) => ({ status: 200, headers: { 'ratelimit-limit': '10', 'ratelimit-remaining': String(remaining) } });
+    // Two calls of ours, and the provider's window holds one: the second overtook the first.
+    const first = await pacer.wait();
+    await pacer.observe(room(9), first);
+    const second = await pacer.wait();
+    await pacer.observe(room(9), second);
+    const seen = await jitter();
+    expect(seen).toBeGreaterThan(0);
+    // Refused as over the rate, with every window guarded by `seen`: the guard was too narrow.
+    const third = await pacer.wait();
+    await pacer.observe({ status: 429, headers: { 'ratelimit-limit': '10', 'ratelimit-remaining': '0', 'ratelimit-reset': '0', 'retry-after': '1' } }, third);
     const widened = await jitter();
-    expect(widened).toBeGreaterThanOrEqual(1000 * BASE_MARGIN + 25); // wider than the guard that failed
-    // The next reservation's window guard is at least that wide.
+    expect(widened).toBeGreaterThanOrEqual(seen + 25);
+    // The next reservations' windows are guarded by at least that.
     await env.DB.prepare('UPDATE pacer SET hold_until = 0').run();
     const slots: number[] = [];
     for (let i = 0; i < 12; i++) slots.push((await reserveSlot(db, 10, Date.now()).get())!.slot);
     expect(slots[11] - slots[1]).toBeGreaterThanOrEqual(1000 + widened);
-    // Clean answers with room to spare: the widening fades.
-    for (let i = 0; i < 30; i++) await pacer.observe({ status: 200, headers: { 'ratelimit-limit': '10', 'ratelimit-remaining': '9' } }, turn);
+    // Clean answers (nobody missing from the window): the widening fades.
+    for (let i = 0; i < 30; i++) await pacer.observe(room(8), third);
     expect(await jitter()).toBeLessThan(widened);
   });
 

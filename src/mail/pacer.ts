@@ -130,10 +130,10 @@ const MAX_JITTER_MS = 250;
  * understates the spread of arrival delays (traced against the fake with 0-50 ms of jitter: readings
  * up to 55 ms, delays spread over 110 ms). The guard is this multiple of the largest.
  */
-const READING_SCALE = 1.75;
+const READING_SCALE = 2;
 /** How much wider the guard gets after an over-rate 429 in a guarded window, and how fast that fades (per answer). */
 const OVER_RATE_STEP_MS = 25;
-const OVER_RATE_DECAY_MS = 0.5;
+const OVER_RATE_DECAY_MS = 1;
 /** A limiter whose answers miss two or more of ours this often is not a sliding log. */
 const NOT_SLIDING_SHARE = 0.2;
 /** Readings of a limiter that is not a sliding window are ignored for this long. */
@@ -149,7 +149,7 @@ const FOREIGN_READINGS = 15;
  * unevenness, is left to them.
  */
 const FOREIGN_NOISE = 0.5;
-const FOREIGN_SLACK = 0.5;
+const FOREIGN_SLACK = 1;
 /** A call that started this much after its slot: the isolate is busy, and the slots say little about real starts. */
 const LATE_START_MS = 250;
 /** We never pace below this share of the limit because of others (their share is an estimate). */
@@ -310,7 +310,9 @@ export function createPacer(db: Db, configuredRate: number, options: { outageMax
       if (limit !== null) local.learnedRate = limit < configuredRate ? limit : null;
       const tightWindow = remaining !== null && remaining <= tightRemaining(configuredRate, last);
       if (tightWindow) local.tightUntil = now + TIGHT_FOR_MS;
-      if (turn && status === 429) {
+      // A call refused because the window was full was not counted in it; any other answer was (a
+      // 429 that shows room left was counted and refused for a reason of the provider's own).
+      if (turn && overRate) {
         local.uncounted.add(turn.startedAt);
         local.uncountedSlots.add(turn.slot);
         if (local.uncounted.size > 100) local.uncounted.delete(local.uncounted.values().next().value!);
@@ -367,6 +369,7 @@ export function createPacer(db: Db, configuredRate: number, options: { outageMax
         // its own, and jitter may push one into a full window. Only when they keep coming is the pace
         // too fast for this limiter; then every window gets a wider guard.
         const refused = local.answers.filter(Boolean).length;
+        console.warn(`pacer: over-rate 429 (the provider's window is full); every call holds ${holdMs} ms, tight windows are guarded by ${Math.round(windowGuard(configuredRate, last).guard)} ms`);
         const widen = refused > RECENT_ANSWERS * PERSISTENT_429_SHARE;
         await db
           .update(pacer)
@@ -485,6 +488,8 @@ function learnJitter(headers: Record<string, string> | null, turn: Turn, now: nu
 
 /** After an over-rate 429 in a guarded window: the guard becomes wider than the one that failed. */
 function widenJitterGuard(failed: number, now: number): void {
+  // A provider refusing for reasons of its own also widens it (no answer tells the two apart), and
+  // pays ~25 ms a window for a few seconds: a refusal the guard prevents saves a whole second's hold.
   if (now < local.notSlidingUntil) return;
   local.overRateJitterMs = Math.min(MAX_JITTER_MS, Math.max(local.overRateJitterMs, failed) + OVER_RATE_STEP_MS);
   local.jitterMs = Math.max(local.jitterMs, local.overRateJitterMs);
