@@ -12,7 +12,7 @@ import { deliverChunk } from '../src/issues/deliver';
 import { wakeBackedOff } from '../src/issues/plan';
 import { sendStats } from '../src/issues/stats';
 import { applyEvent, interpretEvent } from '../src/webhooks/resend';
-import { BASE_MARGIN, createPacer, jitterReading, reserveSlot } from '../src/mail/pacer';
+import { BASE_MARGIN, createPacer, jitterReading, reserveSlot, uploadsSettled } from '../src/mail/pacer';
 import { liftAtProvider } from '../src/subscribers/suppression';
 import { ResendTransport } from '../src/mail/resend';
 import { BLIND_AFTER_MS, RETRY_BUDGET_MS } from '../src/mail/retry';
@@ -383,6 +383,18 @@ describe('pacing as the provider also behaves', () => {
     // Clean answers (nobody missing from the window): the widening fades.
     for (let i = 0; i < 30; i++) await pacer.observe(room(8), third);
     expect(await jitter()).toBeLessThan(widened);
+  });
+
+  it('holds a chunk’s finish until the latest call has had its time to upload (the pace does not wait)', async () => {
+    const pacer = createPacer(getDb(env.DB), 10);
+    const turn = await pacer.wait();
+    await uploadsSettled();
+    expect(Date.now() - turn.startedAt).toBeGreaterThanOrEqual(39);
+    // Long after it, nothing waits.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const before = Date.now();
+    await uploadsSettled();
+    expect(Date.now() - before).toBeLessThan(10);
   });
 
   it('leaves another app on the same Resend team its share of the limit (the limit is per team)', async () => {

@@ -24,7 +24,7 @@
 import { Resend } from 'resend';
 import type { Config } from '../config';
 import type { Db } from '../db/client';
-import { createPacer, type Pacer, retryAfterMs } from './pacer';
+import { createPacer, type Pacer, retryAfterMs, uploadsSettled } from './pacer';
 import { type Batch, built, type EmailOutcome, type MailTransport, type OutgoingEmail, type SendOutcome } from './transport';
 
 /** 429s are retried within one call while the time spent waiting on them stays under this. */
@@ -138,7 +138,11 @@ export class ResendTransport implements MailTransport {
       // A quota 429 says nothing about the pace: the pacer must not hold everyone for its retry-after.
       const quota = QUOTA_ERRORS.has(error?.name ?? '');
       const hold = quota ? null : await this.pacer.observe({ status, headers }, turn);
-      if (!error && data) return { kind: 'accepted', outcomes: outcomesOf(emails!.length, data) };
+      if (!error && data) {
+        // The chunk's finish (rows written, counters) waits for the latest call's upload, not the pace.
+        await uploadsSettled();
+        return { kind: 'accepted', outcomes: outcomesOf(emails!.length, data) };
+      }
       const name = error?.name ?? 'unknown_error';
       const message = `${status ?? 'no answer'} ${name}: ${error?.message ?? 'no answer'}`;
       // A spent quota is a 429 too, but no pace fixes it: every batch is refused until the operator
