@@ -381,7 +381,7 @@ describe('pacing as the provider also behaves', () => {
     for (let i = 0; i < 12; i++) slots.push((await reserveSlot(db, 10, Date.now()).get())!.slot);
     expect(slots[11] - slots[1]).toBeGreaterThanOrEqual(1000 + widened);
     // Clean answers (nobody missing from the window): the widening fades.
-    for (let i = 0; i < 30; i++) await pacer.observe(room(8), third);
+    for (let i = 0; i < 60; i++) await pacer.observe(room(8), third);
     expect(await jitter()).toBeLessThan(widened);
   });
 

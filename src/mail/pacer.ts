@@ -136,9 +136,15 @@ const MAX_JITTER_MS = 250;
  * up to 55 ms, delays spread over 110 ms). The guard is this multiple of the largest.
  */
 const READING_SCALE = 2;
-/** How much wider the guard gets after an over-rate 429 in a guarded window, and how fast that fades (per answer). */
+/**
+ * How much wider the guard gets after an over-rate 429 in a guarded window, at most how far beyond
+ * the margin and readings, and how fast that fades (per answer). A refusal holds every call for
+ * `retry-after`, a whole second (ten calls at 10/s); 25 ms more guard costs 2.5 ms a call: worth it
+ * if it spares one refusal in 400 calls, so it fades over a few hundred.
+ */
 const OVER_RATE_STEP_MS = 25;
-const OVER_RATE_DECAY_MS = 1;
+const OVER_RATE_MAX_EXTRA_MS = 50;
+const OVER_RATE_DECAY_MS = 0.2;
 /** A limiter whose answers miss two or more of ours this often is not a sliding log. */
 const NOT_SLIDING_SHARE = 0.2;
 /** Readings of a limiter that is not a sliding window are ignored for this long. */
@@ -327,7 +333,7 @@ export function createPacer(db: Db, configuredRate: number, options: { outageMax
       if (turn && status !== null && status < 400) learnForeign(headers, turn);
       // An over-rate 429 while every window was guarded: the jitter is wider than the guard (the
       // readings are lower bounds, and only calls near a window's edge give one at all).
-      if (overRate && guarded) widenJitterGuard(windowGuard(configuredRate, last).guard, now);
+      if (overRate && guarded) widenJitterGuard(windowGuard(configuredRate, last), now);
       if (Math.abs(local.jitterMs - (last?.jitterMs ?? 0)) >= JITTER_WRITE_STEP_MS) updates.jitterMs = local.jitterMs;
       if (Math.abs(local.foreignRate - (last?.foreignRate ?? 0)) >= FOREIGN_WRITE_STEP || (local.foreignRate === 0 && (last?.foreignRate ?? 0) > 0)) {
         if (local.foreignRate >= 1 && Math.abs(local.foreignRate - (last?.foreignRate ?? 0)) >= 1) {
@@ -492,11 +498,13 @@ function learnJitter(headers: Record<string, string> | null, turn: Turn, now: nu
 }
 
 /** After an over-rate 429 in a guarded window: the guard becomes wider than the one that failed. */
-function widenJitterGuard(failed: number, now: number): void {
-  // A provider refusing for reasons of its own also widens it (no answer tells the two apart), and
-  // pays ~25 ms a window for a few seconds: a refusal the guard prevents saves a whole second's hold.
+function widenJitterGuard(failed: { windowMs: number; guard: number }, now: number): void {
+  // A provider refusing for reasons of its own also widens it (no answer tells the two apart): so
+  // the widening is capped at OVER_RATE_MAX_EXTRA_MS beyond what the margin and readings ask.
   if (now < local.notSlidingUntil) return;
-  local.overRateJitterMs = Math.min(MAX_JITTER_MS, Math.max(local.overRateJitterMs, failed) + OVER_RATE_STEP_MS);
+  const read = Math.max(BASE_MARGIN * failed.windowMs, Math.max(0, ...local.jitterReadings) * READING_SCALE);
+  const widened = Math.min(read + OVER_RATE_MAX_EXTRA_MS, Math.max(local.overRateJitterMs, failed.guard) + OVER_RATE_STEP_MS);
+  local.overRateJitterMs = Math.min(MAX_JITTER_MS, Math.max(local.overRateJitterMs, widened));
   local.jitterMs = Math.max(local.jitterMs, local.overRateJitterMs);
 }
 
