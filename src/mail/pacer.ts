@@ -651,8 +651,8 @@ function headerNumber(headers: Record<string, string> | null, name: string): num
  * Waits until the latest call of this isolate has had UPLOAD_QUIET_MS to upload its batch. The
  * isolate's own work (a chunk's finish: its answer parsed, its rows written) delays the upload of a
  * call in flight, and a limiter that stamps after the body sees that call late: with finishes held
- * back like this, the fake's body times (2 MB, loopback) went from p95 36-67 / p99 74-91 ms to
- * p95 19 / p99 25 ms. A finish waits 40 ms at most; the pace does not change.
+ * back like this, the fake's body times (2 MB, loopback) went from p95 38 / p99 91 ms to p95 17 /
+ * p99 31 ms (bench/results/trace-j50-*.txt). A finish waits 40 ms at most; the pace does not change.
  */
 export async function uploadsSettled(): Promise<void> {
   const latest = local.starts[local.starts.length - 1];
