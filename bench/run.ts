@@ -286,7 +286,7 @@ async function startFakeProcess(options: FakeResendOptions): Promise<{ url: stri
       const line = /(http:\/\/127\.0\.0\.1:\d+)/.exec(out);
       if (line) resolve(line[1]!);
       else return;
-      // Anything it says later (FAKE_RESEND_TRACE=1 prints each request's arrival) reaches this output.
+      // Anything it says later (FAKE_RESEND_TRACE=1 prints each request's arrival, body time and jitter) reaches this output.
       child.stdout!.removeAllListeners('data');
       child.stdout!.pipe(process.stdout);
     });
