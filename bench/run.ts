@@ -179,7 +179,7 @@ async function runScenario(scenario: Scenario, limiter: LimiterKind): Promise<Ro
       // Polling is load on the Worker it measures (each poll is a request, an authentication and a
       // read): at 100 ms it cost a quarter of the Worker's CPU in a send and delayed the uploads of
       // batches. Once a second until the end is near, then every 100 ms so the end is timed closely.
-      await sleep(stats.sent < N * 0.9 ? 1000 : 100);
+      await sleep(stats.sent + stats.failed + stats.unknown < N * 0.9 ? 1000 : 100);
     }
     const wallSeconds = (performance.now() - start) / 1000;
     const cpuMs = workerdCpuMs(server) - cpuBefore;

@@ -14,9 +14,9 @@
 //    more room than that requests go at the full rate;
 //  - a 429 that says the window is spent: nobody calls before `retry-after` (a floor), the window's
 //    reset and our own log say; in a guarded window the jitter guard widens 25 ms beyond the one that
-//    failed, fading with each answer (a refusal costs a whole second's hold, a wider guard ~2 % of
-//    the pace for a few seconds); when such 429s keep coming the shared margin widens too, and it
-//    relaxes after a quiet while;
+//    failed, fading over a few hundred answers (a refusal costs a whole second's hold, a wider guard
+//    ~2.5 ms a call); when such 429s keep coming the shared margin widens too, and it relaxes after
+//    a quiet while;
 //  - an outage (5xx or no answer, several in a row): everyone holds, 1 s, then 2, 4 … 30 s between
 //    probes, so a provider that is down is not called at the full rate for as long as it is down; the
 //    first answer that is not a server error ends it;
@@ -29,7 +29,7 @@
 //    start times has a least delay that explains it (jitterReading): a reading, a lower bound. Twice
 //    the largest recent reading is the jitter every tight window is guarded against (`jitter_ms`).
 //    A limiter that counts otherwise (a fixed window resetting at whole seconds, a token bucket)
-//    shows two or more missing at once in many answers, which jitter below two spacings cannot do
+//    shows two or more missing (or extra) at once in many answers, which jitter below two spacings cannot do
 //    (a stall now and then can): then these readings are ignored. Part of the spread is our own: the
 //    isolate's work delays the upload of a call in flight, so a chunk's finish waits for it
 //    (uploadsSettled);
@@ -54,7 +54,7 @@ const RECENT_ANSWERS = 50;
 const OUTAGE_AFTER = 3;
 const OUTAGE_FIRST_HOLD_MS = 1000;
 const OUTAGE_MAX_HOLD_MS = 30_000;
-/** How long a "remaining ≤ 1" answer keeps the margin on. */
+/** How long an answer that shows a tight window (tightRemaining) keeps the guard on. */
 const TIGHT_FOR_MS = 10_000;
 /**
  * Slots follow a uniform grid of the average spacing (the window rule adds the guard every `count`
@@ -122,7 +122,7 @@ interface Reserved {
   ring: string;
 }
 
-/** Answers whose jitter readings count (the guard is the largest reading among them). */
+/** Answers whose jitter readings count (the guard is READING_SCALE times the largest among them). */
 const JITTER_READINGS = 40;
 /**
  * A reading above this is a stall (a busy isolate, a paused process), not jitter: guarding every
@@ -194,6 +194,8 @@ const local = {
   jitterMs: 0,
   /** The guard an over-rate 429 showed was needed (wider than the readings'), fading with each answer. */
   overRateJitterMs: 0,
+  /** When the guard was last widened after an over-rate 429. */
+  widenedAt: 0,
   /** Until then the provider's window does not count like a sliding log (jitter readings ignored). */
   notSlidingUntil: 0,
   severalMissing: [] as boolean[],
@@ -227,6 +229,7 @@ export function forgetLocalPacing(): void {
   local.jitterReadings = [];
   local.jitterMs = 0;
   local.overRateJitterMs = 0;
+  local.widenedAt = 0;
   local.notSlidingUntil = 0;
   local.severalMissing = [];
   local.foreignAvg = 0;
@@ -329,12 +332,13 @@ export function createPacer(db: Db, configuredRate: number, options: { outageMax
         if (local.uncounted.size > 100) local.uncounted.delete(local.uncounted.values().next().value!);
         if (local.uncountedSlots.size > 100) local.uncountedSlots.delete(local.uncountedSlots.values().next().value!);
       }
-      if (turn && status !== null && status < 400) learnJitter(headers, turn, now);
       if (turn && status !== null && status < 400) learnForeign(headers, turn);
+      if (turn && status !== null && status < 400) learnJitter(headers, turn, now);
       // An over-rate 429 while every window was guarded: the jitter is wider than the guard (the
       // readings are lower bounds, and only calls near a window's edge give one at all).
-      if (overRate && guarded) widenJitterGuard(windowGuard(configuredRate, last), now);
-      if (Math.abs(local.jitterMs - (last?.jitterMs ?? 0)) >= JITTER_WRITE_STEP_MS) updates.jitterMs = local.jitterMs;
+      const guardInForce = windowGuard(configuredRate, last);
+      if (overRate && guarded && turn) widenJitterGuard(guardInForce, turn.startedAt, now);
+      if (Math.abs(local.jitterMs - (last?.jitterMs ?? 0)) >= JITTER_WRITE_STEP_MS) updates.jitterMs = Math.round(local.jitterMs);
       if (Math.abs(local.foreignRate - (last?.foreignRate ?? 0)) >= FOREIGN_WRITE_STEP || (local.foreignRate === 0 && (last?.foreignRate ?? 0) > 0)) {
         if (local.foreignRate >= 1 && Math.abs(local.foreignRate - (last?.foreignRate ?? 0)) >= 1) {
           console.warn(`pacer: other apps on the same Resend team use about ${local.foreignRate.toFixed(1)} requests/s of its limit; this send leaves them that share`);
@@ -380,7 +384,7 @@ export function createPacer(db: Db, configuredRate: number, options: { outageMax
         // its own, and jitter may push one into a full window. Only when they keep coming is the pace
         // too fast for this limiter; then every window gets a wider guard.
         const refused = local.answers.filter(Boolean).length;
-        console.warn(`pacer: over-rate 429 (the provider's window is full); every call holds ${holdMs} ms, tight windows are guarded by ${Math.round(windowGuard(configuredRate, last).guard)} ms`);
+        console.warn(`pacer: over-rate 429 (the provider's window is full); every call holds ${holdMs} ms, tight windows were guarded by ${Math.round(guardInForce.guard)} ms`);
         const widen = refused > RECENT_ANSWERS * PERSISTENT_429_SHARE;
         await db
           .update(pacer)
@@ -482,15 +486,22 @@ function learnJitter(headers: Record<string, string> | null, turn: Turn, now: nu
   const missing = inside.length - (limit - remaining);
   // More in the window than our log put there: older calls of ours arrived late enough to be in it
   // still (when no other app is seen using the team's limit: then those are its requests).
+  // Not when other isolates of ours send too (the shared log holds more of our calls in that second
+  // than this isolate started): theirs are in the window and not in our starts.
   const extra = -missing;
-  const lateOld = extra >= 1 && local.foreignAvg <= 0 ? counted.filter((s) => s <= turn.startedAt - 1000).slice(-extra)[0] : undefined;
-  const reading = lateOld !== undefined ? Math.min(MAX_JITTER_MS, turn.startedAt - lateOld - 1000) : jitterReading(inside, turn.startedAt, missing);
+  const slotted = turn.ring.filter((slot) => slot > turn.slot - 1000 && slot <= turn.slot && !local.uncountedSlots.has(slot)).length;
+  const extrasAreOurs = extra >= 1 && local.foreignAvg <= 0 && slotted <= inside.length;
+  const older = counted.filter((s) => s <= turn.startedAt - 1000 && s > turn.startedAt - 1000 - MAX_JITTER_MS);
+  const lateOld = extrasAreOurs && extra <= older.length ? older[older.length - extra] : undefined;
+  const raw = lateOld !== undefined ? turn.startedAt - lateOld - 1000 : jitterReading(inside, turn.startedAt, missing);
+  // A reading above the cap is a stall, not jitter: it says nothing about the next windows.
+  const reading = raw > MAX_JITTER_MS ? 0 : raw;
   const readings = local.jitterReadings;
   readings.push(reading);
   if (readings.length > JITTER_READINGS) readings.shift();
   // A stall now and then misses two at once too; a fixed window or a bucket does it all the time.
   const several = local.severalMissing;
-  several.push(missing >= 2 || (extra >= 2 && local.foreignAvg <= 0));
+  several.push(missing >= 2 || (extra >= 2 && extrasAreOurs));
   if (several.length > JITTER_READINGS) several.shift();
   if (several.length >= 10 && several.filter(Boolean).length > several.length * NOT_SLIDING_SHARE) local.notSlidingUntil = now + NOT_SLIDING_FOR_MS;
   local.overRateJitterMs = Math.max(0, local.overRateJitterMs - OVER_RATE_DECAY_MS);
@@ -498,10 +509,12 @@ function learnJitter(headers: Record<string, string> | null, turn: Turn, now: nu
 }
 
 /** After an over-rate 429 in a guarded window: the guard becomes wider than the one that failed. */
-function widenJitterGuard(failed: { windowMs: number; guard: number }, now: number): void {
+function widenJitterGuard(failed: { windowMs: number; guard: number }, startedAt: number, now: number): void {
   // A provider refusing for reasons of its own also widens it (no answer tells the two apart): so
-  // the widening is capped at OVER_RATE_MAX_EXTRA_MS beyond what the margin and readings ask.
-  if (now < local.notSlidingUntil) return;
+  // the widening is capped at OVER_RATE_MAX_EXTRA_MS beyond what the margin and readings ask. Calls
+  // that started before the last widening were not guarded by it: their refusals widen nothing.
+  if (now < local.notSlidingUntil || startedAt < local.widenedAt) return;
+  local.widenedAt = now;
   const read = Math.max(BASE_MARGIN * failed.windowMs, Math.max(0, ...local.jitterReadings) * READING_SCALE);
   const widened = Math.min(read + OVER_RATE_MAX_EXTRA_MS, Math.max(local.overRateJitterMs, failed.guard) + OVER_RATE_STEP_MS);
   local.overRateJitterMs = Math.min(MAX_JITTER_MS, Math.max(local.overRateJitterMs, widened));
@@ -513,9 +526,9 @@ function widenJitterGuard(failed: { windowMs: number; guard: number }, now: numb
  * ours (started at `startedAt`) arrived. `inside`: our start times in the second before ours, oldest
  * first, ours last. A request of ours is absent for one of two reasons: it already aged out (ours
  * arrived later, relative to its start, by at least `1000 − distance`: the oldest go first), or it has
- * not arrived yet (it overtook nobody: ours overtook it, so it was later by at least its `distance`:
- * the newest go first). Any split of the missing between the two is possible; the smallest jitter
- * among them is the reading (a lower bound, never a reordering mistaken for a second's delay).
+ * not arrived yet (ours overtook it, so it was later by at least its `distance`: the newest go
+ * first). Any split of the missing between the two is possible; the smallest spread among them is
+ * the reading (a lower bound, never a reordering mistaken for a second's delay).
  */
 export function jitterReading(inside: number[], startedAt: number, missing: number): number {
   if (missing < 1) return 0;
@@ -526,9 +539,11 @@ export function jitterReading(inside: number[], startedAt: number, missing: numb
     if (aged + overtaken > others.length) continue;
     const agedBy = aged > 0 ? 1000 - (startedAt - others[aged - 1]!) : 0;
     const overtakenBy = overtaken > 0 ? startedAt - others[others.length - overtaken]! : 0;
-    best = Math.min(best, Math.max(agedBy, overtakenBy));
+    // One aged out (ours that much slower than it) and one not arrived (it that much slower than
+    // ours): the spread between those two is at least the sum.
+    best = Math.min(best, agedBy + overtakenBy);
   }
-  return best === Infinity ? 0 : Math.min(MAX_JITTER_MS, Math.round(best));
+  return best === Infinity ? 0 : Math.round(best);
 }
 
 /**
@@ -654,9 +669,10 @@ function headerNumber(headers: Record<string, string> | null, name: string): num
  * back like this, the fake's body times (2 MB, loopback) went from p95 38 / p99 91 ms to p95 17 /
  * p99 31 ms (bench/results/trace-j50-*.txt). A finish waits 40 ms at most; the pace does not change.
  */
-export async function uploadsSettled(): Promise<void> {
+export async function uploadsSettled(startedAt: number): Promise<void> {
+  // This call's own upload is over (its answer came): only a later call's may still be going.
   const latest = local.starts[local.starts.length - 1];
-  if (latest !== undefined) await sleepUntil(latest + UPLOAD_QUIET_MS);
+  if (latest !== undefined && latest > startedAt) await sleepUntil(latest + UPLOAD_QUIET_MS);
 }
 
 export async function sleepUntil(at: number): Promise<void> {

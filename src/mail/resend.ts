@@ -140,7 +140,7 @@ export class ResendTransport implements MailTransport {
       const hold = quota ? null : await this.pacer.observe({ status, headers }, turn);
       if (!error && data) {
         // The chunk's finish (rows written, counters) waits for the latest call's upload, not the pace.
-        await uploadsSettled();
+        await uploadsSettled(turn.startedAt);
         return { kind: 'accepted', outcomes: outcomesOf(emails!.length, data) };
       }
       const name = error?.name ?? 'unknown_error';
