@@ -245,9 +245,7 @@ export function forgetLocalPacing(): void {
 async function startLocally(configuredRate: number, from: Reserved): Promise<number> {
   for (;;) {
     const now = Date.now();
-    const rate = effectiveRate(configuredRate, from.providerRate, local.learnedRate, Math.max(from.foreignRate, local.foreignRate));
-    const count = Math.max(1, Math.floor(rate));
-    const windowMs = (count * 1000) / rate;
+    const { count, windowMs } = windowGuard(configuredRate, from);
     const starts = local.starts;
     // After a pause (an outage's holds, a canary's wait) calls start again all at once: warm up again.
     if (starts.length > 0 && now - starts[starts.length - 1]! > IDLE_REWARM_MS) local.startsEver = 0;
@@ -398,6 +396,9 @@ export function createPacer(db: Db, configuredRate: number, options: { outageMax
             tightUntil: now + TIGHT_FOR_MS,
           })
           .where(eq(pacer.id, 1));
+        // What this write put on the row (so the next answer does not write it again).
+        if (last && 'jitterMs' in updates) last.jitterMs = updates.jitterMs!;
+        if (last) last.tightUntil = now + TIGHT_FOR_MS;
         return holdMs;
       }
       // Only write when something changed: most answers teach nothing new.
@@ -600,9 +601,7 @@ function overRateHold(headers: Record<string, string> | null, configuredRate: nu
   // and our own log may say the window frees sooner; the provider asked for more, and gets it).
   const floor = retryAfterMs(headers, false) ?? 0;
   if (reset === null) return Math.max(floor, retryAfterMs(headers) ?? 1000);
-  const rate = effectiveRate(configuredRate, from?.providerRate ?? null, local.learnedRate, Math.max(from?.foreignRate ?? 0, local.foreignRate));
-  const count = Math.max(1, Math.floor(rate));
-  const windowMs = (count * 1000) / rate;
+  const { count, windowMs } = windowGuard(configuredRate, from);
   const starts = local.starts;
   const frees = starts.length >= count ? starts[starts.length - count]! + windowMs * (1 + Math.max(BASE_MARGIN, from?.margin ?? 0)) - now : windowMs;
   return Math.max(0, Math.round(Math.max(floor, reset * 1000, frees)));
