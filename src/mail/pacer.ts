@@ -144,7 +144,7 @@ const READING_SCALE = 2;
  */
 const OVER_RATE_STEP_MS = 25;
 const OVER_RATE_MAX_EXTRA_MS = 50;
-const OVER_RATE_DECAY_MS = 0.2;
+const OVER_RATE_DECAY_MS = 0.05;
 /** A limiter whose answers miss two or more of ours this often is not a sliding log. */
 const NOT_SLIDING_SHARE = 0.2;
 /** Readings of a limiter that is not a sliding window are ignored for this long. */
