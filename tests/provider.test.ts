@@ -12,7 +12,7 @@ import { deliverChunk } from '../src/issues/deliver';
 import { wakeBackedOff } from '../src/issues/plan';
 import { sendStats } from '../src/issues/stats';
 import { applyEvent, interpretEvent } from '../src/webhooks/resend';
-import { BASE_MARGIN, createPacer, jitterReading, reserveSlot, uploadsSettled } from '../src/mail/pacer';
+import { BASE_MARGIN, createPacer, jitterReading, reserveSlot, roundTripGuard, uploadsSettled } from '../src/mail/pacer';
 import { liftAtProvider } from '../src/subscribers/suppression';
 import { ResendTransport } from '../src/mail/resend';
 import { BLIND_AFTER_MS, RETRY_BUDGET_MS } from '../src/mail/retry';
@@ -381,9 +381,34 @@ describe('pacing as the provider also behaves', () => {
     const slots: number[] = [];
     for (let i = 0; i < 12; i++) slots.push((await reserveSlot(db, 10, Date.now()).get())!.slot);
     expect(slots[11] - slots[1]).toBeGreaterThanOrEqual(1000 + widened);
-    // Clean answers (nobody missing from the window): the widening fades.
-    for (let i = 0; i < 100; i++) await pacer.observe(room(8), third);
+    // Clean answers (nobody missing from the window): the widening fades (0.05 ms an answer).
+    for (let i = 0; i < 250; i++) await pacer.observe(room(8), third);
     expect(await jitter()).toBeLessThan(widened);
+  });
+
+  it('guards the windows against the spread of the round trips, which every answer shows (a window shows jitter only at its edge)', async () => {
+    // 40 round trips spread evenly over 20-120 ms: p10-p90 is 80 ms, 0.8 of the whole; the guard is the whole.
+    const even = Array.from({ length: 40 }, (_, i) => 20 + i * 2.5);
+    expect(roundTripGuard(even)).toBeGreaterThanOrEqual(95);
+    expect(roundTripGuard(even)).toBeLessThanOrEqual(105);
+    // The same round trip every time: no spread, no guard; too few to say: none either.
+    expect(roundTripGuard(Array(40).fill(300))).toBe(0);
+    expect(roundTripGuard(even.slice(0, 9))).toBe(0);
+    // A provider whose own processing varies by seconds does not cost more than a tenth of the pace.
+    expect(roundTripGuard(Array.from({ length: 40 }, (_, i) => i * 100))).toBe(120);
+
+    // Through the pacer: answers that show nobody missing from the window, coming back 0-88 ms after
+    // their start, guard every tight window by about that spread.
+    const db = getDb(env.DB);
+    const pacer = createPacer(db, 50);
+    for (let i = 0; i < 12; i++) {
+      const turn = await pacer.wait();
+      await new Promise((resolve) => setTimeout(resolve, i * 8));
+      await pacer.observe({ status: 200, headers: { 'ratelimit-limit': '50', 'ratelimit-remaining': String(50 - (i + 1)) } }, turn);
+    }
+    const guarded = (await env.DB.prepare('SELECT jitter_ms AS j FROM pacer WHERE id = 1').first<{ j: number }>())!.j;
+    expect(guarded).toBeGreaterThanOrEqual(60);
+    expect(guarded).toBeLessThanOrEqual(120);
   });
 
   it('holds a chunk’s finish until a later call of the isolate has had its time to upload (the pace does not wait)', async () => {

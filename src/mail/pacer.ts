@@ -135,7 +135,7 @@ const MAX_JITTER_MS = 250;
  * understates the spread of arrival delays (traced against the fake with 0-50 ms of jitter: readings
  * up to 55 ms, delays spread over 110 ms). The guard is this multiple of the largest.
  */
-const READING_SCALE = 2;
+const READING_SCALE = 1.5;
 /**
  * How much wider the guard gets after an over-rate 429 in a guarded window, at most how far beyond
  * the margin and readings, and how fast that fades (per answer). A refusal holds every call for
@@ -145,6 +145,22 @@ const READING_SCALE = 2;
 const OVER_RATE_STEP_MS = 25;
 const OVER_RATE_MAX_EXTRA_MS = 50;
 const OVER_RATE_DECAY_MS = 0.05;
+/**
+ * The round trips' spread: a reading that comes with every answer. A window's count shows jitter
+ * only when a call at the window's edge goes missing, which is about as rare as the refusal it
+ * warns of (with a guard of G, a call is missing when ours came more than G later than the call
+ * before the edge, refused when it came more than G earlier). The round trip (start to answer)
+ * carries the outbound delay, so its spread bounds the jitter from above when the provider's own
+ * processing and the way back vary little (the fake: 0-50 ms of jitter spread its round trips
+ * p10-p90 over 61 ms, 0-100 ms over 87, none over 30). The p10-p90 range of a uniform spread is
+ * 0.8 of the whole: times RTT_SPREAD_SCALE. A provider whose processing varies by hundreds of ms
+ * would make it wide for nothing: it never guards more than RTT_GUARD_MAX_MS (a tenth of the pace).
+ */
+const RTT_SPREAD_SCALE = 1.25;
+const RTT_GUARD_MAX_MS = 120;
+/** Round trips (accepted answers) whose spread counts, and how many before it counts at all. */
+const RTT_SAMPLES = 40;
+const RTT_MIN_SAMPLES = 10;
 /** A limiter whose answers miss two or more of ours this often is not a sliding log. */
 const NOT_SLIDING_SHARE = 0.2;
 /** Readings of a limiter that is not a sliding window are ignored for this long. */
@@ -203,6 +219,8 @@ const local = {
   foreignAvg: 0,
   foreignRate: 0,
   foreignReadings: [] as number[],
+  /** Recent round trips of accepted calls (ms from start to answer). */
+  roundTrips: [] as number[],
   /** Starts and slots of calls the provider refused before counting them (over-rate 429, a storm): not in its window. */
   uncounted: new Set<number>(),
   uncountedSlots: new Set<number>(),
@@ -235,6 +253,7 @@ export function forgetLocalPacing(): void {
   local.foreignAvg = 0;
   local.foreignRate = 0;
   local.foreignReadings = [];
+  local.roundTrips = [];
   local.uncounted = new Set();
   local.uncountedSlots = new Set();
   firstAnswer = null;
@@ -506,7 +525,19 @@ function learnJitter(headers: Record<string, string> | null, turn: Turn, now: nu
   if (several.length > JITTER_READINGS) several.shift();
   if (several.length >= 10 && several.filter(Boolean).length > several.length * NOT_SLIDING_SHARE) local.notSlidingUntil = now + NOT_SLIDING_FOR_MS;
   local.overRateJitterMs = Math.max(0, local.overRateJitterMs - OVER_RATE_DECAY_MS);
-  local.jitterMs = now < local.notSlidingUntil ? 0 : Math.min(MAX_JITTER_MS, Math.max(local.overRateJitterMs, Math.round(Math.max(...readings) * READING_SCALE)));
+  const trips = local.roundTrips;
+  trips.push(now - turn.startedAt);
+  if (trips.length > RTT_SAMPLES) trips.shift();
+  const fromReadings = Math.round(Math.max(...readings) * READING_SCALE);
+  local.jitterMs = now < local.notSlidingUntil ? 0 : Math.min(MAX_JITTER_MS, Math.max(local.overRateJitterMs, fromReadings, roundTripGuard(trips)));
+}
+
+/** The guard the round trips' spread asks for (see RTT_SPREAD_SCALE): 0 until there are enough of them. */
+export function roundTripGuard(trips: number[]): number {
+  if (trips.length < RTT_MIN_SAMPLES) return 0;
+  const sorted = [...trips].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+  return Math.min(RTT_GUARD_MAX_MS, Math.round((at(0.9) - at(0.1)) * RTT_SPREAD_SCALE));
 }
 
 /** After an over-rate 429 in a guarded window: the guard becomes wider than the one that failed. */
