@@ -26,8 +26,11 @@
 //    the rate. The one-way delay is invisible, and the round trip's spread is no measure of it (on a
 //    busy machine the provider's own processing varies by hundreds of ms). But every answer of a
 //    sliding window says how many requests it held when ours arrived, and a difference from our own
-//    start times has a least delay that explains it (jitterReading): a reading, a lower bound. Twice
-//    the largest recent reading is the jitter every tight window is guarded against (`jitter_ms`).
+//    start times has a least delay that explains it (jitterReading): a reading, a lower bound. Such
+//    readings come only from calls at a window's edge, about as rarely as the refusals they warn
+//    of; so once a window has shown jitter, the round trips' spread (every answer has one;
+//    roundTripGuard) says how wide it is. The larger of that, 1.5 times the largest recent reading
+//    and what an over-rate 429 taught is the jitter every tight window is guarded against (`jitter_ms`).
 //    A limiter that counts otherwise (a fixed window resetting at whole seconds, a token bucket)
 //    shows two or more missing (or extra) at once in many answers, which jitter below two spacings cannot do
 //    (a stall now and then can): then these readings are ignored. Part of the spread is our own: the
@@ -133,7 +136,8 @@ const MAX_JITTER_MS = 250;
 /**
  * A reading is a lower bound, and only a call near a window's edge gives one, so the largest of 40
  * understates the spread of arrival delays (traced against the fake with 0-50 ms of jitter: readings
- * up to 55 ms, delays spread over 110 ms). The guard is this multiple of the largest.
+ * up to 55 ms, delays spread over 110 ms). The guard is this multiple of the largest (the round
+ * trips' spread covers the rest: at 2, with it, 0-100 ms of jitter was guarded by 140 ms).
  */
 const READING_SCALE = 1.5;
 /**
@@ -160,6 +164,8 @@ const RTT_SPREAD_SCALE = 1.25;
 const RTT_GUARD_MAX_MS = 120;
 /** Round trips (accepted answers) whose spread counts, and how many before it counts at all. */
 const RTT_SAMPLES = 40;
+/** The round trips guard the windows for this long after a window showed jitter (a reading above 0, or an over-rate 429). */
+const JITTER_SEEN_FOR_MS = 60_000;
 const RTT_MIN_SAMPLES = 10;
 /** A limiter whose answers miss two or more of ours this often is not a sliding log. */
 const NOT_SLIDING_SHARE = 0.2;
@@ -221,6 +227,8 @@ const local = {
   foreignReadings: [] as number[],
   /** Recent round trips of accepted calls (ms from start to answer). */
   roundTrips: [] as number[],
+  /** When a window last showed jitter (a reading, an over-rate 429 in a guarded window). */
+  jitterSeenAt: -Infinity,
   /** Starts and slots of calls the provider refused before counting them (over-rate 429, a storm): not in its window. */
   uncounted: new Set<number>(),
   uncountedSlots: new Set<number>(),
@@ -254,6 +262,7 @@ export function forgetLocalPacing(): void {
   local.foreignRate = 0;
   local.foreignReadings = [];
   local.roundTrips = [];
+  local.jitterSeenAt = -Infinity;
   local.uncounted = new Set();
   local.uncountedSlots = new Set();
   firstAnswer = null;
@@ -529,7 +538,11 @@ function learnJitter(headers: Record<string, string> | null, turn: Turn, now: nu
   trips.push(now - turn.startedAt);
   if (trips.length > RTT_SAMPLES) trips.shift();
   const fromReadings = Math.round(Math.max(...readings) * READING_SCALE);
-  local.jitterMs = now < local.notSlidingUntil ? 0 : Math.min(MAX_JITTER_MS, Math.max(local.overRateJitterMs, fromReadings, roundTripGuard(trips)));
+  // The round trips say how wide the jitter is, once the window has shown there is some: without
+  // that, their spread is the provider's processing and our isolate's, which no window sees.
+  if (reading > 0) local.jitterSeenAt = now;
+  const fromRoundTrips = now - local.jitterSeenAt < JITTER_SEEN_FOR_MS ? roundTripGuard(trips) : 0;
+  local.jitterMs = now < local.notSlidingUntil ? 0 : Math.min(MAX_JITTER_MS, Math.max(local.overRateJitterMs, fromReadings, fromRoundTrips));
 }
 
 /** The guard the round trips' spread asks for (see RTT_SPREAD_SCALE): 0 until there are enough of them. */
@@ -547,6 +560,7 @@ function widenJitterGuard(failed: { windowMs: number; guard: number }, startedAt
   // that started before the last widening were not guarded by it: their refusals widen nothing.
   if (now < local.notSlidingUntil || startedAt < local.widenedAt) return;
   local.widenedAt = now;
+  local.jitterSeenAt = now;
   const read = Math.max(BASE_MARGIN * failed.windowMs, Math.max(0, ...local.jitterReadings) * READING_SCALE);
   const widened = Math.min(read + OVER_RATE_MAX_EXTRA_MS, Math.max(local.overRateJitterMs, failed.guard) + OVER_RATE_STEP_MS);
   local.overRateJitterMs = Math.min(MAX_JITTER_MS, Math.max(local.overRateJitterMs, widened));
