@@ -14,7 +14,7 @@ import { sendStats } from '../src/issues/stats';
 import { applyEvent, interpretEvent } from '../src/webhooks/resend';
 import { BASE_MARGIN, createPacer, jitterReading, reserveSlot, roundTripGuard, uploadsSettled } from '../src/mail/pacer';
 import { liftAtProvider } from '../src/subscribers/suppression';
-import { ResendTransport } from '../src/mail/resend';
+import { ProviderClient, ResendTransport } from '../src/mail/resend';
 import { BLIND_AFTER_MS, RETRY_BUDGET_MS } from '../src/mail/retry';
 import type { ChunkMessage } from '../src/messages';
 import { admin, adminJson } from './support/admin';
@@ -415,6 +415,28 @@ describe('pacing as the provider also behaves', () => {
     await pacer.observe({ status: 200, headers: { 'ratelimit-limit': '100', 'ratelimit-remaining': String(100 - 12) } }, turn);
     expect(await guard()).toBeGreaterThanOrEqual(45);
     expect(await guard()).toBeLessThanOrEqual(120);
+  });
+
+  it('builds the batch request to its bytes before the slot, as the SDK would send it, and sends those very bytes', async () => {
+    const client = new ProviderClient(API_KEY, { baseUrl: env.FAKE_RESEND_URL_2 });
+    const email = { from: 'Editor <news@example.com>', to: ['reader@example.com'], subject: 'Hi', html: '<p>Hi</p>', text: 'Hi', replyTo: 'editor@example.com' };
+    const call = await client.prepareBatch([email], { idempotencyKey: 'prepared-1', batchValidation: 'permissive' });
+    // Nothing was sent yet: the fake saw no request.
+    expect(((await fake.state()).counters as unknown as Record<string, number>).requests ?? 0).toBe(0);
+    expect(call.path).toBe('/emails/batch');
+    const headers = new Headers(call.init.headers);
+    expect(headers.get('idempotency-key')).toBe('prepared-1');
+    expect(headers.get('x-batch-validation')).toBe('permissive');
+    expect(headers.get('authorization')).toBe(`Bearer ${API_KEY}`);
+    expect(call.init.body).toBeInstanceOf(Uint8Array);
+    const body = JSON.parse(new TextDecoder().decode(call.init.body as Uint8Array));
+    expect(body[0]).toMatchObject({ to: ['reader@example.com'], reply_to: 'editor@example.com', subject: 'Hi' });
+    // Sent twice (a retry): the same bytes under the same key, accepted once, the same ids.
+    const first = await client.send<{ data: { id: string }[] }>(call);
+    const again = await client.send<{ data: { id: string }[] }>(call);
+    expect(first.status).toBe(200);
+    expect(again.status).toBe(200);
+    expect(again.data!.data[0]!.id).toBe(first.data!.data[0]!.id);
   });
 
   it('holds a chunk’s finish until a later call of the isolate has had its time to upload (the pace does not wait)', async () => {
