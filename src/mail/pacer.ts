@@ -23,8 +23,8 @@
 //  - jitter it cannot see: a request reaches the provider's limiter tens of ms after it starts (the
 //    SDK serialises 2 MB, the network, a gateway that reads the body before the limiter stamps it),
 //    and by a varying amount. With J ms of spread a strict window allows at most 1000/(1000+J) of
-//    the rate. The one-way delay is invisible, and the round trip's spread is no measure of it (on a
-//    busy machine the provider's own processing varies by hundreds of ms). But every answer of a
+//    the rate. The one-way delay is invisible, and the round trip's spread alone is no measure of it
+//    (on a busy machine the provider's own processing varies by hundreds of ms). But every answer of a
 //    sliding window says how many requests it held when ours arrived, and a difference from our own
 //    start times has a least delay that explains it (jitterReading): a reading, a lower bound. Such
 //    readings come only from calls at a window's edge, about as rarely as the refusals they warn
@@ -164,9 +164,9 @@ const RTT_SPREAD_SCALE = 1.25;
 const RTT_GUARD_MAX_MS = 120;
 /** Round trips (accepted answers) whose spread counts, and how many before it counts at all. */
 const RTT_SAMPLES = 40;
+const RTT_MIN_SAMPLES = 10;
 /** The round trips guard the windows for this long after a window showed jitter (a reading above 0, or an over-rate 429). */
 const JITTER_SEEN_FOR_MS = 60_000;
-const RTT_MIN_SAMPLES = 10;
 /** A limiter whose answers miss two or more of ours this often is not a sliding log. */
 const NOT_SLIDING_SHARE = 0.2;
 /** Readings of a limiter that is not a sliding window are ignored for this long. */

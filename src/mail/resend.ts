@@ -64,7 +64,8 @@ export class ProviderClient extends Resend {
   async prepareBatch(payload: Parameters<Resend['batch']['send']>[0], options: Parameters<Resend['batch']['send']>[1]): Promise<PreparedCall> {
     const builder = new RequestBuilder(this.key ?? '', { baseUrl: this.baseUrl });
     await builder.batch.send(payload, options);
-    const call = builder.built!;
+    const call = builder.built;
+    if (!call) throw new Error('the Resend SDK built no request for this batch (has its batch API changed?)');
     const body = typeof call.init.body === 'string' ? new TextEncoder().encode(call.init.body) : call.init.body;
     return { path: call.path, init: { ...call.init, body } };
   }
@@ -154,7 +155,7 @@ export class ResendTransport implements MailTransport {
       tags: Object.entries(e.tags).map(([name, value]) => ({ name, value })),
       replyTo: e.replyTo,
     }));
-    let call: PreparedCall | null = null;
+    let call = null as PreparedCall | null;
     let uncertain = false;
     let serverErrors = 0;
     let rateLimitedMs = 0;
