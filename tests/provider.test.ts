@@ -5,7 +5,7 @@
 // beyond our usual fake: a limit shared with other apps of the team, retry-after as a floor, its own
 // suppression list (`email.suppressed`) and account failures reported after acceptance.
 import { env } from 'cloudflare:test';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { getDb } from '../src/db/client';
 import { retryFailed } from '../src/issues/control';
 import { deliverChunk } from '../src/issues/deliver';
@@ -304,8 +304,13 @@ describe('pacing as the provider also behaves', () => {
     const db = getDb(env.DB);
     const pacer = createPacer(db, 10);
     const turn = await pacer.wait();
+    const warn = vi.spyOn(console, 'warn');
     const hold = await pacer.observe({ status: 429, headers: { 'ratelimit-limit': '10', 'ratelimit-remaining': '0', 'ratelimit-reset': '0', 'retry-after': '1' } }, turn);
     expect(hold).toBeGreaterThanOrEqual(1000);
+    // The operator's log says what happened, how long everyone holds, and the guard that was in force
+    // (a new pacer's: the 5 % margin of a one-second window).
+    expect(warn.mock.calls.map((c) => String(c[0]))).toContain(`pacer: over-rate 429 (the provider's window is full); every call holds ${hold} ms, tight windows were guarded by 50 ms`);
+    warn.mockRestore();
     const row = await env.DB.prepare('SELECT hold_until AS hold FROM pacer WHERE id = 1').first<{ hold: number }>();
     expect(row!.hold).toBeGreaterThanOrEqual(Date.now() + 800);
     // The next call, from this or any consumer, waits for it.
