@@ -12,7 +12,7 @@ import { deliverChunk } from '../src/issues/deliver';
 import { wakeBackedOff } from '../src/issues/plan';
 import { sendStats } from '../src/issues/stats';
 import { applyEvent, interpretEvent } from '../src/webhooks/resend';
-import { BASE_MARGIN, createPacer, jitterReading, reserveSlot, roundTripGuard, uploadsSettled } from '../src/mail/pacer';
+import { BASE_MARGIN, createPacer, forgetLocalPacing, jitterReading, reserveSlot, roundTripGuard, uploadsSettled } from '../src/mail/pacer';
 import { liftAtProvider } from '../src/subscribers/suppression';
 import { ProviderClient, ResendTransport } from '../src/mail/resend';
 import { BLIND_AFTER_MS, RETRY_BUDGET_MS } from '../src/mail/retry';
@@ -386,9 +386,36 @@ describe('pacing as the provider also behaves', () => {
     const slots: number[] = [];
     for (let i = 0; i < 12; i++) slots.push((await reserveSlot(db, 10, Date.now()).get())!.slot);
     expect(slots[11] - slots[1]).toBeGreaterThanOrEqual(1000 + widened);
-    // Clean answers (nobody missing from the window): the widening fades (0.05 ms an answer).
-    for (let i = 0; i < 250; i++) await pacer.observe(room(8), third);
+    // Clean answers (nobody missing from the window): the widening fades (0.05 ms an answer), on
+    // the shared row once a minute has passed since it was raised.
+    await env.DB.prepare('UPDATE pacer SET jitter_raised_at = ?1').bind(Date.now() - 61_000).run();
+    const fourth = await pacer.wait();
+    for (let i = 0; i < 250; i++) await pacer.observe(room(8), fourth);
     expect(await jitter()).toBeLessThan(widened);
+  });
+
+  it('keeps the shared guard one consumer raised while another that saw no refusal answers, for a minute', async () => {
+    const db = getDb(env.DB);
+    const jitter = async () => (await env.DB.prepare('SELECT jitter_ms AS j FROM pacer WHERE id = 1').first<{ j: number }>())!.j;
+    const room = (remaining: number) => ({ status: 200, headers: { 'ratelimit-limit': '10', 'ratelimit-remaining': String(remaining) } });
+    // One isolate learns jitter (a call overtaken) and then a refusal in a guarded window: it widens.
+    const one = createPacer(db, 10);
+    await one.observe(room(9), await one.wait());
+    await one.observe(room(9), await one.wait());
+    await one.observe({ status: 429, headers: { 'ratelimit-limit': '10', 'ratelimit-remaining': '0', 'ratelimit-reset': '0', 'retry-after': '1' } }, await one.wait());
+    const raised = await jitter();
+    expect(raised).toBeGreaterThanOrEqual(25);
+    // Another isolate (nothing learnt) sends and sees clean windows: it does not lower the guard.
+    forgetLocalPacing();
+    await env.DB.prepare('UPDATE pacer SET hold_until = 0').run();
+    const other = createPacer(db, 10);
+    const turn = await other.wait();
+    for (let i = 0; i < 20; i++) await other.observe(room(8), turn);
+    expect(await jitter()).toBe(raised);
+    // A minute after the raise, what the answers show is the guard again.
+    await env.DB.prepare('UPDATE pacer SET jitter_raised_at = ?1').bind(Date.now() - 61_000).run();
+    await other.observe(room(8), await other.wait());
+    expect(await jitter()).toBeLessThan(raised);
   });
 
   it('guards the windows against the spread of the round trips, which every answer shows (a window shows jitter only at its edge)', async () => {

@@ -283,6 +283,12 @@ export const pacer = sqliteTable('pacer', {
   epoch: integer('epoch').notNull().default(0),
   /** Spread of recent round trips (ms): the jitter every tight window gets as a guard (src/mail/pacer.ts). */
   jitterMs: integer('jitter_ms').notNull().default(0),
+  /**
+   * When `jitter_ms` was last raised. Every consumer isolate writes the guard it has learnt; one
+   * that has not seen a refusal or a reading would lower the guard another just raised, so for a
+   * while after a raise nobody lowers it (src/mail/pacer.ts, JITTER_RAISE_HOLD_MS).
+   */
+  jitterRaisedAt: integer('jitter_raised_at').notNull().default(0),
   /** Requests/s other apps on the same Resend team use (seen in `ratelimit-remaining`): left to them. */
   foreignRate: real('foreign_rate').notNull().default(0),
 });

@@ -121,6 +121,7 @@ interface Reserved {
   providerRate: number | null;
   margin: number;
   jitterMs: number;
+  jitterRaisedAt: number;
   foreignRate: number;
   ring: string;
 }
@@ -171,6 +172,12 @@ const JITTER_SEEN_FOR_MS = 60_000;
 const NOT_SLIDING_SHARE = 0.2;
 /** Readings of a limiter that is not a sliding window are ignored for this long. */
 const NOT_SLIDING_FOR_MS = 60_000;
+/**
+ * After the shared guard was raised, nobody lowers it for this long: each consumer isolate learns
+ * from its own answers, and one that saw no refusal would otherwise undo another's widening at once
+ * (the widening itself fades over about 50 s at 10/s).
+ */
+const JITTER_RAISE_HOLD_MS = 60_000;
 /** The pacer row's jitter or foreign share is rewritten only when it moved at least this much. */
 const JITTER_WRITE_STEP_MS = 8;
 const FOREIGN_WRITE_STEP = 0.2;
@@ -364,7 +371,15 @@ export function createPacer(db: Db, configuredRate: number, options: { outageMax
       // readings are lower bounds, and only calls near a window's edge give one at all).
       const guardInForce = windowGuard(configuredRate, last);
       if (overRate && guarded && turn) widenJitterGuard(guardInForce, turn.startedAt, now);
-      if (Math.abs(local.jitterMs - (last?.jitterMs ?? 0)) >= JITTER_WRITE_STEP_MS) updates.jitterMs = Math.round(local.jitterMs);
+      // The row's guard is every consumer's: raised by whoever learnt more, lowered only once nobody
+      // has raised it for a while (another isolate may not have seen what raised it).
+      const shared = last?.jitterMs ?? 0;
+      if (local.jitterMs >= shared + JITTER_WRITE_STEP_MS) {
+        updates.jitterMs = Math.round(local.jitterMs);
+        updates.jitterRaisedAt = now;
+      } else if (local.jitterMs <= shared - JITTER_WRITE_STEP_MS && now - (last?.jitterRaisedAt ?? 0) > JITTER_RAISE_HOLD_MS) {
+        updates.jitterMs = Math.round(local.jitterMs);
+      }
       if (Math.abs(local.foreignRate - (last?.foreignRate ?? 0)) >= FOREIGN_WRITE_STEP || (local.foreignRate === 0 && (last?.foreignRate ?? 0) > 0)) {
         if (local.foreignRate >= 1 && Math.abs(local.foreignRate - (last?.foreignRate ?? 0)) >= 1) {
           console.warn(`pacer: other apps on the same Resend team use about ${local.foreignRate.toFixed(1)} requests/s of its limit; this send leaves them that share`);
@@ -426,6 +441,7 @@ export function createPacer(db: Db, configuredRate: number, options: { outageMax
           .where(eq(pacer.id, 1));
         // What this write put on the row (so the next answer does not write it again).
         if (last && 'jitterMs' in updates) last.jitterMs = updates.jitterMs!;
+        if (last && 'jitterRaisedAt' in updates) last.jitterRaisedAt = updates.jitterRaisedAt!;
         if (last) last.tightUntil = now + TIGHT_FOR_MS;
         return holdMs;
       }
@@ -436,6 +452,7 @@ export function createPacer(db: Db, configuredRate: number, options: { outageMax
         if (last && 'tightUntil' in updates) last.tightUntil = updates.tightUntil!;
         if (last && 'providerRate' in updates) last.providerRate = updates.providerRate ?? null;
         if (last && 'jitterMs' in updates) last.jitterMs = updates.jitterMs!;
+        if (last && 'jitterRaisedAt' in updates) last.jitterRaisedAt = updates.jitterRaisedAt!;
         if (last && 'foreignRate' in updates) last.foreignRate = updates.foreignRate!;
       }
       return null;
@@ -494,6 +511,7 @@ export function reserveSlot(db: Db, configuredRate: number, now: number) {
       margin: pacer.margin,
       epoch: pacer.epoch,
       jitterMs: pacer.jitterMs,
+      jitterRaisedAt: pacer.jitterRaisedAt,
       foreignRate: pacer.foreignRate,
       ring: pacer.ring,
     });
