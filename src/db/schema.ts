@@ -286,7 +286,7 @@ export const pacer = sqliteTable('pacer', {
   /**
    * When `jitter_ms` was last raised. Every consumer isolate writes the guard it has learnt; one
    * that has not seen a refusal or a reading would lower the guard another just raised, so for a
-   * while after a raise nobody lowers it (src/mail/pacer.ts, JITTER_RAISE_HOLD_MS).
+   * while after a raise no other isolate lowers it (src/mail/pacer.ts, JITTER_RAISE_HOLD_MS).
    */
   jitterRaisedAt: integer('jitter_raised_at').notNull().default(0),
   /** Requests/s other apps on the same Resend team use (seen in `ratelimit-remaining`): left to them. */

@@ -173,9 +173,10 @@ const NOT_SLIDING_SHARE = 0.2;
 /** Readings of a limiter that is not a sliding window are ignored for this long. */
 const NOT_SLIDING_FOR_MS = 60_000;
 /**
- * After the shared guard was raised, nobody lowers it for this long: each consumer isolate learns
- * from its own answers, and one that saw no refusal would otherwise undo another's widening at once
- * (the widening itself fades over about 50 s at 10/s).
+ * After one isolate raised the shared guard, no other lowers it for this long: each consumer isolate
+ * learns from its own answers, and one that saw no refusal would otherwise undo another's widening
+ * at once (the widening itself fades over about 50 s at 10/s). The isolate that raised it lowers it
+ * as its own answers say.
  */
 const JITTER_RAISE_HOLD_MS = 60_000;
 /** The pacer row's jitter or foreign share is rewritten only when it moved at least this much. */
@@ -234,6 +235,8 @@ const local = {
   foreignReadings: [] as number[],
   /** Recent round trips of accepted calls (ms from start to answer). */
   roundTrips: [] as number[],
+  /** When this isolate last raised the shared row's guard (`jitter_raised_at` still says so while nobody else has). */
+  jitterRaisedAt: 0,
   /** When a window last showed jitter (a reading, an over-rate 429 in a guarded window). */
   jitterSeenAt: -Infinity,
   /** Starts and slots of calls the provider refused before counting them (over-rate 429, a storm): not in its window. */
@@ -270,6 +273,7 @@ export function forgetLocalPacing(): void {
   local.foreignReadings = [];
   local.roundTrips = [];
   local.jitterSeenAt = -Infinity;
+  local.jitterRaisedAt = 0;
   local.uncounted = new Set();
   local.uncountedSlots = new Set();
   firstAnswer = null;
@@ -377,8 +381,11 @@ export function createPacer(db: Db, configuredRate: number, options: { outageMax
       if (local.jitterMs >= shared + JITTER_WRITE_STEP_MS) {
         updates.jitterMs = Math.round(local.jitterMs);
         updates.jitterRaisedAt = now;
-      } else if (local.jitterMs <= shared - JITTER_WRITE_STEP_MS && now - (last?.jitterRaisedAt ?? 0) > JITTER_RAISE_HOLD_MS) {
-        updates.jitterMs = Math.round(local.jitterMs);
+        local.jitterRaisedAt = now;
+      } else if (local.jitterMs <= shared - JITTER_WRITE_STEP_MS) {
+        // Our own raise we may undo as our answers say; another isolate's only after a while.
+        const raisedAt = last?.jitterRaisedAt ?? 0;
+        if (raisedAt === local.jitterRaisedAt || now - raisedAt > JITTER_RAISE_HOLD_MS) updates.jitterMs = Math.round(local.jitterMs);
       }
       if (Math.abs(local.foreignRate - (last?.foreignRate ?? 0)) >= FOREIGN_WRITE_STEP || (local.foreignRate === 0 && (last?.foreignRate ?? 0) > 0)) {
         if (local.foreignRate >= 1 && Math.abs(local.foreignRate - (last?.foreignRate ?? 0)) >= 1) {
