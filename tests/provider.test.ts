@@ -305,12 +305,16 @@ describe('pacing as the provider also behaves', () => {
     const pacer = createPacer(db, 10);
     const turn = await pacer.wait();
     const warn = vi.spyOn(console, 'warn');
-    const hold = await pacer.observe({ status: 429, headers: { 'ratelimit-limit': '10', 'ratelimit-remaining': '0', 'ratelimit-reset': '0', 'retry-after': '1' } }, turn);
+    let hold: number | null;
+    try {
+      hold = await pacer.observe({ status: 429, headers: { 'ratelimit-limit': '10', 'ratelimit-remaining': '0', 'ratelimit-reset': '0', 'retry-after': '1' } }, turn);
+      // The operator's log says what happened, how long everyone holds, and the guard that was in
+      // force (a new pacer's: the 5 % margin of a one-second window).
+      expect(warn.mock.calls.map((c) => String(c[0]))).toContain(`pacer: over-rate 429 (the provider's window is full); every call holds ${hold} ms, tight windows were guarded by 50 ms`);
+    } finally {
+      warn.mockRestore();
+    }
     expect(hold).toBeGreaterThanOrEqual(1000);
-    // The operator's log says what happened, how long everyone holds, and the guard that was in force
-    // (a new pacer's: the 5 % margin of a one-second window).
-    expect(warn.mock.calls.map((c) => String(c[0]))).toContain(`pacer: over-rate 429 (the provider's window is full); every call holds ${hold} ms, tight windows were guarded by 50 ms`);
-    warn.mockRestore();
     const row = await env.DB.prepare('SELECT hold_until AS hold FROM pacer WHERE id = 1').first<{ hold: number }>();
     expect(row!.hold).toBeGreaterThanOrEqual(Date.now() + 800);
     // The next call, from this or any consumer, waits for it.
@@ -428,23 +432,26 @@ describe('pacing as the provider also behaves', () => {
     // A provider whose own processing varies by seconds does not cost more than a tenth of the pace.
     expect(roundTripGuard(Array.from({ length: 40 }, (_, i) => i * 100))).toBe(120);
 
-    // Through the pacer (100/s): answers that show nobody missing from the window, coming back 66 to
-    // 0 ms after their start. Their spread alone guards nothing: no window has shown jitter, and
-    // the provider's processing varies too.
+    // Through the pacer (100/s): 13 calls start 10 ms apart; the answers of the first 12 show
+    // nobody missing from the window, and come back all at once, newest first, so their round trips
+    // spread over 100 ms and more. That spread alone guards nothing: no window has shown jitter,
+    // and the provider's processing varies too.
     const db = getDb(env.DB);
     const pacer = createPacer(db, 100);
     const guard = async () => (await env.DB.prepare('SELECT jitter_ms AS j FROM pacer WHERE id = 1').first<{ j: number }>())!.j;
-    for (let i = 0; i < 12; i++) {
-      const turn = await pacer.wait();
-      await new Promise((resolve) => setTimeout(resolve, (11 - i) * 6));
-      await pacer.observe({ status: 200, headers: { 'ratelimit-limit': '100', 'ratelimit-remaining': String(100 - (i + 1)) } }, turn);
+    // (An isolate's first call goes alone until its answer: that one first.)
+    await pacer.observe({ status: 200, headers: { 'ratelimit-limit': '100', 'ratelimit-remaining': '99' } }, await pacer.wait());
+    const turns = [];
+    for (let i = 0; i < 13; i++) turns.push(await pacer.wait());
+    for (let i = 11; i >= 0; i--) {
+      await pacer.observe({ status: 200, headers: { 'ratelimit-limit': '100', 'ratelimit-remaining': String(100 - (i + 2)) } }, turns[i]);
     }
     expect(await guard()).toBe(0);
-    // One answer shows a call of ours missing (it started ~10 ms before this one, which overtook
-    // it: a reading of ~10 ms). From then on the round trips' spread (~60 ms) guards the windows.
-    const turn = await pacer.wait();
-    await pacer.observe({ status: 200, headers: { 'ratelimit-limit': '100', 'ratelimit-remaining': String(100 - 12) } }, turn);
-    expect(await guard()).toBeGreaterThanOrEqual(45);
+    // The 13th answer shows a call of ours missing (the 12th, started ~10 ms before, overtaken: a
+    // reading of ~10 ms, a guard of ~15). From then on the round trips' spread guards the windows:
+    // over 100 ms × 1.25, so the cap (120 ms), or nearly.
+    await pacer.observe({ status: 200, headers: { 'ratelimit-limit': '100', 'ratelimit-remaining': String(100 - 13) } }, turns[12]);
+    expect(await guard()).toBeGreaterThanOrEqual(100);
     expect(await guard()).toBeLessThanOrEqual(120);
   });
 

@@ -121,7 +121,6 @@ interface Reserved {
   providerRate: number | null;
   margin: number;
   jitterMs: number;
-  jitterRaisedAt: number;
   foreignRate: number;
   ring: string;
 }
@@ -159,7 +158,8 @@ const OVER_RATE_DECAY_MS = 0.05;
  * processing and the way back vary little (the fake: 0-50 ms of jitter spread its round trips
  * p10-p90 over 61 ms, 0-100 ms over 87, none over 30). The p10-p90 range of a uniform spread is
  * 0.8 of the whole: times RTT_SPREAD_SCALE. A provider whose processing varies by hundreds of ms
- * would make it wide for nothing: it never guards more than RTT_GUARD_MAX_MS (a tenth of the pace).
+ * would make it wide for nothing: it never guards more than RTT_GUARD_MAX_MS (11 % of the pace of a
+ * one-second window).
  */
 const RTT_SPREAD_SCALE = 1.25;
 const RTT_GUARD_MAX_MS = 120;
@@ -375,17 +375,21 @@ export function createPacer(db: Db, configuredRate: number, options: { outageMax
       // readings are lower bounds, and only calls near a window's edge give one at all).
       const guardInForce = windowGuard(configuredRate, last);
       if (overRate && guarded && turn) widenJitterGuard(guardInForce, turn.startedAt, now);
-      // The row's guard is every consumer's: raised by whoever learnt more, lowered only once nobody
-      // has raised it for a while (another isolate may not have seen what raised it).
+      // The row's guard is every consumer's: raised by whoever learnt more, lowered by the isolate
+      // that raised it, or by anyone once nobody has raised it for a while (another isolate may not
+      // have seen what raised it). `last` is the row as this call's reservation left it, which may
+      // be a second old: it only says whether to write; the statement decides on the row as it is.
       const shared = last?.jitterMs ?? 0;
-      if (local.jitterMs >= shared + JITTER_WRITE_STEP_MS) {
-        updates.jitterMs = Math.round(local.jitterMs);
-        updates.jitterRaisedAt = now;
+      const jitter = Math.round(local.jitterMs);
+      let wroteJitter = false;
+      if (jitter >= shared + JITTER_WRITE_STEP_MS) {
+        updates.jitterMs = sql`max(${pacer.jitterMs}, ${jitter})` as unknown as number;
+        updates.jitterRaisedAt = sql`CASE WHEN ${jitter} > ${pacer.jitterMs} THEN ${now} ELSE ${pacer.jitterRaisedAt} END` as unknown as number;
         local.jitterRaisedAt = now;
-      } else if (local.jitterMs <= shared - JITTER_WRITE_STEP_MS) {
-        // Our own raise we may undo as our answers say; another isolate's only after a while.
-        const raisedAt = last?.jitterRaisedAt ?? 0;
-        if (raisedAt === local.jitterRaisedAt || now - raisedAt > JITTER_RAISE_HOLD_MS) updates.jitterMs = Math.round(local.jitterMs);
+        wroteJitter = true;
+      } else if (jitter <= shared - JITTER_WRITE_STEP_MS) {
+        updates.jitterMs = sql`CASE WHEN ${pacer.jitterRaisedAt} = ${local.jitterRaisedAt} OR ${pacer.jitterRaisedAt} < ${now - JITTER_RAISE_HOLD_MS} THEN ${jitter} ELSE ${pacer.jitterMs} END` as unknown as number;
+        wroteJitter = true;
       }
       if (Math.abs(local.foreignRate - (last?.foreignRate ?? 0)) >= FOREIGN_WRITE_STEP || (local.foreignRate === 0 && (last?.foreignRate ?? 0) > 0)) {
         if (local.foreignRate >= 1 && Math.abs(local.foreignRate - (last?.foreignRate ?? 0)) >= 1) {
@@ -447,8 +451,7 @@ export function createPacer(db: Db, configuredRate: number, options: { outageMax
           })
           .where(eq(pacer.id, 1));
         // What this write put on the row (so the next answer does not write it again).
-        if (last && 'jitterMs' in updates) last.jitterMs = updates.jitterMs!;
-        if (last && 'jitterRaisedAt' in updates) last.jitterRaisedAt = updates.jitterRaisedAt!;
+        if (last && wroteJitter) last.jitterMs = jitter; // or what the row kept: the next reservation says
         if (last) last.tightUntil = now + TIGHT_FOR_MS;
         return holdMs;
       }
@@ -458,8 +461,7 @@ export function createPacer(db: Db, configuredRate: number, options: { outageMax
         await db.update(pacer).set(updates).where(eq(pacer.id, 1));
         if (last && 'tightUntil' in updates) last.tightUntil = updates.tightUntil!;
         if (last && 'providerRate' in updates) last.providerRate = updates.providerRate ?? null;
-        if (last && 'jitterMs' in updates) last.jitterMs = updates.jitterMs!;
-        if (last && 'jitterRaisedAt' in updates) last.jitterRaisedAt = updates.jitterRaisedAt!;
+        if (last && wroteJitter) last.jitterMs = jitter;
         if (last && 'foreignRate' in updates) last.foreignRate = updates.foreignRate!;
       }
       return null;
@@ -518,7 +520,6 @@ export function reserveSlot(db: Db, configuredRate: number, now: number) {
       margin: pacer.margin,
       epoch: pacer.epoch,
       jitterMs: pacer.jitterMs,
-      jitterRaisedAt: pacer.jitterRaisedAt,
       foreignRate: pacer.foreignRate,
       ring: pacer.ring,
     });
@@ -574,8 +575,11 @@ function learnJitter(headers: Record<string, string> | null, turn: Turn, now: nu
 export function roundTripGuard(trips: number[]): number {
   if (trips.length < RTT_MIN_SAMPLES) return 0;
   const sorted = [...trips].sort((a, b) => a - b);
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
-  return Math.min(RTT_GUARD_MAX_MS, Math.round((at(0.9) - at(0.1)) * RTT_SPREAD_SCALE));
+  const n = sorted.length;
+  // Nearest ranks that leave out the extremes even of 10 samples (one cold start is not the spread).
+  const p10 = sorted[Math.floor(0.1 * n)]!;
+  const p90 = sorted[Math.ceil(0.9 * n) - 1]!;
+  return Math.min(RTT_GUARD_MAX_MS, Math.round((p90 - p10) * RTT_SPREAD_SCALE));
 }
 
 /** After an over-rate 429 in a guarded window: the guard becomes wider than the one that failed. */

@@ -62,7 +62,7 @@ export class ProviderClient extends Resend {
    * comes after the start (a limiter that stamps after the body sees less of our own spread).
    */
   async prepareBatch(payload: Parameters<Resend['batch']['send']>[0], options: Parameters<Resend['batch']['send']>[1]): Promise<PreparedCall> {
-    const builder = new RequestBuilder(this.key ?? '', { baseUrl: this.baseUrl });
+    const builder = new RequestBuilder(this.key ?? '', { baseUrl: this.baseUrl, userAgent: this.userAgent });
     await builder.batch.send(payload, options);
     const call = builder.built;
     if (!call) throw new Error('the Resend SDK built no request for this batch (has its batch API changed?)');
