@@ -281,7 +281,7 @@ export const pacer = sqliteTable('pacer', {
   last429At: integer('last_429_at').notNull().default(0),
   /** Bumped when slots already handed out are no longer good (a hold, a lower rate learnt): waiters take new ones. */
   epoch: integer('epoch').notNull().default(0),
-  /** Spread of recent round trips (ms): the jitter every tight window gets as a guard (src/mail/pacer.ts). */
+  /** The jitter (ms) every tight window gets as a guard: the largest any consumer learnt from window readings, round trips and refusals (src/mail/pacer.ts). */
   jitterMs: integer('jitter_ms').notNull().default(0),
   /**
    * When `jitter_ms` was last raised. Every consumer isolate writes the guard it has learnt; one

@@ -137,7 +137,8 @@ const MAX_JITTER_MS = 250;
  * A reading is a lower bound, and only a call near a window's edge gives one, so the largest of 40
  * understates the spread of arrival delays (traced against the fake with 0-50 ms of jitter: readings
  * up to 55 ms, delays spread over 110 ms). The guard is this multiple of the largest (the round
- * trips' spread covers the rest: at 2, with it, 0-100 ms of jitter was guarded by 140 ms).
+ * trips' spread covers the rest: at 2, with it, 0-100 ms of jitter was guarded by 140 ms,
+ * bench/results/trials-20261206/tr100.txt).
  */
 const READING_SCALE = 1.5;
 /**
@@ -156,8 +157,10 @@ const OVER_RATE_DECAY_MS = 0.05;
  * before the edge, refused when it came more than G earlier). The round trip (start to answer)
  * carries the outbound delay, so its spread bounds the jitter from above when the provider's own
  * processing and the way back vary little (the fake: 0-50 ms of jitter spread its round trips
- * p10-p90 over 61 ms, 0-100 ms over 87, none over 30). The p10-p90 range of a uniform spread is
- * 0.8 of the whole: times RTT_SPREAD_SCALE. A provider whose processing varies by hundreds of ms
+ * p10-p90 over 61 ms, 0-100 ms over 87, none over 30: bench/results/trials-20261206/rtt*.txt). The
+ * p10-p90 range of a uniform spread is 0.8 of the whole: times RTT_SPREAD_SCALE. (The fake draws
+ * its jitter uniformly; a spread with a long tail is wider than this says, and refusals widen the
+ * guard beyond it.) A provider whose processing varies by hundreds of ms
  * would make it wide for nothing: it never guards more than RTT_GUARD_MAX_MS (11 % of the pace of a
  * one-second window).
  */
