@@ -429,7 +429,7 @@ describe('pacing as the provider also behaves', () => {
     // The same round trip every time: no spread, no guard; too few to say: none either.
     expect(roundTripGuard(Array(40).fill(300))).toBe(0);
     expect(roundTripGuard(even.slice(0, 9))).toBe(0);
-    // A provider whose own processing varies by seconds does not cost more than a tenth of the pace.
+    // A provider whose own processing varies by seconds costs at most 120 ms a window (11 % of the pace).
     expect(roundTripGuard(Array.from({ length: 40 }, (_, i) => i * 100))).toBe(120);
 
     // Through the pacer (100/s): 13 calls start 10 ms apart; the answers of the first 12 show
