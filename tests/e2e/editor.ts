@@ -134,7 +134,8 @@ export async function editorFlow(t: EditorHarness): Promise<void> {
       assert(/Saved/.test((await page.getByRole('status').textContent()) ?? ''), 'no "Saved."');
     });
 
-    const sendAt = new Date(Math.ceil((Date.now() + 70_000) / 60_000) * 60_000);
+    // The next whole minute at least 15 s ahead (the form takes minutes): time to save it before it is due.
+    const sendAt = new Date(Math.ceil((Date.now() + 15_000) / 60_000) * 60_000);
     await t.check(`editor: scheduling it for ${sendAt.toISOString().slice(11, 16)} (UTC, the dev TIMEZONE) shows it scheduled`, async () => {
       await page.getByLabel(/Send at/).fill(sendAt.toISOString().slice(0, 16));
       await Promise.all([page.waitForURL(/done=scheduled/), page.getByRole('button', { name: 'Schedule' }).click()]);
