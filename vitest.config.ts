@@ -35,9 +35,10 @@ export default defineConfig({
     include: ['tests/**/*.test.ts', 'tests/**/*.test.tsx'],
     exclude: ['tests/e2e/**'],
     // Files run side by side even on two cores (vitest's default there is one at a time): most of a
-    // file's time is waiting (real-time pacing, canary waits) and starting its workerd, and files
-    // share nothing that one of them changes (each file that drives Resend has its own fake;
-    // global-setup.ts). 486 s one at a time, 279 s two at a time on the 2-core CI machine.
+    // file's time is waiting (real-time pacing, canary waits) and starting its workerd. No file
+    // changes what another relies on: each file that drives Resend has a fake of its own
+    // (global-setup.ts), and the two that share the Turnstile fake read only their own calls from it.
+    // Measured on a 2-core machine of CI's kind: 486 s one file at a time, 268-306 s two at a time.
     maxWorkers: Math.max(2, availableParallelism() - 1),
     testTimeout: 30_000,
     hookTimeout: 30_000,

@@ -134,7 +134,8 @@ export async function editorFlow(t: EditorHarness): Promise<void> {
       assert(/Saved/.test((await page.getByRole('status').textContent()) ?? ''), 'no "Saved."');
     });
 
-    // The next whole minute at least 15 s ahead (the form takes minutes): time to save it before it is due.
+    // The next whole minute at least 15 s ahead (the field takes whole minutes): time to save the
+    // form before it is due. The test fires the cron itself once that minute has passed.
     const sendAt = new Date(Math.ceil((Date.now() + 15_000) / 60_000) * 60_000);
     await t.check(`editor: scheduling it for ${sendAt.toISOString().slice(11, 16)} (UTC, the dev TIMEZONE) shows it scheduled`, async () => {
       await page.getByLabel(/Send at/).fill(sendAt.toISOString().slice(0, 16));
