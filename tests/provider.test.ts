@@ -460,7 +460,7 @@ describe('pacing as the provider also behaves', () => {
     const email = { from: 'Editor <news@example.com>', to: ['reader@example.com'], subject: 'Hi', html: '<p>Hi</p>', text: 'Hi', replyTo: 'editor@example.com' };
     const call = await client.prepareBatch([email], { idempotencyKey: 'prepared-1', batchValidation: 'permissive' });
     // Nothing was sent yet: the fake saw no request.
-    expect(((await fake.state()).counters as unknown as Record<string, number>).requests ?? 0).toBe(0);
+    expect((await fake.state()).counters.requests).toBe(0);
     expect(call.path).toBe('/emails/batch');
     const headers = new Headers(call.init.headers);
     expect(headers.get('idempotency-key')).toBe('prepared-1');
@@ -475,6 +475,10 @@ describe('pacing as the provider also behaves', () => {
     expect(first.status).toBe(200);
     expect(again.status).toBe(200);
     expect(again.data!.data[0]!.id).toBe(first.data!.data[0]!.id);
+    const state = await fake.state();
+    expect(state.counters.requests).toBe(2);
+    expect(state.counters.idempotentReplays).toBe(1);
+    expect(state.emails.map((e) => e.idempotencyKey)).toEqual(['prepared-1']);
   });
 
   it('holds a chunk’s finish until a later call of the isolate has had its time to upload (the pace does not wait)', async () => {

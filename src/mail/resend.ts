@@ -155,6 +155,8 @@ export class ResendTransport implements MailTransport {
       tags: Object.entries(e.tags).map(([name, value]) => ({ name, value })),
       replyTo: e.replyTo,
     }));
+    // Assigned inside the pacer's callback, which TypeScript's narrowing does not follow: typed by
+    // a cast, or it would take `call` for null forever after.
     let call = null as PreparedCall | null;
     let uncertain = false;
     let serverErrors = 0;
