@@ -300,27 +300,89 @@ describe('counters', () => {
 
 
 describe('pacing as the provider also behaves', () => {
-  it('holds every call after an over-rate 429 at least as long as retry-after, even when ratelimit-reset says 0', async () => {
+  it('holds the refused call at least as long as retry-after, even when ratelimit-reset says 0; the others as the window needs, and for retry-after at a second refusal within it', async () => {
     const db = getDb(env.DB);
     const pacer = createPacer(db, 10);
-    const turn = await pacer.wait();
+    const holdLeft = async () => (await env.DB.prepare('SELECT hold_until AS hold FROM pacer WHERE id = 1').first<{ hold: number }>())!.hold - Date.now();
+    // A full second of calls, so our own log knows when the window frees.
+    for (let i = 0; i < 10; i++) await pacer.observe({ status: 200, headers: { 'ratelimit-limit': '10', 'ratelimit-remaining': '1' } }, await pacer.wait());
+    const refused = { status: 429, headers: { 'ratelimit-limit': '10', 'ratelimit-remaining': '0', 'ratelimit-reset': '0', 'retry-after': '1' } };
     const warn = vi.spyOn(console, 'warn');
-    let hold: number | null;
     try {
-      hold = await pacer.observe({ status: 429, headers: { 'ratelimit-limit': '10', 'ratelimit-remaining': '0', 'ratelimit-reset': '0', 'retry-after': '1' } }, turn);
-      // The operator's log says what happened, how long everyone holds, and the guard that was in
-      // force (a new pacer's: the 5 % margin of a one-second window).
-      expect(warn.mock.calls.map((c) => String(c[0]))).toContain(`pacer: over-rate 429 (the provider's window is full); every call holds ${hold} ms, tight windows were guarded by 50 ms`);
+      const callWaits = await pacer.observe(refused, await pacer.wait());
+      // The refused call's follow-up waits the provider's retry-after (the transport sleeps what this says).
+      expect(callWaits).toBeGreaterThanOrEqual(1000);
+      // Everyone else: until our log says the window frees (the call ten places back ages out), not a second.
+      const others = await holdLeft();
+      expect(others).toBeLessThan(800);
+      expect(warn.mock.calls.map((c) => String(c[0]))).toContainEqual(
+        expect.stringMatching(new RegExp(`^pacer: over-rate 429 \\(the provider's window is full\\); the refused call waits ${callWaits} ms, the others \\d+ ms; tight windows were guarded by \\d+ ms$`)),
+      );
+      // A call that started after that answer is refused too, within its retry-after: everyone holds it.
+      const next = await pacer.wait();
+      const hold = await pacer.observe(refused, next);
+      expect(hold).toBeGreaterThanOrEqual(1000);
+      expect(await holdLeft()).toBeGreaterThanOrEqual(800);
+      expect(warn.mock.calls.map((c) => String(c[0]))).toContainEqual(expect.stringMatching(/^pacer: over-rate 429 again within retry-after \(the provider's window is full\); every call holds \d+ ms/));
     } finally {
       warn.mockRestore();
     }
-    expect(hold).toBeGreaterThanOrEqual(1000);
-    const row = await env.DB.prepare('SELECT hold_until AS hold FROM pacer WHERE id = 1').first<{ hold: number }>();
-    expect(row!.hold).toBeGreaterThanOrEqual(Date.now() + 800);
     // The next call, from this or any consumer, waits for it.
     const before = Date.now();
     await pacer.wait();
     expect(Date.now() - before).toBeGreaterThanOrEqual(850);
+  });
+
+  it('waits out retry-after before retrying the refused batch (the provider said 1 s; its window said 0)', async () => {
+    // One request a second, sliding: the first call fills the window, and the provider refuses it
+    // anyway (counted, ratelimit-remaining 0, retry-after 1): the same answer as a full window's.
+    await fake.config({ ratePerSecond: 1, limiter: 'sliding' });
+    const { chunks, ids, deliver } = await planSend(fake, 20);
+    await fake.script(['rateLimited']);
+    const started = Date.now();
+    expect(await deliver(chunks[0])).toMatchObject({ kind: 'done', sent: 20 });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
+    const state = await fake.state();
+    expect(state.counters).toMatchObject({ injected429: 1, paceLimited429: 0 });
+    expect(exactlyOnce(state, await emailsOf(ids))).toBe(true);
+  });
+
+  it('tells a refusal of the provider’s own (its window counted the call) from a full window: only a full one widens the jitter guard', async () => {
+    const db = getDb(env.DB);
+    const jitter = async () => (await env.DB.prepare('SELECT jitter_ms AS j FROM pacer WHERE id = 1').first<{ j: number }>())!.j;
+    const refused = { status: 429, headers: { 'ratelimit-limit': '10', 'ratelimit-remaining': '0', 'ratelimit-reset': '0', 'retry-after': '1' } };
+    for (const counted of [true, false]) {
+      await clearSending(fake);
+      const pacer = createPacer(db, 10);
+      // A sliding window that holds exactly our calls of the last second (and the refused one if it counted it).
+      const starts: number[] = [];
+      const answer = async (turn: { startedAt: number; slot: number; ring: number[] }, refusedAt?: number) => {
+        starts.push(turn.startedAt);
+        const inWindow = starts.filter((s) => s > turn.startedAt - 1000 && s <= turn.startedAt && (s !== refusedAt || counted)).length;
+        await pacer.observe({ status: 200, headers: { 'ratelimit-limit': '10', 'ratelimit-remaining': String(10 - inWindow) } }, turn);
+      };
+      for (let i = 0; i < 12; i++) await answer(await pacer.wait());
+      const before = await jitter();
+      const warn = vi.spyOn(console, 'warn');
+      try {
+        const turn = await pacer.wait();
+        starts.push(turn.startedAt);
+        await pacer.observe(refused, turn);
+        // Nothing is judged by the refusal itself; the next calls' windows tell.
+        expect(await jitter()).toBe(before);
+        for (let i = 0; i < 3; i++) await answer(await pacer.wait(), turn.startedAt);
+        const said = warn.mock.calls.map((c) => String(c[0]));
+        if (counted) {
+          expect(said).toContain("pacer: the provider's window counted the call it refused (a refusal of its own, not of the pace): the guard stays as it was");
+          expect(await jitter()).toBeLessThan(before + 25);
+        } else {
+          expect(said.filter((line) => line.includes('counted the call it refused'))).toEqual([]);
+          expect(await jitter()).toBeGreaterThanOrEqual(before + 25);
+        }
+      } finally {
+        warn.mockRestore();
+      }
+    }
   });
 
   it('widens the guard when over-rate 429s keep coming, and relaxes it after a quiet while', async () => {
@@ -380,9 +442,12 @@ describe('pacing as the provider also behaves', () => {
     await pacer.observe(room(9), second);
     const seen = await jitter();
     expect(seen).toBeGreaterThan(0);
-    // Refused as over the rate, with every window guarded by `seen`: the guard was too narrow.
+    // Refused as over the rate, with every window guarded by `seen`: the guard was too narrow (the
+    // next answer shows the refused call was not counted: its window holds ours but not that one).
     const third = await pacer.wait();
     await pacer.observe({ status: 429, headers: { 'ratelimit-limit': '10', 'ratelimit-remaining': '0', 'ratelimit-reset': '0', 'retry-after': '1' } }, third);
+    const fourth = await pacer.wait();
+    await pacer.observe(room(8), fourth);
     const widened = await jitter();
     expect(widened).toBeGreaterThanOrEqual(seen + 25);
     // The next reservations' windows are guarded by at least that.
@@ -392,7 +457,6 @@ describe('pacing as the provider also behaves', () => {
     expect(slots[11] - slots[1]).toBeGreaterThanOrEqual(1000 + widened);
     // Clean answers (nobody missing from the window): the widening fades (0.05 ms an answer); this
     // isolate raised the shared guard, so it lowers it as its answers say.
-    const fourth = await pacer.wait();
     for (let i = 0; i < 250; i++) await pacer.observe(room(8), fourth);
     expect(await jitter()).toBeLessThan(widened);
   });
@@ -406,6 +470,7 @@ describe('pacing as the provider also behaves', () => {
     await one.observe(room(9), await one.wait());
     await one.observe(room(9), await one.wait());
     await one.observe({ status: 429, headers: { 'ratelimit-limit': '10', 'ratelimit-remaining': '0', 'ratelimit-reset': '0', 'retry-after': '1' } }, await one.wait());
+    await one.observe(room(8), await one.wait()); // the refused call was not in the window: a full one
     const raised = await jitter();
     expect(raised).toBeGreaterThanOrEqual(25);
     // Another isolate (nothing learnt) sends and sees clean windows: it does not lower the guard.

@@ -12,11 +12,16 @@
 //  - `ratelimit-remaining` no higher than the room our own guard leaves: the window is tight (not a
 //    bucket with room to spare), so for the next while each window gets a guard against jitter; with
 //    more room than that requests go at the full rate;
-//  - a 429 that says the window is spent: nobody calls before `retry-after` (a floor), the window's
-//    reset and our own log say; in a guarded window the jitter guard widens 25 ms beyond the one that
-//    failed, fading over a few hundred answers (a refusal costs a whole second's hold, a wider guard
-//    ~2.5 ms a call); when such 429s keep coming the shared margin widens too, and it relaxes after
-//    a quiet while;
+//  - a 429 that says the window is spent: the refused call waits at least `retry-after` (a floor);
+//    everyone else holds until the window's reset and our own log say it frees, and when a second
+//    such 429 comes within that `retry-after`, everyone holds for it too, so a provider
+//    that punishes calls inside `retry-after` costs one more refusal, not a run of them. The same
+//    answer comes from a provider that refused a call of its own accord in a window we filled to
+//    its last place (it counted the call); the next answers tell the two apart (judgeRefusals: the
+//    window holds the refused call or not). Only a refusal the window did not count was the pace's:
+//    in a guarded window it widens the jitter guard 25 ms beyond the one that failed, fading over a
+//    few hundred answers; when such 429s keep coming the shared margin widens too, and it relaxes
+//    after a quiet while;
 //  - an outage (5xx or no answer, several in a row): everyone holds, 1 s, then 2, 4 … 30 s between
 //    probes, so a provider that is down is not called at the full rate for as long as it is down; the
 //    first answer that is not a server error ends it;
@@ -109,7 +114,11 @@ export interface Pacer {
    * start is counted (building the batch: it varies, and the provider must not see that variance).
    */
   wait(prepare?: () => Promise<void>): Promise<Turn>;
-  /** Learns from an answer (to the call of `turn`); returns ms to hold everyone when it was an over-rate 429, else null. */
+  /**
+   * Learns from an answer (to the call of `turn`). Returns null, or ms: for an over-rate 429, how long
+   * the refused call waits before it tries again (everyone else holds as long as the pacer decided);
+   * after an outage's server errors, how long everyone holds.
+   */
   observe(signal: RateSignal, turn?: Turn): Promise<number | null>;
 }
 
@@ -171,6 +180,12 @@ const RTT_SAMPLES = 40;
 const RTT_MIN_SAMPLES = 10;
 /** The round trips guard the windows for this long after a window showed jitter (a reading above 0, or an over-rate 429). */
 const JITTER_SEEN_FOR_MS = 60_000;
+/**
+ * Our calls started this close to a window's edge may be in the provider's window or not, by the
+ * arrival delays' differences (or the jitter guard, when wider): judgeRefusals does not count on them.
+ * Without jitter the readings of the benchmark's fake stay at 0-3 ms.
+ */
+const VERDICT_EDGE_MS = 20;
 /** A limiter whose answers miss two or more of ours this often is not a sliding log. */
 const NOT_SLIDING_SHARE = 0.2;
 /** Readings of a limiter that is not a sliding window are ignored for this long. */
@@ -245,7 +260,28 @@ const local = {
   /** Starts and slots of calls the provider refused before counting them (over-rate 429, a storm): not in its window. */
   uncounted: new Set<number>(),
   uncountedSlots: new Set<number>(),
+  /**
+   * Over-rate 429s not yet judged (judgeRefusals): the call's start and slot, the guard every tight
+   * window had when it started, and whether it was guarded at all.
+   */
+  refusals: [] as PendingRefusal[],
+  /** The slots of this isolate's calls (the shared log's other slots are other isolates'). */
+  slots: new Set<number>(),
+  /**
+   * The latest over-rate 429 not known to be the provider's own (a first strike): until `strikeUntil`
+   * (its `retry-after`), another one from a call started after `strikeAt` holds everyone for its own.
+   */
+  strikeAt: 0,
+  strikeUntil: 0,
+  strikeStartedAt: -1,
 };
+
+interface PendingRefusal {
+  startedAt: number;
+  slot: number;
+  failed: { windowMs: number; guard: number };
+  guarded: boolean;
+}
 /**
  * Until this isolate has seen one answer it knows nothing of the provider's real limit: the first
  * request goes alone (the others wait for its answer, a second at most), so a setting above the
@@ -279,6 +315,11 @@ export function forgetLocalPacing(): void {
   local.jitterRaisedAt = 0;
   local.uncounted = new Set();
   local.uncountedSlots = new Set();
+  local.refusals = [];
+  local.slots = new Set();
+  local.strikeAt = 0;
+  local.strikeUntil = 0;
+  local.strikeStartedAt = -1;
   firstAnswer = null;
   seenAnswer = false;
 }
@@ -330,18 +371,23 @@ export function createPacer(db: Db, configuredRate: number, options: { outageMax
         last = mine;
         // Prepared just before the slot, so the call leaves on time (and who left is known late).
         await sleepUntil(mine.slot - PREPARE_LEAD_MS);
-        // A slot reserved well ahead may have been voided meanwhile (a 429 told everyone to hold, or a
-        // lower rate was learnt): check, and take a new one if so.
+        // A slot reserved well ahead may have been voided meanwhile (a long hold, a lower rate learnt:
+        // a new epoch): check, and take a new one if so. A short hold voids nothing (its slots stay
+        // in the log, and a slot given up would stay there as a call that never went): wait it out.
+        let heldUntil = 0;
         if (mine.slot - reservedAt > LONG_WAIT_MS) {
           const row = await db.select({ epoch: pacer.epoch, holdUntil: pacer.holdUntil }).from(pacer).where(eq(pacer.id, 1)).get();
-          if (row && (row.epoch !== mine.epoch || row.holdUntil > Date.now())) continue;
+          if (row && row.epoch !== mine.epoch) continue;
+          heldUntil = row?.holdUntil ?? 0;
         }
         if (prepare) {
           await prepare();
           prepare = undefined;
         }
-        await sleepUntil(mine.slot);
+        await sleepUntil(Math.max(mine.slot, heldUntil));
         const startedAt = await startLocally(configuredRate, mine);
+        local.slots.add(mine.slot);
+        if (local.slots.size > 1000) local.slots.delete(local.slots.values().next().value!);
         return { startedAt, slot: mine.slot, ring: JSON.parse(mine.ring) as number[] };
       }
     },
@@ -372,12 +418,16 @@ export function createPacer(db: Db, configuredRate: number, options: { outageMax
         if (local.uncounted.size > 100) local.uncounted.delete(local.uncounted.values().next().value!);
         if (local.uncountedSlots.size > 100) local.uncountedSlots.delete(local.uncountedSlots.values().next().value!);
       }
+      // Refusals of the last second, judged by this answer's window: counted (the provider's own) or not (ours).
+      judgeRefusals(status !== null && status < 400 ? headers : null, turn, now);
       if (turn && status !== null && status < 400) learnForeign(headers, turn);
       if (turn && status !== null && status < 400) learnJitter(headers, turn, now);
       // An over-rate 429 while every window was guarded: the jitter is wider than the guard (the
-      // readings are lower bounds, and only calls near a window's edge give one at all).
+      // readings are lower bounds, and only calls near a window's edge give one at all), unless the
+      // next answers show the provider counted the call (judgeRefusals): then it refused for a reason
+      // of its own, and the guard was enough.
       const guardInForce = windowGuard(configuredRate, last);
-      if (overRate && guarded && turn) widenJitterGuard(guardInForce, turn.startedAt, now);
+      if (overRate && turn) local.refusals.push({ startedAt: turn.startedAt, slot: turn.slot, failed: guardInForce, guarded });
       // The row's guard is every consumer's: raised by whoever learnt more, lowered by the isolate
       // that raised it, or by anyone once nobody has raised it for a while (another isolate may not
       // have seen what raised it). `last` is the row as this call's reservation left it, which may
@@ -432,14 +482,27 @@ export function createPacer(db: Db, configuredRate: number, options: { outageMax
       local.answers.push(overRate);
       if (local.answers.length > RECENT_ANSWERS) local.answers.shift();
       if (overRate) {
-        holdMs = overRateHold(headers, configuredRate, last, now);
+        // The second strike: a call that started after the last unexplained over-rate 429 was
+        // answered, and before its `retry-after` ran out, refused too. Everyone waits this one's.
+        const second = turn !== undefined && turn.startedAt >= local.strikeAt && now < local.strikeUntil;
+        holdMs = overRateHold(headers, configuredRate, last, now, second);
+        const callWaits = Math.max(holdMs, retryAfterMs(headers, false) ?? 0);
+        if (!second) {
+          local.strikeAt = now;
+          local.strikeUntil = now + callWaits;
+          local.strikeStartedAt = turn?.startedAt ?? -1;
+        }
         local.holdUntil = Math.max(local.holdUntil, now + holdMs);
         local.tightUntil = now + TIGHT_FOR_MS;
         // A 429 now and then is not the pace's fault: a provider may refuse a request for reasons of
         // its own, and jitter may push one into a full window. Only when they keep coming is the pace
         // too fast for this limiter; then every window gets a wider guard.
         const refused = local.answers.filter(Boolean).length;
-        console.warn(`pacer: over-rate 429 (the provider's window is full); every call holds ${holdMs} ms, tight windows were guarded by ${Math.round(guardInForce.guard)} ms`);
+        console.warn(
+          second
+            ? `pacer: over-rate 429 again within retry-after (the provider's window is full); every call holds ${holdMs} ms, tight windows were guarded by ${Math.round(guardInForce.guard)} ms`
+            : `pacer: over-rate 429 (the provider's window is full); the refused call waits ${callWaits} ms, the others ${holdMs} ms; tight windows were guarded by ${Math.round(guardInForce.guard)} ms`,
+        );
         const widen = refused > RECENT_ANSWERS * PERSISTENT_429_SHARE;
         await db
           .update(pacer)
@@ -456,7 +519,7 @@ export function createPacer(db: Db, configuredRate: number, options: { outageMax
         // What this write put on the row (so the next answer does not write it again).
         if (last && wroteJitter) last.jitterMs = jitter; // or what the row kept: the next reservation says
         if (last) last.tightUntil = now + TIGHT_FOR_MS;
-        return holdMs;
+        return callWaits;
       }
       // Only write when something changed: most answers teach nothing new.
       if (tightWindow && (last?.tightUntil ?? 0) < now + TIGHT_FOR_MS / 2) updates.tightUntil = now + TIGHT_FOR_MS;
@@ -585,6 +648,58 @@ export function roundTripGuard(trips: number[]): number {
   return Math.min(RTT_GUARD_MAX_MS, Math.round((p90 - p10) * RTT_SPREAD_SCALE));
 }
 
+/**
+ * Judges the over-rate 429s of the last second by an accepted answer's window (`headers` null: no
+ * verdict from this one). `ratelimit-limit − ratelimit-remaining` requests were in it when ours
+ * arrived. A call refused because the window was full was not counted, and is missing from it. A
+ * provider that refuses a call for a reason of its own (the benchmark's injected faults, a blip of
+ * its own) in a window we filled to its last place sends the very same headers, but counted the call:
+ * the window then holds one more than our log without it. Counted: the guard was enough, it is in the
+ * window after all, and it is no strike. Not counted, or no answer of a later call in its second to
+ * tell (all refused too, or other isolates' or apps' calls in the count): the pace's, and in a guarded
+ * window the jitter guard widens, as it did at once before the two were told apart (the benchmark's
+ * faults on a sliding window: each spurious refusal widened the guard 25 ms, to 100 ms in all).
+ */
+function judgeRefusals(headers: Record<string, string> | null, turn: Turn | undefined, now: number): void {
+  if (local.refusals.length === 0) return;
+  const limit = headerNumber(headers, 'ratelimit-limit');
+  const remaining = headerNumber(headers, 'ratelimit-remaining');
+  const policy = headers?.['ratelimit-policy'];
+  // Another app's requests make the same extra in the window: only once its readings say there is none.
+  const noOtherApp = local.foreignReadings.length >= FOREIGN_READINGS / 3 && local.foreignAvg <= 0;
+  let readable = turn !== undefined && limit !== null && remaining !== null && limit > 0 && limit < 1000 && noOtherApp && now >= local.notSlidingUntil;
+  if (readable && policy && !/(?:^|[;,\s])w=1(?:[;,\s]|$)/.test(policy)) readable = false; // windows of a second only
+  // Our calls near the window's edges (within the jitter) may be in it or not; the others surely are.
+  const t = turn?.startedAt ?? now;
+  const band = Math.max(VERDICT_EDGE_MS, local.jitterMs);
+  const surely = (s: number) => s === t || (s > t - 1000 + band && s <= t - band);
+  let counted = 0;
+  let noneCounted = false;
+  if (readable) {
+    const ours = local.starts.filter((s) => s > t - 1000 - band && s <= t && !local.uncounted.has(s));
+    const sure = ours.filter(surely).length;
+    const inWindow = limit! - remaining!;
+    counted = inWindow - ours.length; // at least this many refused calls are in the window
+    noneCounted = inWindow <= sure;
+    // Other isolates' calls are in the provider's window and not in our starts: no verdict then.
+    if (turn!.ring.some((slot) => slot > turn!.slot - 2000 && slot <= turn!.slot && !local.slots.has(slot))) readable = false;
+  }
+  const pending: PendingRefusal[] = [];
+  for (const refusal of local.refusals) {
+    const age = t - refusal.startedAt;
+    if (readable && age > 0 && surely(refusal.startedAt) && counted >= 1) {
+      counted--;
+      local.uncounted.delete(refusal.startedAt);
+      local.uncountedSlots.delete(refusal.slot);
+      if (local.strikeStartedAt === refusal.startedAt) local.strikeUntil = 0;
+      console.warn("pacer: the provider's window counted the call it refused (a refusal of its own, not of the pace): the guard stays as it was");
+    } else if ((readable && age > 0 && surely(refusal.startedAt) && noneCounted) || age >= 1000 || now - refusal.startedAt > 2000) {
+      if (refusal.guarded) widenJitterGuard(refusal.failed, refusal.startedAt, now);
+    } else pending.push(refusal);
+  }
+  local.refusals = pending;
+}
+
 /** After an over-rate 429 in a guarded window: the guard becomes wider than the one that failed. */
 function widenJitterGuard(failed: { windowMs: number; guard: number }, startedAt: number, now: number): void {
   // A provider refusing for reasons of its own also widens it (no answer tells the two apart): so
@@ -667,16 +782,22 @@ function outageHold(now: number, maxHoldMs: number): number | null {
 }
 
 /**
- * How long everyone holds after an over-rate 429: at least `retry-after` when the provider sends it
- * (its instruction: "how many seconds you should wait before making a follow-up request", Resend's
- * rate-limit docs), at least `ratelimit-reset`, and at least until our own log says the window frees
- * (the request `count` places back ages out of the provider's window, plus the guard).
+ * How long everyone holds after an over-rate 429: at least `ratelimit-reset`, and at least until our
+ * own log says the window frees (the request `count` places back ages out of the provider's window,
+ * plus the guard); at least `retry-after` too when `everyone` (a second strike), or when the answer
+ * says nothing of its window. `retry-after` is "how many seconds you should wait before making a
+ * follow-up request" (Resend's rate-limit docs): the refused call's follow-up always waits it (the
+ * caller, with what observe returns). Holding every other call for it too would cost a second of
+ * the pace for every refusal the provider makes of its own accord, which the headers do not tell
+ * from a full window (judgeRefusals tells them apart afterwards); a provider that does punish calls
+ * inside `retry-after` refuses the next one too, and that second strike holds everyone.
  */
-function overRateHold(headers: Record<string, string> | null, configuredRate: number, from: Reserved | null, now: number): number {
+function overRateHold(headers: Record<string, string> | null, configuredRate: number, from: Reserved | null, now: number, everyone: boolean): number {
   const reset = headerNumber(headers, 'ratelimit-reset');
-  // `retry-after` is the provider's instruction: a floor whenever it is sent (a `ratelimit-reset: 0`
-  // and our own log may say the window frees sooner; the provider asked for more, and gets it).
-  const floor = retryAfterMs(headers, false) ?? 0;
+  // `retry-after` is the provider's instruction, a floor for the refused call (the caller waits it)
+  // and, at the second strike, for everyone: a `ratelimit-reset: 0` and our own log may say the
+  // window frees sooner; the provider asked for more, and gets it.
+  const floor = everyone ? (retryAfterMs(headers, false) ?? 0) : 0;
   if (reset === null) return Math.max(floor, retryAfterMs(headers) ?? 1000);
   const { count, windowMs } = windowGuard(configuredRate, from);
   const starts = local.starts;

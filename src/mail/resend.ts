@@ -5,8 +5,9 @@
 // status is the HTTP answer's own (ProviderClient below), never only what a JSON body claims: a proxy
 // or a load balancer in front of Resend may answer with a body that has no `statusCode`, or HTML.
 //  - 200: accepted (per-email refusals in permissive mode are that reader's outcome);
-//  - 429: retried at once (a new pace slot) while the waits stay short, never counted as a failure;
-//    an over-rate 429 also holds every consumer at least as long as `retry-after` says;
+//  - 429: retried after at least `retry-after` (a new pace slot) while the waits stay short, never
+//    counted as a failure; an over-rate 429 also holds every consumer until the provider's window
+//    frees, and a second one within `retry-after` holds them that long (the pacer);
 //  - 5xx, no answer: tried twice more at the next slots, then handed back; the batch may have been
 //    accepted (a lost answer), which the caller must remember (`uncertain`); several in a row hold
 //    every consumer between probes (the pacer);
@@ -189,8 +190,9 @@ export class ResendTransport implements MailTransport {
         const wait = hold ?? retryAfterMs(headers) ?? 1000;
         rateLimitedMs += wait;
         if (rateLimitedMs > this.rateLimitInlineMs) return { kind: 'retry', afterMs: wait, rateLimited: !uncertain && serverErrors === 0, uncertain, message };
-        // An over-rate 429 already holds the pacer; any other one waits here, for this batch only.
-        if (hold === null) await new Promise((resolve) => setTimeout(resolve, wait));
+        // This batch waits here (an over-rate 429: at least its retry-after, which the pacer said;
+        // the others hold as long as the pacer decided); any other 429 holds this batch only.
+        await new Promise((resolve) => setTimeout(resolve, wait));
         continue;
       }
       if (status === null || status >= 500) {
