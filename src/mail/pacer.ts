@@ -13,9 +13,11 @@
 //    bucket with room to spare), so for the next while each window gets a guard against jitter; with
 //    more room than that requests go at the full rate;
 //  - a 429 that says the window is spent: the refused call waits at least `retry-after` (a floor);
-//    everyone else holds until the window's reset and our own log say it frees, and when a second
+//    this isolate's other calls hold until the window's reset and its own log say it frees (the
+//    shared log already spaces everyone's next slots by that window), and when a second
 //    such 429 comes within that `retry-after`, everyone holds for it too, so a provider
-//    that punishes calls inside `retry-after` costs one more refusal, not a run of them. The same
+//    that punishes calls inside `retry-after` costs one more refusal (per isolate: each counts its
+//    own strikes), not a run of them. The same
 //    answer comes from a provider that refused a call of its own accord in a window we filled to
 //    its last place (it counted the call); the next answers tell the two apart (judgeRefusals: the
 //    window holds the refused call or not). Only a refusal the window did not count was the pace's:
@@ -152,9 +154,10 @@ const MAX_JITTER_MS = 250;
 const READING_SCALE = 1.5;
 /**
  * How much wider the guard gets after an over-rate 429 in a guarded window, at most how far beyond
- * the margin and readings, and how fast that fades (per answer). A refusal holds every call for
- * `retry-after`, a whole second (ten calls at 10/s); 25 ms more guard costs 2.5 ms a call: worth it
- * if it spares one refusal in 400 calls, so it fades over a few hundred.
+ * the margin and readings, and how fast that fades (per answer). A refusal costs the refused batch
+ * its `retry-after`, a whole second, and a second one within it every call that second (ten calls at
+ * 10/s); 25 ms more guard costs 2.5 ms a call: worth it if it spares one refusal in 400 calls, so it
+ * fades over a few hundred.
  */
 const OVER_RATE_STEP_MS = 25;
 const OVER_RATE_MAX_EXTRA_MS = 50;
@@ -182,10 +185,19 @@ const RTT_MIN_SAMPLES = 10;
 const JITTER_SEEN_FOR_MS = 60_000;
 /**
  * Our calls started this close to a window's edge may be in the provider's window or not, by the
- * arrival delays' differences (or the jitter guard, when wider): judgeRefusals does not count on them.
+ * arrival delays' differences (or by the jitter this isolate measured, when wider): judgeRefusals
+ * does not count on them.
  * Without jitter the readings of the benchmark's fake stay at 0-3 ms.
  */
 const VERDICT_EDGE_MS = 20;
+/**
+ * Answers (of different calls, so with different calls at the window's edge) that must show the
+ * window holding a refused call before it counts as the provider's own: one call of ours that came
+ * late at the edge looks the same in one answer.
+ */
+const COUNTED_VOTES = 2;
+/** A refusal not judged within this long is dropped unjudged (no answer came to judge it by). */
+const STALE_REFUSAL_MS = 5000;
 /** A limiter whose answers miss two or more of ours this often is not a sliding log. */
 const NOT_SLIDING_SHARE = 0.2;
 /** Readings of a limiter that is not a sliding window are ignored for this long. */
@@ -281,6 +293,8 @@ interface PendingRefusal {
   slot: number;
   failed: { windowMs: number; guard: number };
   guarded: boolean;
+  /** Calls (their starts) whose answers showed the window holding it. */
+  votes: number[];
 }
 /**
  * Until this isolate has seen one answer it knows nothing of the provider's real limit: the first
@@ -371,20 +385,17 @@ export function createPacer(db: Db, configuredRate: number, options: { outageMax
         last = mine;
         // Prepared just before the slot, so the call leaves on time (and who left is known late).
         await sleepUntil(mine.slot - PREPARE_LEAD_MS);
-        // A slot reserved well ahead may have been voided meanwhile (a long hold, a lower rate learnt:
-        // a new epoch): check, and take a new one if so. A short hold voids nothing (its slots stay
-        // in the log, and a slot given up would stay there as a call that never went): wait it out.
-        let heldUntil = 0;
+        // A slot reserved well ahead may have been voided meanwhile (a 429 told everyone to hold, or a
+        // lower rate was learnt): check, and take a new one if so.
         if (mine.slot - reservedAt > LONG_WAIT_MS) {
           const row = await db.select({ epoch: pacer.epoch, holdUntil: pacer.holdUntil }).from(pacer).where(eq(pacer.id, 1)).get();
-          if (row && row.epoch !== mine.epoch) continue;
-          heldUntil = row?.holdUntil ?? 0;
+          if (row && (row.epoch !== mine.epoch || row.holdUntil > Date.now())) continue;
         }
         if (prepare) {
           await prepare();
           prepare = undefined;
         }
-        await sleepUntil(Math.max(mine.slot, heldUntil));
+        await sleepUntil(mine.slot);
         const startedAt = await startLocally(configuredRate, mine);
         local.slots.add(mine.slot);
         if (local.slots.size > 1000) local.slots.delete(local.slots.values().next().value!);
@@ -427,7 +438,7 @@ export function createPacer(db: Db, configuredRate: number, options: { outageMax
       // next answers show the provider counted the call (judgeRefusals): then it refused for a reason
       // of its own, and the guard was enough.
       const guardInForce = windowGuard(configuredRate, last);
-      if (overRate && turn) local.refusals.push({ startedAt: turn.startedAt, slot: turn.slot, failed: guardInForce, guarded });
+      if (overRate && turn) local.refusals.push({ startedAt: turn.startedAt, slot: turn.slot, failed: guardInForce, guarded, votes: [] });
       // The row's guard is every consumer's: raised by whoever learnt more, lowered by the isolate
       // that raised it, or by anyone once nobody has raised it for a while (another isolate may not
       // have seen what raised it). `last` is the row as this call's reservation left it, which may
@@ -484,9 +495,10 @@ export function createPacer(db: Db, configuredRate: number, options: { outageMax
       if (overRate) {
         // The second strike: a call that started after the last unexplained over-rate 429 was
         // answered, and before its `retry-after` ran out, refused too. Everyone waits this one's.
-        const second = turn !== undefined && turn.startedAt >= local.strikeAt && now < local.strikeUntil;
+        const second = turn !== undefined && turn.startedAt >= local.strikeAt && turn.startedAt < local.strikeUntil;
         holdMs = overRateHold(headers, configuredRate, last, now, second);
-        const callWaits = Math.max(holdMs, retryAfterMs(headers, false) ?? 0);
+        // Resend sends `retry-after` with every 429; without one, a second.
+        const callWaits = Math.max(holdMs, retryAfterMs(headers, false) ?? 1000);
         if (!second) {
           local.strikeAt = now;
           local.strikeUntil = now + callWaits;
@@ -508,9 +520,12 @@ export function createPacer(db: Db, configuredRate: number, options: { outageMax
           .update(pacer)
           .set({
             ...updates,
-            holdUntil: sql`max(${pacer.holdUntil}, ${now + holdMs})`,
-            // A short hold only delays the slots still to be handed out; a long one also voids those
-            // handed out already (their holders take new ones), and the schedule starts after it.
+            // A long hold (a second strike, a reset of a second or more) voids the slots handed out
+            // already (their holders take new ones), and the schedule starts after it. A short one
+            // stays this isolate's: the shared log already spaces everyone's next slots by the
+            // window it measures, and a short hold on the row would start other isolates' calls
+            // late against their slots, and bunched (their slots would no longer say when they went).
+            ...(second || holdMs > LONG_WAIT_MS ? { holdUntil: sql`max(${pacer.holdUntil}, ${now + holdMs})` } : {}),
             ...(holdMs > LONG_WAIT_MS ? { nextSlotAt: now + holdMs, ring: pastSlots(now), epoch: sql`${pacer.epoch} + 1` } : {}),
             ...(widen ? { margin: sql`min(${MAX_MARGIN}, max(${pacer.margin}, ${BASE_MARGIN}) + ${MARGIN_STEP})`, last429At: now } : {}),
             tightUntil: now + TIGHT_FOR_MS,
@@ -609,7 +624,8 @@ function learnJitter(headers: Record<string, string> | null, turn: Turn, now: nu
   // still (when no other app is seen using the team's limit: then those are its requests).
   // Not when other isolates of ours send too (the shared log holds more of our calls in that second
   // than this isolate started): theirs are in the window and not in our starts.
-  const extra = -missing;
+  // An extra the pending refusals explain (the provider may have counted them: judgeRefusals) says no more.
+  const extra = -missing - pendingInside(turn.startedAt);
   const slotted = turn.ring.filter((slot) => slot > turn.slot - 1000 && slot <= turn.slot && !local.uncountedSlots.has(slot)).length;
   const extrasAreOurs = extra >= 1 && local.foreignAvg <= 0 && slotted <= inside.length;
   const older = counted.filter((s) => s <= turn.startedAt - 1000 && s > turn.startedAt - 1000 - MAX_JITTER_MS);
@@ -654,57 +670,75 @@ export function roundTripGuard(trips: number[]): number {
  * arrived. A call refused because the window was full was not counted, and is missing from it. A
  * provider that refuses a call for a reason of its own (the benchmark's injected faults, a blip of
  * its own) in a window we filled to its last place sends the very same headers, but counted the call:
- * the window then holds one more than our log without it. Counted: the guard was enough, it is in the
- * window after all, and it is no strike. Not counted, or no answer of a later call in its second to
- * tell (all refused too, or other isolates' or apps' calls in the count): the pace's, and in a guarded
- * window the jitter guard widens, as it did at once before the two were told apart (the benchmark's
- * faults on a sliding window: each spurious refusal widened the guard 25 ms, to 100 ms in all).
+ * the window then holds one more than our log without it (even counting our calls at its edges
+ * in). Counted, in the answers of two later calls (one late call of ours at the edge looks the same
+ * in one): the guard was enough, it is in the window after all, it is no strike, and it does not
+ * count toward widening the margin. Surely not counted (the window holds no more than the calls of
+ * ours surely in it), or not shown counted within its second (later calls refused too, other
+ * isolates' or apps' calls in the count): the pace's, and in a guarded window the jitter guard
+ * widens, as it did at once before the two were told apart (the benchmark's faults on a sliding
+ * window: each spurious refusal widened the guard 25 ms, to 100 ms in all). While a refusal waits
+ * for its verdict, the extra it may make is no jitter reading and no other app's (pendingInside).
  */
 function judgeRefusals(headers: Record<string, string> | null, turn: Turn | undefined, now: number): void {
+  // A refusal the next answers came too late to judge (the send ended) says nothing about the next send.
+  local.refusals = local.refusals.filter((refusal) => now - refusal.startedAt <= STALE_REFUSAL_MS);
   if (local.refusals.length === 0) return;
   const limit = headerNumber(headers, 'ratelimit-limit');
   const remaining = headerNumber(headers, 'ratelimit-remaining');
   const policy = headers?.['ratelimit-policy'];
-  // Another app's requests make the same extra in the window: only once its readings say there is none.
-  const noOtherApp = local.foreignReadings.length >= FOREIGN_READINGS / 3 && local.foreignAvg <= 0;
+  // Another app's requests make the same extra in the window: only once its recent readings show none.
+  const recent = local.foreignReadings.slice(-FOREIGN_READINGS / 3);
+  const noOtherApp = recent.length >= FOREIGN_READINGS / 3 && recent.every((reading) => reading <= 0);
   let readable = turn !== undefined && limit !== null && remaining !== null && limit > 0 && limit < 1000 && noOtherApp && now >= local.notSlidingUntil;
   if (readable && policy && !/(?:^|[;,\s])w=1(?:[;,\s]|$)/.test(policy)) readable = false; // windows of a second only
+  // Other isolates' calls are in the provider's window and not in our starts: no verdict then.
+  if (readable && turn!.ring.some((slot) => slot > turn!.slot - 2000 && slot <= turn!.slot && !local.slots.has(slot))) readable = false;
   // Our calls near the window's edges (within the jitter) may be in it or not; the others surely are.
   const t = turn?.startedAt ?? now;
   const band = Math.max(VERDICT_EDGE_MS, local.jitterMs);
   const surely = (s: number) => s === t || (s > t - 1000 + band && s <= t - band);
-  let counted = 0;
+  // Refused calls that may be in this window; with two or more, only a count that covers them all says anything.
+  const candidates = local.refusals.filter((refusal) => refusal.startedAt < t && refusal.startedAt > t - 1000 - band);
+  let counted = false;
   let noneCounted = false;
-  if (readable) {
+  if (readable && candidates.length > 0) {
     const ours = local.starts.filter((s) => s > t - 1000 - band && s <= t && !local.uncounted.has(s));
-    const sure = ours.filter(surely).length;
     const inWindow = limit! - remaining!;
-    counted = inWindow - ours.length; // at least this many refused calls are in the window
-    noneCounted = inWindow <= sure;
-    // Other isolates' calls are in the provider's window and not in our starts: no verdict then.
-    if (turn!.ring.some((slot) => slot > turn!.slot - 2000 && slot <= turn!.slot && !local.slots.has(slot))) readable = false;
+    counted = inWindow - ours.length >= candidates.length; // even with every edge call of ours in it
+    noneCounted = inWindow <= ours.filter(surely).length;
   }
   const pending: PendingRefusal[] = [];
   for (const refusal of local.refusals) {
     const age = t - refusal.startedAt;
-    if (readable && age > 0 && surely(refusal.startedAt) && counted >= 1) {
-      counted--;
+    const judged = candidates.includes(refusal) && surely(refusal.startedAt);
+    if (judged && counted && !refusal.votes.includes(t)) refusal.votes.push(t);
+    if (refusal.votes.length >= COUNTED_VOTES) {
       local.uncounted.delete(refusal.startedAt);
       local.uncountedSlots.delete(refusal.slot);
       if (local.strikeStartedAt === refusal.startedAt) local.strikeUntil = 0;
+      // Not the pace's: it does not count toward widening the shared margin either.
+      const at = local.answers.lastIndexOf(true);
+      if (at >= 0) local.answers[at] = false;
       console.warn("pacer: the provider's window counted the call it refused (a refusal of its own, not of the pace): the guard stays as it was");
-    } else if ((readable && age > 0 && surely(refusal.startedAt) && noneCounted) || age >= 1000 || now - refusal.startedAt > 2000) {
+    } else if ((judged && noneCounted) || age >= 1000) {
       if (refusal.guarded) widenJitterGuard(refusal.failed, refusal.startedAt, now);
     } else pending.push(refusal);
   }
   local.refusals = pending;
 }
 
+/** Pending refusals (not yet judged) that may be in the provider's window of a call started at `t`. */
+function pendingInside(t: number, windowMs = 1000): number {
+  return local.refusals.filter((refusal) => refusal.startedAt < t && refusal.startedAt > t - windowMs).length;
+}
+
 /** After an over-rate 429 in a guarded window: the guard becomes wider than the one that failed. */
 function widenJitterGuard(failed: { windowMs: number; guard: number }, startedAt: number, now: number): void {
-  // A provider refusing for reasons of its own also widens it (no answer tells the two apart): so
-  // the widening is capped at OVER_RATE_MAX_EXTRA_MS beyond what the margin and readings ask. Calls
-  // that started before the last widening were not guarded by it: their refusals widen nothing.
+  // A refusal the provider made of its own accord and judgeRefusals could not tell (another app or
+  // isolate in the window, no answer in time) widens it too: so the widening is capped at
+  // OVER_RATE_MAX_EXTRA_MS beyond what the margin and readings ask. Calls that started before the
+  // last widening were not guarded by it: their refusals widen nothing.
   if (now < local.notSlidingUntil || startedAt < local.widenedAt) return;
   local.widenedAt = now;
   local.jitterSeenAt = now;
@@ -756,7 +790,7 @@ function learnForeign(headers: Record<string, string> | null, turn: Turn): void 
   const onTime = turn.startedAt - turn.slot < LATE_START_MS;
   const slotted = onTime ? turn.ring.filter((slot) => slot > turn.slot - windowMs && slot <= turn.slot && !local.uncountedSlots.has(slot)).length : 0;
   const ours = Math.max(started, slotted);
-  const reading = limit - remaining - ours;
+  const reading = limit - remaining - ours - pendingInside(turn.startedAt, windowMs);
   // The median of the recent readings: a stalled isolate's late arrivals are outliers, another app's
   // requests are there in most readings.
   const readings = local.foreignReadings;

@@ -6,8 +6,9 @@
 // or a load balancer in front of Resend may answer with a body that has no `statusCode`, or HTML.
 //  - 200: accepted (per-email refusals in permissive mode are that reader's outcome);
 //  - 429: retried after at least `retry-after` (a new pace slot) while the waits stay short, never
-//    counted as a failure; an over-rate 429 also holds every consumer until the provider's window
-//    frees, and a second one within `retry-after` holds them that long (the pacer);
+//    counted as a failure; an over-rate 429 also holds this isolate's other calls until its log says
+//    the provider's window frees, and a second one within `retry-after` holds every consumer that
+//    long (the pacer);
 //  - 5xx, no answer: tried twice more at the next slots, then handed back; the batch may have been
 //    accepted (a lost answer), which the caller must remember (`uncertain`); several in a row hold
 //    every consumer between probes (the pacer);

@@ -29,6 +29,8 @@ export interface FakeEmail {
   headers: Record<string, string>;
   tags: { name: string; value: string }[];
   idempotencyKey: string | null;
+  /** When the fake accepted it (ISO, ms). */
+  acceptedAt: string;
 }
 export interface FakeState {
   emails: FakeEmail[];
