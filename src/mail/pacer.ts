@@ -671,11 +671,12 @@ export function roundTripGuard(trips: number[]): number {
  * provider that refuses a call for a reason of its own (the benchmark's injected faults, a blip of
  * its own) in a window we filled to its last place sends the very same headers, but counted the call:
  * the window then holds one more than our log without it (even counting our calls at its edges
- * in). Counted, in the answers of two later calls (one late call of ours at the edge looks the same
- * in one): the guard was enough, it is in the window after all, it is no strike, and it does not
- * count toward widening the margin. Surely not counted (the window holds no more than the calls of
- * ours surely in it), or not shown counted within its second (later calls refused too, other
- * isolates' or apps' calls in the count): the pace's, and in a guarded window the jitter guard
+ * in). Shown counted in one answer, it is no longer a strike (a refusal soon after holds nobody
+ * else); in the answers of two later calls (one late call of ours at the edge looks the same in
+ * one): the guard was enough, it is in the window after all, and it does not count toward widening
+ * the margin. Surely not counted (the window holds no more than the calls of ours surely in it), or
+ * never shown counted within its second (later calls refused too, other isolates' or apps' calls in
+ * the count): the pace's, and in a guarded window the jitter guard
  * widens, as it did at once before the two were told apart (the benchmark's faults on a sliding
  * window: each spurious refusal widened the guard 25 ms, to 100 ms in all). While a refusal waits
  * for its verdict, the extra it may make is no jitter reading and no other app's (pendingInside).
@@ -712,18 +713,23 @@ function judgeRefusals(headers: Record<string, string> | null, turn: Turn | unde
   for (const refusal of local.refusals) {
     const age = t - refusal.startedAt;
     const judged = candidates.includes(refusal) && surely(refusal.startedAt);
-    if (judged && counted && !refusal.votes.includes(t)) refusal.votes.push(t);
+    if (judged && counted && !refusal.votes.includes(t)) {
+      refusal.votes.push(t);
+      // Likely the provider's own: a refusal now is no second strike (a provider that punishes calls
+      // inside retry-after showed a full window, which no answer would show holding the call).
+      if (local.strikeStartedAt === refusal.startedAt) local.strikeUntil = 0;
+    }
     if (refusal.votes.length >= COUNTED_VOTES) {
       local.uncounted.delete(refusal.startedAt);
       local.uncountedSlots.delete(refusal.slot);
-      if (local.strikeStartedAt === refusal.startedAt) local.strikeUntil = 0;
       // Not the pace's: it does not count toward widening the shared margin either.
       const at = local.answers.lastIndexOf(true);
       if (at >= 0) local.answers[at] = false;
       console.warn("pacer: the provider's window counted the call it refused (a refusal of its own, not of the pace): the guard stays as it was");
-    } else if ((judged && noneCounted) || age >= 1000) {
+    } else if ((judged && noneCounted) || (age >= 1000 && refusal.votes.length === 0)) {
       if (refusal.guarded) widenJitterGuard(refusal.failed, refusal.startedAt, now);
-    } else pending.push(refusal);
+    } else if (age < 1000) pending.push(refusal);
+    // (Shown counted once and never shown otherwise within its second: no verdict either way.)
   }
   local.refusals = pending;
 }
