@@ -689,9 +689,7 @@ function judgeRefusals(headers: Record<string, string> | null, turn: Turn | unde
   const remaining = headerNumber(headers, 'ratelimit-remaining');
   const policy = headers?.['ratelimit-policy'];
   // Another app's requests make the same extra in the window: only once its recent readings show none.
-  const recent = local.foreignReadings.slice(-FOREIGN_READINGS / 3);
-  const noOtherApp = recent.length >= FOREIGN_READINGS / 3 && recent.every((reading) => reading <= 0);
-  let readable = turn !== undefined && limit !== null && remaining !== null && limit > 0 && limit < 1000 && noOtherApp && now >= local.notSlidingUntil;
+  let readable = turn !== undefined && limit !== null && remaining !== null && limit > 0 && limit < 1000 && noOtherApp() && now >= local.notSlidingUntil;
   if (readable && policy && !/(?:^|[;,\s])w=1(?:[;,\s]|$)/.test(policy)) readable = false; // windows of a second only
   // Other isolates' calls are in the provider's window and not in our starts: no verdict then.
   if (readable && turn!.ring.some((slot) => slot > turn!.slot - 2000 && slot <= turn!.slot && !local.slots.has(slot))) readable = false;
@@ -734,9 +732,21 @@ function judgeRefusals(headers: Record<string, string> | null, turn: Turn | unde
   local.refusals = pending;
 }
 
-/** Pending refusals (not yet judged) that may be in the provider's window of a call started at `t`. */
+/**
+ * Refusals not yet judged that may be in the provider's window of a call started at `t`: the extra
+ * they may make is theirs. Only while no other app is seen: beside one no verdict is given, and a
+ * refusal stays uncounted, a full window's (else its readings, while it learns the other app's share,
+ * would be one too low for a second after each refusal).
+ */
 function pendingInside(t: number, windowMs = 1000): number {
+  if (!noOtherApp()) return 0;
   return local.refusals.filter((refusal) => refusal.startedAt < t && refusal.startedAt > t - windowMs).length;
+}
+
+/** Enough readings of other apps' use, and none of the recent ones shows any. */
+function noOtherApp(): boolean {
+  const recent = local.foreignReadings.slice(-FOREIGN_READINGS / 3);
+  return recent.length >= FOREIGN_READINGS / 3 && recent.every((reading) => reading <= 0);
 }
 
 /** After an over-rate 429 in a guarded window: the guard becomes wider than the one that failed. */
