@@ -362,8 +362,9 @@ describe('pacing as the provider also behaves', () => {
     const refused = { status: 429, headers: { 'ratelimit-limit': '10', 'ratelimit-remaining': '0', 'ratelimit-reset': '0', 'retry-after': '1' } };
     // counted: the provider's own refusal. full: the window was full. late edge: full, and in the
     // first answer after it a call of ours at the window's edge came late (one more in the window:
-    // what a counted refusal shows too), in the next ones not.
-    for (const kind of ['counted', 'full', 'late edge'] as const) {
+    // what a counted refusal shows too), in the next ones not. beside another app: counted, but
+    // another app's request is in every window, so an extra says nothing: no verdict, a full window's.
+    for (const kind of ['counted', 'full', 'late edge', 'beside another app'] as const) {
       await clearSending(fake);
       forgetLocalPacing();
       const pacer = createPacer(db, 10);
@@ -371,7 +372,8 @@ describe('pacing as the provider also behaves', () => {
       const starts: number[] = [];
       const answer = async (turn: { startedAt: number; slot: number; ring: number[] }, refusedAt?: number, late = false) => {
         starts.push(turn.startedAt);
-        const inWindow = starts.filter((s) => s > turn.startedAt - 1000 && s <= turn.startedAt && (s !== refusedAt || kind === 'counted')).length + (late ? 1 : 0);
+        const counts = kind === 'counted' || kind === 'beside another app';
+        const inWindow = starts.filter((s) => s > turn.startedAt - 1000 && s <= turn.startedAt && (s !== refusedAt || counts)).length + (late ? 1 : 0) + (kind === 'beside another app' ? 1 : 0);
         await pacer.observe({ status: 200, headers: { 'ratelimit-limit': '10', 'ratelimit-remaining': String(10 - inWindow) } }, turn);
       };
       for (let i = 0; i < 12; i++) await answer(await pacer.wait());

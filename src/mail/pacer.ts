@@ -613,10 +613,9 @@ export function reserveSlot(db: Db, configuredRate: number, now: number) {
  * their starts: a reading of the jitter (see the header).
  */
 function learnJitter(headers: Record<string, string> | null, turn: Turn, now: number): void {
-  const limit = headerNumber(headers, 'ratelimit-limit');
-  const remaining = headerNumber(headers, 'ratelimit-remaining');
-  if (limit === null || remaining === null || limit <= 0 || limit >= 1000) return;
-  if (headers?.['ratelimit-policy'] && !/(?:^|[;,\s])w=1(?:[;,\s]|$)/.test(headers['ratelimit-policy'])) return; // windows of a second only
+  const window = secondWindow(headers);
+  if (window === null) return;
+  const { limit, remaining } = window;
   const counted = local.starts.filter((s) => s <= turn.startedAt && !local.uncounted.has(s));
   const inside = counted.filter((s) => s > turn.startedAt - 1000);
   const missing = inside.length - (limit - remaining);
@@ -673,8 +672,10 @@ export function roundTripGuard(trips: number[]): number {
  * the window then holds one more than our log without it (even counting our calls at its edges
  * in). Shown counted in one answer, it is no longer a strike (a refusal soon after holds nobody
  * else); in the answers of two later calls (one late call of ours at the edge looks the same in
- * one): the guard was enough, it is in the window after all, and it does not count toward widening
- * the margin. Surely not counted (the window holds no more than the calls of ours surely in it), or
+ * one): the guard was enough and it is in the window after all. It still counts among the recent
+ * refusals that widen the shared margin when they keep coming (more than 10 % of answers): that is
+ * the backstop if a provider counts every refused request in its window, full or not, which would
+ * make every refusal look like its own. Surely not counted (the window holds no more than the calls of ours surely in it), or
  * never shown counted within its second (later calls refused too, other isolates' or apps' calls in
  * the count): the pace's, and in a guarded window the jitter guard
  * widens, as it did at once before the two were told apart (the benchmark's faults on a sliding
@@ -685,12 +686,9 @@ function judgeRefusals(headers: Record<string, string> | null, turn: Turn | unde
   // A refusal the next answers came too late to judge (the send ended) says nothing about the next send.
   local.refusals = local.refusals.filter((refusal) => now - refusal.startedAt <= STALE_REFUSAL_MS);
   if (local.refusals.length === 0) return;
-  const limit = headerNumber(headers, 'ratelimit-limit');
-  const remaining = headerNumber(headers, 'ratelimit-remaining');
-  const policy = headers?.['ratelimit-policy'];
+  const window = secondWindow(headers);
   // Another app's requests make the same extra in the window: only once its recent readings show none.
-  let readable = turn !== undefined && limit !== null && remaining !== null && limit > 0 && limit < 1000 && noOtherApp() && now >= local.notSlidingUntil;
-  if (readable && policy && !/(?:^|[;,\s])w=1(?:[;,\s]|$)/.test(policy)) readable = false; // windows of a second only
+  let readable = turn !== undefined && window !== null && noOtherApp() && now >= local.notSlidingUntil;
   // Other isolates' calls are in the provider's window and not in our starts: no verdict then.
   if (readable && turn!.ring.some((slot) => slot > turn!.slot - 2000 && slot <= turn!.slot && !local.slots.has(slot))) readable = false;
   // Our calls near the window's edges (within the jitter) may be in it or not; the others surely are.
@@ -703,7 +701,7 @@ function judgeRefusals(headers: Record<string, string> | null, turn: Turn | unde
   let noneCounted = false;
   if (readable && candidates.length > 0) {
     const ours = local.starts.filter((s) => s > t - 1000 - band && s <= t && !local.uncounted.has(s));
-    const inWindow = limit! - remaining!;
+    const inWindow = window!.limit - window!.remaining;
     counted = inWindow - ours.length >= candidates.length; // even with every edge call of ours in it
     noneCounted = inWindow <= ours.filter(surely).length;
   }
@@ -720,9 +718,6 @@ function judgeRefusals(headers: Record<string, string> | null, turn: Turn | unde
     if (refusal.votes.length >= COUNTED_VOTES) {
       local.uncounted.delete(refusal.startedAt);
       local.uncountedSlots.delete(refusal.slot);
-      // Not the pace's: it does not count toward widening the shared margin either.
-      const at = local.answers.lastIndexOf(true);
-      if (at >= 0) local.answers[at] = false;
       console.warn("pacer: the provider's window counted the call it refused (a refusal of its own, not of the pace): the guard stays as it was");
     } else if ((judged && noneCounted) || (age >= 1000 && refusal.votes.length === 0)) {
       if (refusal.guarded) widenJitterGuard(refusal.failed, refusal.startedAt, now);
@@ -741,6 +736,19 @@ function judgeRefusals(headers: Record<string, string> | null, turn: Turn | unde
 function pendingInside(t: number, windowMs = 1000): number {
   if (!noOtherApp()) return 0;
   return local.refusals.filter((refusal) => refusal.startedAt < t && refusal.startedAt > t - windowMs).length;
+}
+
+/**
+ * A one-second window's count as an answer states it (`ratelimit-limit`, `ratelimit-remaining`), or
+ * null: no such headers, unlimited, or a `ratelimit-policy` window other than a second.
+ */
+function secondWindow(headers: Record<string, string> | null): { limit: number; remaining: number } | null {
+  const limit = headerNumber(headers, 'ratelimit-limit');
+  const remaining = headerNumber(headers, 'ratelimit-remaining');
+  if (limit === null || remaining === null || limit <= 0 || limit >= 1000) return null;
+  const policy = headers?.['ratelimit-policy'];
+  if (policy && !/(?:^|[;,\s])w=1(?:[;,\s]|$)/.test(policy)) return null;
+  return { limit, remaining };
 }
 
 /** Enough readings of other apps' use, and none of the recent ones shows any. */
@@ -834,7 +842,8 @@ function outageHold(now: number, maxHoldMs: number): number | null {
 /**
  * How long everyone holds after an over-rate 429: at least `ratelimit-reset`, and at least until our
  * own log says the window frees (the request `count` places back ages out of the provider's window,
- * plus the guard); at least `retry-after` too when `everyone` (a second strike), or when the answer
+ * plus the guard); at least `retry-after` (a second without one) too when `everyone` (a second
+ * strike), or when the answer
  * says nothing of its window. `retry-after` is "how many seconds you should wait before making a
  * follow-up request" (Resend's rate-limit docs): the refused call's follow-up always waits it (the
  * caller, with what observe returns). Holding every other call for it too would cost a second of
@@ -847,7 +856,7 @@ function overRateHold(headers: Record<string, string> | null, configuredRate: nu
   // `retry-after` is the provider's instruction, a floor for the refused call (the caller waits it)
   // and, at the second strike, for everyone: a `ratelimit-reset: 0` and our own log may say the
   // window frees sooner; the provider asked for more, and gets it.
-  const floor = everyone ? (retryAfterMs(headers, false) ?? 0) : 0;
+  const floor = everyone ? (retryAfterMs(headers, false) ?? 1000) : 0;
   if (reset === null) return Math.max(floor, retryAfterMs(headers) ?? 1000);
   const { count, windowMs } = windowGuard(configuredRate, from);
   const starts = local.starts;
