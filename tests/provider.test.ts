@@ -579,6 +579,10 @@ describe('pacing as the provider also behaves', () => {
     // 20 requests/s for the team, a sliding window; the other app uses 30 % of it.
     await fake.config({ ratePerSecond: 20, limiter: 'sliding', foreignLoad: { share: 0.3 } });
     const send = await planSend(fake, 3000, { SEND_RATE_PER_SECOND: '20' });
+    // The other app was at work before our send: our first answers see a window of its usual use,
+    // not the part of a second it has been running (a starved machine may keep those first readings
+    // alone, when the round trips say the later ones cannot be read: see FOREIGN_MAX_SPREAD).
+    await new Promise((resolve) => setTimeout(resolve, 1100));
     await deliverAll(send);
     await fake.config({ foreignLoad: null });
     const state = await fake.state();
@@ -590,6 +594,32 @@ describe('pacing as the provider also behaves', () => {
     // Taking the other app's share would refuse a good part of its requests and of ours.
     expect(counters.paceLimited429).toBeLessThanOrEqual(3);
     expect(counters.foreign429).toBeLessThanOrEqual(Math.ceil(counters.foreignRequests * 0.1));
+  });
+
+  it('keeps the other apps’ share it learnt while our round trips spread too widely to tell which of our calls were in the window', async () => {
+    const pacer = createPacer(getDb(env.DB), 20);
+    const starts: number[] = [];
+    const foreignRate = async () => (await env.DB.prepare('SELECT foreign_rate AS f FROM pacer WHERE id = 1').first<{ f: number }>())!.f;
+    // One call, answered after `roundTripMs`, with a window that holds our calls of the second before
+    // it and `others` requests of another app.
+    const call = async (others: number, roundTripMs = 0) => {
+      const turn = await pacer.wait();
+      starts.push(turn.startedAt);
+      if (roundTripMs > 0) await new Promise((resolve) => setTimeout(resolve, roundTripMs));
+      const inWindow = starts.filter((s) => s > turn.startedAt - 1000 && s <= turn.startedAt).length + others;
+      await pacer.observe({ status: 200, headers: { 'ratelimit-limit': '20', 'ratelimit-remaining': String(Math.max(0, 20 - inWindow)), 'ratelimit-policy': '20;w=1' } }, turn);
+    };
+    // Quick answers whose windows hold five requests of another app: its share is learnt (and some slack).
+    for (let i = 0; i < 12; i++) await call(5);
+    expect(await foreignRate()).toBe(6);
+    // Then every other answer takes 400 ms, and the windows show no other app: when a call reached
+    // the provider is known only within its round trip, and which of ours were in its window with
+    // it, not at all (a starved machine's answers). The share stays.
+    for (let i = 0; i < 12; i++) await call(0, i % 2 ? 400 : 0);
+    expect(await foreignRate()).toBe(6);
+    // Round trips steady again: the readings count, and the other app is gone.
+    for (let i = 0; i < 50; i++) await call(0);
+    expect(await foreignRate()).toBe(0);
   });
 });
 

@@ -223,6 +223,15 @@ const FOREIGN_NOISE = 0.5;
 const FOREIGN_SLACK = 1;
 /** A call that started this much after its slot: the isolate is busy, and the slots say little about real starts. */
 const LATE_START_MS = 250;
+/**
+ * A reading of other apps' use counts only while our calls' round trips (start to answer) spread
+ * less than this share of the window, and this call's own is no more than that above the fastest:
+ * when a request may have reached the provider anywhere in a span that long, our log cannot say
+ * which of ours were in its window (a starved machine's round trips took 0.03-1.9 s, and its
+ * readings said no other app, or six, at random). Until readings count again, the share learnt
+ * stays as it was.
+ */
+const FOREIGN_MAX_SPREAD = 0.25;
 /** We never pace below this share of the limit because of others (their share is an estimate). */
 const MIN_OWN_SHARE = 0.3;
 
@@ -431,7 +440,7 @@ export function createPacer(db: Db, configuredRate: number, options: { outageMax
       }
       // Refusals of the last second, judged by this answer's window: counted (the provider's own) or not (ours).
       judgeRefusals(status !== null && status < 400 ? headers : null, turn, now);
-      if (turn && status !== null && status < 400) learnForeign(headers, turn);
+      if (turn && status !== null && status < 400) learnForeign(headers, turn, now);
       if (turn && status !== null && status < 400) learnJitter(headers, turn, now);
       // An over-rate 429 while every window was guarded: the jitter is wider than the guard (the
       // readings are lower bounds, and only calls near a window's edge give one at all), unless the
@@ -654,13 +663,17 @@ function learnJitter(headers: Record<string, string> | null, turn: Turn, now: nu
 
 /** The guard the round trips' spread asks for (see RTT_SPREAD_SCALE): 0 until there are enough of them. */
 export function roundTripGuard(trips: number[]): number {
-  if (trips.length < RTT_MIN_SAMPLES) return 0;
+  const spread = roundTripSpread(trips);
+  return spread ? Math.min(RTT_GUARD_MAX_MS, Math.round((spread.p90 - spread.p10) * RTT_SPREAD_SCALE)) : 0;
+}
+
+/** The round trips' 10th and 90th percentiles, or null until there are RTT_MIN_SAMPLES of them. */
+function roundTripSpread(trips: number[]): { p10: number; p90: number } | null {
+  if (trips.length < RTT_MIN_SAMPLES) return null;
   const sorted = [...trips].sort((a, b) => a - b);
   const n = sorted.length;
   // Nearest ranks that leave out the extremes even of 10 samples (one cold start is not the spread).
-  const p10 = sorted[Math.floor(0.1 * n)]!;
-  const p90 = sorted[Math.ceil(0.9 * n) - 1]!;
-  return Math.min(RTT_GUARD_MAX_MS, Math.round((p90 - p10) * RTT_SPREAD_SCALE));
+  return { p10: sorted[Math.floor(0.1 * n)]!, p90: sorted[Math.ceil(0.9 * n) - 1]! };
 }
 
 /**
@@ -802,12 +815,19 @@ export function jitterReading(inside: number[], startedAt: number, missing: numb
  * it when ours arrived; our own log (the shared ring, every consumer's slots) put `ours` there. The
  * rest are other apps'. Their median is left to them, with some slack, once clearly above the noise.
  */
-function learnForeign(headers: Record<string, string> | null, turn: Turn): void {
+function learnForeign(headers: Record<string, string> | null, turn: Turn, now: number): void {
   const limit = headerNumber(headers, 'ratelimit-limit');
   const remaining = headerNumber(headers, 'ratelimit-remaining');
   if (limit === null || remaining === null || limit <= 0 || limit >= 1000) return; // unlimited or unknown
   const window = /(?:^|[;,\s])w=(\d+(?:\.\d+)?)/.exec(headers?.['ratelimit-policy'] ?? '');
   const windowMs = (window ? Number(window[1]) : 1) * 1000;
+  // When our calls reach the provider is known only within their round trips (FOREIGN_MAX_SPREAD).
+  const roundTrip = now - turn.startedAt;
+  const trips = [...local.roundTrips, roundTrip];
+  const spread = roundTripSpread(trips);
+  const fastest = spread ? spread.p10 : Math.min(...trips);
+  const span = windowMs * FOREIGN_MAX_SPREAD;
+  if (roundTrip - fastest > span || (spread && spread.p90 - spread.p10 > span)) return;
   // Ours: this isolate's real starts in the window before ours (a busy isolate starts calls late, so
   // its slots say little), or the shared log's slots when other consumers put more there.
   const started = local.starts.filter((s) => s > turn.startedAt - windowMs && s <= turn.startedAt && !local.uncounted.has(s)).length;
