@@ -272,6 +272,8 @@ const local = {
   foreignAvg: 0,
   foreignRate: 0,
   foreignReadings: [] as number[],
+  /** Whether our round trips last spread too widely for those readings (FOREIGN_MAX_SPREAD); said once when it changes. */
+  foreignUnreadable: false,
   /** Recent round trips of accepted calls (ms from start to answer). */
   roundTrips: [] as number[],
   /** When this isolate last raised the shared row's guard (`jitter_raised_at` still says so while nobody else has). */
@@ -333,6 +335,7 @@ export function forgetLocalPacing(): void {
   local.foreignAvg = 0;
   local.foreignRate = 0;
   local.foreignReadings = [];
+  local.foreignUnreadable = false;
   local.roundTrips = [];
   local.jitterSeenAt = -Infinity;
   local.jitterRaisedAt = 0;
@@ -827,7 +830,16 @@ function learnForeign(headers: Record<string, string> | null, turn: Turn, now: n
   const spread = roundTripSpread(trips);
   const fastest = spread ? spread.p10 : Math.min(...trips);
   const span = windowMs * FOREIGN_MAX_SPREAD;
-  if (roundTrip - fastest > span || (spread && spread.p90 - spread.p10 > span)) return;
+  // A call slower than the rest by that much is skipped; round trips that spread that widely stop
+  // the readings (said when it starts and ends: the share learnt stays meanwhile).
+  const spreadWide = spread !== null && spread.p90 - spread.p10 > span;
+  if (spread !== null && spreadWide !== local.foreignUnreadable) {
+    console.warn(spreadWide
+      ? `pacer: our calls' round trips spread ${spread.p90 - spread.p10} ms (10th to 90th percentile), more than ${span} ms: which of them were in the provider's window is unknown, so other apps' use of the team's limit is not read until they steady (the share learnt, ${local.foreignRate.toFixed(1)} requests/s, stays)`
+      : `pacer: our calls' round trips are steady again (${spread.p90 - spread.p10} ms apart): other apps' use of the team's limit is read again`);
+    local.foreignUnreadable = spreadWide;
+  }
+  if (spreadWide || roundTrip - fastest > span) return;
   // Ours: this isolate's real starts in the window before ours (a busy isolate starts calls late, so
   // its slots say little), or the shared log's slots when other consumers put more there.
   const started = local.starts.filter((s) => s > turn.startedAt - windowMs && s <= turn.startedAt && !local.uncounted.has(s)).length;
