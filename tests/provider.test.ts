@@ -612,12 +612,12 @@ describe('pacing as the provider also behaves', () => {
     // Quick answers whose windows hold five requests of another app: its share is learnt (and some slack).
     for (let i = 0; i < 12; i++) await call(5);
     expect(await foreignRate()).toBe(6);
-    // Then every other answer takes 400 ms, and the windows show no other app: when a call reached
+    // Then every other answer takes 600 ms, and the windows show no other app: when a call reached
     // the provider is known only within its round trip, and which of ours were in its window with
     // it, not at all (a starved machine's answers). The share stays.
     const warn = vi.spyOn(console, 'warn');
     try {
-      for (let i = 0; i < 12; i++) await call(0, i % 2 ? 400 : 0);
+      for (let i = 0; i < 12; i++) await call(0, i % 2 ? 600 : 0);
       expect(await foreignRate()).toBe(6);
       const said = () => warn.mock.calls.map((c) => String(c[0]));
       expect(said()).toContainEqual(expect.stringMatching(/^pacer: our calls' round trips spread \d+ ms .*not read until they steady \(the share learnt, 6\.0 requests\/s, stays\)$/));

@@ -224,14 +224,15 @@ const FOREIGN_SLACK = 1;
 /** A call that started this much after its slot: the isolate is busy, and the slots say little about real starts. */
 const LATE_START_MS = 250;
 /**
- * A reading of other apps' use counts only while our calls' round trips (start to answer) spread
- * less than this share of the window, and this call's own is no more than that above the fastest:
- * when a request may have reached the provider anywhere in a span that long, our log cannot say
- * which of ours were in its window (a starved machine's round trips took 0.03-1.9 s, and its
- * readings said no other app, or six, at random). Until readings count again, the share learnt
- * stays as it was.
+ * A reading of other apps' use counts only while our calls' round trips (start to answer, 10th to
+ * 90th percentile) spread less than this share of the window, and this call's own is no more than
+ * that above the fastest: when a request may have reached the provider anywhere in a span that
+ * long, our log cannot say which of ours were in its window (a starved machine's round trips took
+ * 0.03-1.9 s, spread 410-1060 ms, and its readings said no other app, or six, at random; the full
+ * test suite's busiest moments spread them 220-250 ms). Until readings count again, the share
+ * learnt stays as it was.
  */
-const FOREIGN_MAX_SPREAD = 0.25;
+const FOREIGN_MAX_SPREAD = 0.4;
 /** We never pace below this share of the limit because of others (their share is an estimate). */
 const MIN_OWN_SHARE = 0.3;
 
