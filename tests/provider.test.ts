@@ -364,16 +364,22 @@ describe('pacing as the provider also behaves', () => {
     // first answer after it a call of ours at the window's edge came late (one more in the window:
     // what a counted refusal shows too), in the next ones not. beside another app: counted, but
     // another app's request is in every window, so an extra says nothing: no verdict, a full window's.
-    for (const kind of ['counted', 'full', 'late edge', 'beside another app'] as const) {
+    // counted, one answer short: counted, but the second answer after it shows a window surely
+    // without it (a call of ours at the far edge counted out early): one answer against one, the
+    // next ones decide (the benchmark's faults widened the guard on such an answer, to 100 ms).
+    for (const kind of ['counted', 'full', 'late edge', 'beside another app', 'counted, one answer short'] as const) {
       await clearSending(fake);
       forgetLocalPacing();
       const pacer = createPacer(db, 10);
       // A sliding window that holds exactly our calls of the last second (and the refused one if it counted it).
       const starts: number[] = [];
-      const answer = async (turn: { startedAt: number; slot: number; ring: number[] }, refusedAt?: number, late = false) => {
+      const answer = async (turn: { startedAt: number; slot: number; ring: number[] }, refusedAt?: number, late = false, short = false) => {
         starts.push(turn.startedAt);
-        const counts = kind === 'counted' || kind === 'beside another app';
-        const inWindow = starts.filter((s) => s > turn.startedAt - 1000 && s <= turn.startedAt && (s !== refusedAt || counts)).length + (late ? 1 : 0) + (kind === 'beside another app' ? 1 : 0);
+        const counts = kind !== 'full' && kind !== 'late edge';
+        // Short: only our calls surely in it (20 ms or more from its edges), without the refused one.
+        const inWindow = short
+          ? starts.filter((s) => s === turn.startedAt || (s > turn.startedAt - 980 && s <= turn.startedAt - 20 && s !== refusedAt)).length
+          : starts.filter((s) => s > turn.startedAt - 1000 && s <= turn.startedAt && (s !== refusedAt || counts)).length + (late ? 1 : 0) + (kind === 'beside another app' ? 1 : 0);
         await pacer.observe({ status: 200, headers: { 'ratelimit-limit': '10', 'ratelimit-remaining': String(10 - inWindow) } }, turn);
       };
       for (let i = 0; i < 12; i++) await answer(await pacer.wait());
@@ -385,11 +391,13 @@ describe('pacing as the provider also behaves', () => {
         await pacer.observe(refused, turn);
         // Nothing is judged by the refusal itself; the next calls' windows tell.
         expect(await jitter()).toBe(before);
-        for (let i = 0; i < 12; i++) await answer(await pacer.wait(), turn.startedAt, kind === 'late edge' && i === 0);
+        for (let i = 0; i < 12; i++) await answer(await pacer.wait(), turn.startedAt, kind === 'late edge' && i === 0, kind === 'counted, one answer short' && i === 1);
         const said = warn.mock.calls.map((c) => String(c[0])).filter((line) => line.includes('counted the call it refused'));
-        if (kind === 'counted') {
+        if (kind === 'counted' || kind === 'counted, one answer short') {
           expect(said).toEqual(["pacer: the provider's window counted the call it refused (a refusal of its own, not of the pace): the guard stays as it was"]);
-          expect(await jitter()).toBeLessThan(before + 25);
+          // (The short answer may also read as jitter: a call of ours within 20 ms of the edge counted
+          // out early, 1.5 times that at most. The guard's widening would add 25 to the 50 of a guard.)
+          expect(await jitter()).toBeLessThan(before + (kind === 'counted' ? 25 : 50));
         } else {
           expect(said).toEqual([]);
           expect(await jitter()).toBeGreaterThanOrEqual(before + 25);

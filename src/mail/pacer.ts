@@ -307,6 +307,8 @@ interface PendingRefusal {
   guarded: boolean;
   /** Calls (their starts) whose answers showed the window holding it. */
   votes: number[];
+  /** Calls whose answers showed the window surely without it. */
+  notCounted: number[];
 }
 /**
  * Until this isolate has seen one answer it knows nothing of the provider's real limit: the first
@@ -396,6 +398,10 @@ export function createPacer(db: Db, configuredRate: number, options: { outageMax
         const reservedAt = Date.now();
         const mine = (await reserveSlot(db, configuredRate, reservedAt).get())!;
         last = mine;
+        // This isolate's from the moment it is reserved: a slot given up below (its wait was voided),
+        // or one whose call is still held back, is no other isolate's in the shared log.
+        local.slots.add(mine.slot);
+        if (local.slots.size > 1000) local.slots.delete(local.slots.values().next().value!);
         // Prepared just before the slot, so the call leaves on time (and who left is known late).
         await sleepUntil(mine.slot - PREPARE_LEAD_MS);
         // A slot reserved well ahead may have been voided meanwhile (a 429 told everyone to hold, or a
@@ -410,8 +416,6 @@ export function createPacer(db: Db, configuredRate: number, options: { outageMax
         }
         await sleepUntil(mine.slot);
         const startedAt = await startLocally(configuredRate, mine);
-        local.slots.add(mine.slot);
-        if (local.slots.size > 1000) local.slots.delete(local.slots.values().next().value!);
         return { startedAt, slot: mine.slot, ring: JSON.parse(mine.ring) as number[] };
       }
     },
@@ -451,7 +455,7 @@ export function createPacer(db: Db, configuredRate: number, options: { outageMax
       // next answers show the provider counted the call (judgeRefusals): then it refused for a reason
       // of its own, and the guard was enough.
       const guardInForce = windowGuard(configuredRate, last);
-      if (overRate && turn) local.refusals.push({ startedAt: turn.startedAt, slot: turn.slot, failed: guardInForce, guarded, votes: [] });
+      if (overRate && turn) local.refusals.push({ startedAt: turn.startedAt, slot: turn.slot, failed: guardInForce, guarded, votes: [], notCounted: [] });
       // The row's guard is every consumer's: raised by whoever learnt more, lowered by the isolate
       // that raised it, or by anyone once nobody has raised it for a while (another isolate may not
       // have seen what raised it). `last` is the row as this call's reservation left it, which may
@@ -692,8 +696,9 @@ function roundTripSpread(trips: number[]): { p10: number; p90: number } | null {
  * one): the guard was enough and it is in the window after all. It still counts among the recent
  * refusals that widen the shared margin when they keep coming (more than 10 % of answers): that is
  * the backstop if a provider counts every refused request in its window, full or not, which would
- * make every refusal look like its own. Surely not counted (the window holds no more than the calls of ours surely in it), or
- * never shown counted within its second (later calls refused too, other isolates' or apps' calls in
+ * make every refusal look like its own. Surely not counted (the window holds no more than the calls of ours surely in it;
+ * in two answers when another showed it counted: one call of ours at the edge, early or late, makes
+ * either look like the other), or never shown counted within its second (later calls refused too, other isolates' or apps' calls in
  * the count): the pace's, and in a guarded window the jitter guard
  * widens, as it did at once before the two were told apart (the benchmark's faults on a sliding
  * window: each spurious refusal widened the guard 25 ms, to 100 ms in all). While a refusal waits
@@ -732,14 +737,17 @@ function judgeRefusals(headers: Record<string, string> | null, turn: Turn | unde
       // inside retry-after showed a full window, which no answer would show holding the call).
       if (local.strikeStartedAt === refusal.startedAt) local.strikeUntil = 0;
     }
+    // Shown counted by one answer and not by another: one of the two saw a call of ours at the edge
+    // come late or early; a second answer of either kind decides.
+    if (judged && noneCounted && !refusal.notCounted.includes(t)) refusal.notCounted.push(t);
     if (refusal.votes.length >= COUNTED_VOTES) {
       local.uncounted.delete(refusal.startedAt);
       local.uncountedSlots.delete(refusal.slot);
       console.warn("pacer: the provider's window counted the call it refused (a refusal of its own, not of the pace): the guard stays as it was");
-    } else if ((judged && noneCounted) || (age >= 1000 && refusal.votes.length === 0)) {
+    } else if (refusal.votes.length === 0 ? (judged && noneCounted) || age >= 1000 : refusal.notCounted.length >= COUNTED_VOTES) {
       if (refusal.guarded) widenJitterGuard(refusal.failed, refusal.startedAt, now);
     } else if (age < 1000) pending.push(refusal);
-    // (Shown counted once and never shown otherwise within its second: no verdict either way.)
+    // (Shown counted once, and not twice shown otherwise within its second: no verdict either way.)
   }
   local.refusals = pending;
 }
