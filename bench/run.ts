@@ -8,13 +8,15 @@
 //   npm run bench -- --n 100000 --rate 10 --scenario clean
 //   npm run bench -- --faults 429=0.05,500=0.05,lost=0.05 --scenario faults
 //   npm run bench -- --limiter sliding --scenario clean,slow-account,foreign --jitter 50
+//   npm run bench -- --limiter sliding --scenario foreign --jitter 50 --foreign-pattern bursty
 //
 // BENCH_VERBOSE=1 prints the Worker's log lines as they come.
 //
 // Scenarios: clean; faults (random 429s, 500s and lost answers); storm (every request refused with
 // 429 for 60 s mid-send); outage (503 for 120 s mid-send); slow-account (the provider enforces half
 // the configured rate); foreign (another app on the same Resend team uses 30 % of the team's limit,
-// which is shared). `--jitter MS`: every request reaches the fake's limiter 0..MS late, stamped after
+// which is shared; `--foreign-pattern bursty`: its requests come at random moments, a Poisson process,
+// instead of evenly spaced). `--jitter MS`: every request reaches the fake's limiter 0..MS late, stamped after
 // its body (a network and a body-reading gateway); 0 stamps on arrival, before the body. Per scenario and limiter: a fresh local database, N confirmed readers imported
 // through the admin API, one issue sent through the admin API, waited on through its stats, then
 // checked at the fake: duplicates and missing readers. Prints a table and writes bench/results.json.
@@ -43,12 +45,13 @@ const { values: flags } = parseArgs({
     'canary-wait': { type: 'string', default: '0.5' },
     jitter: { type: 'string', default: '0' },
     foreign: { type: 'string', default: '0.3' },
+    'foreign-pattern': { type: 'string', default: 'even' },
     help: { type: 'boolean', default: false },
   },
 });
 if (flags.help) {
   console.log(
-    'npm run bench -- [--n 20000] [--rate 10] [--scenario clean,faults,storm,outage,slow-account] [--limiter token,sliding,fixed] [--faults 429=0.05,500=0.05,lost=0.05] [--port 8797]',
+    'npm run bench -- [--n 20000] [--rate 10] [--scenario clean,faults,storm,outage,slow-account,foreign,canary,housekeeping] [--limiter token,sliding,fixed] [--faults 429=0.05,500=0.05,lost=0.05] [--jitter MS] [--foreign 0.3] [--foreign-pattern even|bursty] [--port 8797]',
   );
   process.exit(0);
 }
@@ -61,6 +64,9 @@ if (!(JITTER_MS >= 0)) fail('--jitter takes milliseconds, e.g. 50');
 /** The other app's share of the team's limit in the foreign scenario. */
 const FOREIGN_SHARE = Number(flags.foreign);
 if (!(FOREIGN_SHARE > 0 && FOREIGN_SHARE < 1)) fail('--foreign takes a share of the limit, e.g. 0.3');
+/** How the other app's requests come: evenly spaced (±20 %) or bursty (Poisson). */
+const FOREIGN_PATTERN = flags['foreign-pattern'];
+if (FOREIGN_PATTERN !== 'even' && FOREIGN_PATTERN !== 'bursty') fail('--foreign-pattern takes even or bursty');
 const SCENARIOS = ['clean', 'faults', 'storm', 'outage', 'slow-account', 'foreign', 'canary', 'housekeeping'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 const scenarios = (flags.scenario === 'both' ? 'clean,faults' : flags.scenario!).split(',') as Scenario[];
@@ -93,6 +99,8 @@ interface Row {
   paceLimited429Percent: number;
   /** The fake's model: arrival jitter (ms) and the other app's requests and refusals (foreign scenario). */
   jitterMs: number;
+  /** How the other app's requests came (foreign scenario): evenly spaced or bursty. */
+  foreignPattern: string | null;
   foreignRequests: number;
   foreign429: number;
   foreign429Percent: number;
@@ -130,7 +138,7 @@ async function runScenario(scenario: Scenario, limiter: LimiterKind): Promise<Ro
   const ourRate = scenario === 'foreign' ? providerRate * (1 - FOREIGN_SHARE) : providerRate;
   // The canary's wait is part of the time the send is allowed.
   const disruption = DISRUPTION_SECONDS[scenario] ?? (scenario === 'canary' ? CANARY_WAIT_MINUTES * 60 : 0);
-  console.log(`\n== ${scenario} (${limiter} limiter): N=${N}, ${RATE} requests/s configured, ${providerRate}/s enforced${scenario === 'foreign' ? ` for the team, ${FOREIGN_SHARE * 100} % of it used by another app` : ''}, jitter 0-${JITTER_MS} ms, faults ${describeFaults(faults)}`);
+  console.log(`\n== ${scenario} (${limiter} limiter): N=${N}, ${RATE} requests/s configured, ${providerRate}/s enforced${scenario === 'foreign' ? ` for the team, ${FOREIGN_SHARE * 100} % of it used by another app (${FOREIGN_PATTERN})` : ''}, jitter 0-${JITTER_MS} ms, faults ${describeFaults(faults)}`);
   const fake = await startFakeProcess({ ratePerSecond: providerRate, limiter, faults, keepBodies: false, apiKey: API_KEY, seed: 42, jitterMs: JITTER_MS });
   const persist = mkdtempSync(join(tmpdir(), 'newsletter-bench-'));
   const logs = { rowsWritten: 0, lines: [] as string[] };
@@ -152,7 +160,7 @@ async function runScenario(scenario: Scenario, limiter: LimiterKind): Promise<Ro
     if (!issue) fail('no ready article to send: content/ needs an article dated today or earlier');
 
     await fake.reset(); // count only the send
-    if (scenario === 'foreign') await fake.configure({ foreignLoad: { share: FOREIGN_SHARE } });
+    if (scenario === 'foreign') await fake.configure({ foreignLoad: { share: FOREIGN_SHARE, pattern: FOREIGN_PATTERN } });
     const cpuBefore = workerdCpuMs(server);
     const start = performance.now();
     await api('POST', `/api/issues/${issue.slug}/send`);
@@ -208,6 +216,7 @@ async function runScenario(scenario: Scenario, limiter: LimiterKind): Promise<Ro
       lostAnswers: state.counters.lostAnswers,
       paceLimited429Percent: round((100 * state.counters.paceLimited429) / Math.max(1, requests)),
       jitterMs: JITTER_MS,
+      foreignPattern: scenario === 'foreign' ? FOREIGN_PATTERN : null,
       foreignRequests: state.counters.foreignRequests,
       foreign429: state.counters.foreign429,
       foreign429Percent: round((100 * state.counters.foreign429) / Math.max(1, state.counters.foreignRequests)),
@@ -383,7 +392,7 @@ function printTable(results: Row[]): void {
     ['missing', (r) => String(r.missing)],
     ['jitter ms', (r) => `0-${r.jitterMs}`],
     ['429 (our pace)', (r) => `${r.paceLimited429} (${r.paceLimited429Percent}%)`],
-    ['foreign 429', (r) => (r.foreignRequests > 0 ? `${r.foreign429}/${r.foreignRequests} (${r.foreign429Percent}%)` : '-')],
+    ['foreign 429', (r) => (r.foreignRequests > 0 ? `${r.foreign429}/${r.foreignRequests} (${r.foreign429Percent}%, ${r.foreignPattern})` : '-')],
     ['429/500/lost injected', (r) => `${r.injected429}/${r.serverErrors}/${r.lostAnswers}`],
     ['D1 rows/recipient', (r) => r.d1RowsWrittenPerRecipient.toFixed(2)],
     ['CPU ms/recipient', (r) => r.cpuMsPerRecipient.toFixed(3)],

@@ -33,7 +33,7 @@
  *
  * Run directly for manual testing / the benchmark:
  *   npx tsx tests/support/node/fake-resend.ts --port 3999 --rate 10 --limiter sliding
- * (also --latency MS, --jitter MS, --foreign SHARE, --seed N, --api-key KEY, --fault-429 P,
+ * (also --latency MS, --jitter MS, --foreign SHARE, --foreign-pattern even|bursty, --seed N, --api-key KEY, --fault-429 P,
  *  --fault-500 P, --fault-lost P, --invalid a@x.com,b@y.com, --no-bodies). Prints the URL.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -57,6 +57,12 @@ export interface FakeResendFaults {
   serverError?: number;
   /** Emails accepted and recorded, success remembered for the key, but the client gets a 500. */
   lostAnswer?: number;
+}
+
+/** Another app on the same Resend team: its share of the team's rate and how its requests come. */
+export interface ForeignLoad {
+  share: number;
+  pattern?: 'even' | 'bursty';
 }
 
 export interface FakeResendOptions {
@@ -87,10 +93,13 @@ export interface FakeResendOptions {
   jitterMs?: number;
   /**
    * Another app on the same Resend team (password resets, a staging deploy): it sends `share` of the
-   * team's rate, evenly spaced with ±20 % jitter, against the same limiter (the limit is per team, not
-   * per key). Its accepted and refused requests are counted apart (`foreignRequests`, `foreign429`).
+   * team's rate against the same limiter (the limit is per team, not per key), evenly spaced with
+   * ±20 % jitter (`pattern: 'even'`, the default: a queue worker draining at a steady pace) or as
+   * independent requests at random moments (`'bursty'`: Poisson arrivals, as password resets come, so
+   * three in a window one second and six the next). Its accepted and refused requests are counted
+   * apart (`foreignRequests`, `foreign429`).
    */
-  foreignLoad?: { share: number } | null;
+  foreignLoad?: ForeignLoad | null;
   /**
    * Resend's own suppression list: an accepted email to one of these addresses is not delivered and
    * is reported by `email.suppressed` (reason `previous_bounce`, or `previous_complaint` for those in
@@ -211,7 +220,7 @@ export interface ResolvedFakeResendOptions {
   webhooks: { secret: string; url?: string; bounce?: string[]; complain?: string[]; delivered?: boolean } | null;
   latencyMs: number;
   jitterMs: number;
-  foreignLoad: { share: number } | null;
+  foreignLoad: ForeignLoad | null;
   suppressed: string[];
   suppressedComplaints: string[];
   failAccepted: string | null;
@@ -537,7 +546,7 @@ function resolveOptions(base: ResolvedFakeResendOptions, o: Partial<FakeResendOp
     webhooks: o.webhooks === undefined ? base.webhooks : o.webhooks,
     latencyMs: num(o.latencyMs, base.latencyMs),
     jitterMs: num(o.jitterMs, base.jitterMs),
-    foreignLoad: o.foreignLoad === undefined ? base.foreignLoad : o.foreignLoad && Number.isFinite(o.foreignLoad.share) && o.foreignLoad.share > 0 ? { share: Math.min(1, o.foreignLoad.share) } : null,
+    foreignLoad: o.foreignLoad === undefined ? base.foreignLoad : o.foreignLoad && Number.isFinite(o.foreignLoad.share) && o.foreignLoad.share > 0 ? { share: Math.min(1, o.foreignLoad.share), pattern: o.foreignLoad.pattern === 'bursty' ? 'bursty' : 'even' } : null,
     suppressed: Array.isArray(o.suppressed) ? o.suppressed.map((a) => String(a).toLowerCase()) : base.suppressed,
     suppressedComplaints: Array.isArray(o.suppressedComplaints) ? o.suppressedComplaints.map((a) => String(a).toLowerCase()) : base.suppressedComplaints,
     failAccepted: o.failAccepted === undefined ? base.failAccepted : typeof o.failAccepted === 'string' && o.failAccepted !== '' ? o.failAccepted : null,
@@ -602,11 +611,13 @@ export async function startFakeResend(options: FakeResendOptions & FakeResendSer
     const load = opts.foreignLoad;
     if (!load || opts.ratePerSecond <= 0) return;
     const spacing = 1000 / (opts.ratePerSecond * load.share);
+    // Bursty: exponential gaps (a Poisson process of the same mean rate). 1 - u keeps log() finite.
+    const gap = load.pattern === 'bursty' ? -spacing * Math.log(1 - jitterRandom()) : spacing * (0.8 + 0.4 * jitterRandom());
     foreignTimer = setTimeout(() => {
       counters.foreignRequests++;
       if (!takeToken(TEAM).ok) counters.foreign429++;
       scheduleForeign();
-    }, spacing * (0.8 + 0.4 * jitterRandom()));
+    }, gap);
     foreignTimer.unref?.();
   };
   /** Bumped by reset(): requests in flight across a reset do not record into the new state. */
@@ -1219,6 +1230,7 @@ async function main(): Promise<void> {
       latency: { type: 'string' },
       jitter: { type: 'string' },
       foreign: { type: 'string' },
+      'foreign-pattern': { type: 'string' },
       seed: { type: 'string' },
       'api-key': { type: 'string' },
       'fault-429': { type: 'string' },
@@ -1235,7 +1247,7 @@ async function main(): Promise<void> {
     limiter: values.limiter as LimiterKind | undefined,
     latencyMs: n(values.latency),
     jitterMs: n(values.jitter),
-    foreignLoad: values.foreign ? { share: Number(values.foreign) } : undefined,
+    foreignLoad: values.foreign ? { share: Number(values.foreign), pattern: values['foreign-pattern'] === 'bursty' ? 'bursty' : 'even' } : undefined,
     seed: n(values.seed),
     apiKey: values['api-key'],
     faults: { rateLimited: n(values['fault-429']), serverError: n(values['fault-500']), lostAnswer: n(values['fault-lost']) },
