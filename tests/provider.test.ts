@@ -604,6 +604,34 @@ describe('pacing as the provider also behaves', () => {
     expect(counters.foreign429).toBeLessThanOrEqual(Math.ceil(counters.foreignRequests * 0.1));
   });
 
+  it('leaves an app whose requests come in bursts its busier seconds, not its median one', async () => {
+    const foreignRate = async () => (await env.DB.prepare('SELECT foreign_rate AS f FROM pacer WHERE id = 1').first<{ f: number }>())!.f;
+    // One send's calls, each answered at once with a window that holds our calls of the second before
+    // it and `others` requests of another app.
+    const send = async (others: readonly number[]) => {
+      await env.DB.prepare('DELETE FROM pacer').run();
+      forgetLocalPacing();
+      const pacer = createPacer(getDb(env.DB), 20);
+      const starts: number[] = [];
+      for (const count of others) {
+        const turn = await pacer.wait();
+        starts.push(turn.startedAt);
+        const inWindow = starts.filter((s) => s > turn.startedAt - 1000 && s <= turn.startedAt).length + count;
+        await pacer.observe({ status: 200, headers: { 'ratelimit-limit': '20', 'ratelimit-remaining': String(Math.max(0, 20 - inWindow)), 'ratelimit-policy': '20;w=1' } }, turn);
+      }
+      return foreignRate();
+    };
+    // An app at a steady three per window (a queue worker): three, and one of slack.
+    expect(await send(Array(40).fill(3))).toBe(4);
+    // One at the same three on average, but at random moments (password resets): windows of 0 to 6
+    // (a Poisson count's spread, mean 3.1, deviation 1.7). Its median is 3; left 4, its busier
+    // windows would find ours there and be refused. Left its mean plus two deviations: about 6.6.
+    const bursty = [3, 1, 5, 2, 6, 3, 0, 4, 2, 5, 1, 3, 6, 2, 4, 3, 1, 5, 2, 4];
+    const left = await send([...bursty, ...bursty]);
+    expect(left).toBeGreaterThan(6);
+    expect(left).toBeLessThan(7);
+  });
+
   it('keeps the other apps’ share it learnt while our round trips spread too widely to tell which of our calls were in the window', async () => {
     const pacer = createPacer(getDb(env.DB), 20);
     const starts: number[] = [];
@@ -622,13 +650,16 @@ describe('pacing as the provider also behaves', () => {
     expect(await foreignRate()).toBe(6);
     // Then every other answer takes 600 ms, and the windows show no other app: when a call reached
     // the provider is known only within its round trip, and which of ours were in its window with
-    // it, not at all (a starved machine's answers). The share stays.
+    // it, not at all (a starved machine's answers). The share stays: not lowered (the first quick
+    // answer, read before the round trips spread, raises it a little: a window of 0 among windows
+    // of 5 is a spread, FOREIGN_BURST_SDS, until the median moves).
     const warn = vi.spyOn(console, 'warn');
     try {
       for (let i = 0; i < 12; i++) await call(0, i % 2 ? 600 : 0);
-      expect(await foreignRate()).toBe(6);
+      expect(await foreignRate()).toBeGreaterThanOrEqual(6);
+      expect(await foreignRate()).toBeLessThan(8);
       const said = () => warn.mock.calls.map((c) => String(c[0]));
-      expect(said()).toContainEqual(expect.stringMatching(/^pacer: our calls' round trips spread \d+ ms .*not read until they steady \(the share learnt, 6\.0 requests\/s, stays\)$/));
+      expect(said()).toContainEqual(expect.stringMatching(/^pacer: our calls' round trips spread \d+ ms .*not read until they steady \(the share learnt, [67]\.\d requests\/s, stays\)$/));
       // Round trips steady again: the readings count, and the other app is gone.
       for (let i = 0; i < 50; i++) await call(0);
       expect(await foreignRate()).toBe(0);
