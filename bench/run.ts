@@ -65,7 +65,7 @@ if (!(JITTER_MS >= 0)) fail('--jitter takes milliseconds, e.g. 50');
 const FOREIGN_SHARE = Number(flags.foreign);
 if (!(FOREIGN_SHARE > 0 && FOREIGN_SHARE < 1)) fail('--foreign takes a share of the limit, e.g. 0.3');
 /** How the other app's requests come: evenly spaced (±20 %) or bursty (Poisson). */
-const FOREIGN_PATTERN = flags['foreign-pattern'];
+const FOREIGN_PATTERN = flags['foreign-pattern'] as 'even' | 'bursty';
 if (FOREIGN_PATTERN !== 'even' && FOREIGN_PATTERN !== 'bursty') fail('--foreign-pattern takes even or bursty');
 const SCENARIOS = ['clean', 'faults', 'storm', 'outage', 'slow-account', 'foreign', 'canary', 'housekeeping'] as const;
 type Scenario = (typeof SCENARIOS)[number];
