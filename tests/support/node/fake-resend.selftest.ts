@@ -441,6 +441,31 @@ test('the rate limit is the team’s: another app’s requests (foreignLoad) spe
   assert.ok(refused >= 3, `only ${refused} of 10 refused although the other app used about half the window`);
 });
 
+test('another app’s requests come evenly spaced, or in bursts (pattern: bursty, a Poisson process of the same rate)', async (fake) => {
+  // Its requests in each of 20 spans of 100 ms at 100/s: about 10 in every span when even; when
+  // bursty, a Poisson count's spread (variance about its mean, 10).
+  const spreadOf = async (pattern: 'even' | 'bursty'): Promise<{ mean: number; variance: number }> => {
+    fake.reset();
+    fake.configure({ ratePerSecond: 100, limiter: 'sliding', foreignLoad: { share: 1, pattern } });
+    const counts: number[] = [];
+    let before = fake.state().counters.foreignRequests;
+    for (let i = 0; i < 20; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      const now = fake.state().counters.foreignRequests;
+      counts.push(now - before);
+      before = now;
+    }
+    fake.configure({ foreignLoad: null });
+    const mean = counts.reduce((a, b) => a + b, 0) / counts.length;
+    return { mean, variance: counts.reduce((a, b) => a + (b - mean) ** 2, 0) / counts.length };
+  };
+  const even = await spreadOf('even');
+  const bursty = await spreadOf('bursty');
+  for (const s of [even, bursty]) assert.ok(s.mean > 7 && s.mean < 13, `mean per 100 ms: ${s.mean}`);
+  assert.ok(bursty.variance > 4, `bursty: variance ${bursty.variance} per 100 ms, not a Poisson count's`);
+  assert.ok(bursty.variance > 3 * even.variance, `bursty ${bursty.variance} against even ${even.variance}`);
+});
+
 test('jitter: a request is stamped by the limiter after its body and a random delay, not on arrival', async (fake, resend) => {
   fake.configure({ ratePerSecond: 0, jitterMs: 80 });
   const started = performance.now();
