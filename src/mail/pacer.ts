@@ -47,7 +47,7 @@
 //    keys associated with your team"): when `ratelimit-remaining` says the provider's window holds
 //    more requests than our own log put there, another app is using the budget. What it needs is left
 //    to it (`foreign_rate`): the median of those readings plus some slack, or, for an app whose use
-//    comes in bursts, its median plus two standard deviations: we take what is left, instead of taking
+//    comes in bursts, its mean plus two standard deviations: we take what is left, instead of taking
 //    its share and blaming our pace.
 import { eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
@@ -225,15 +225,19 @@ const FOREIGN_SPREAD_READINGS = 40;
 const FOREIGN_NOISE = 0.5;
 const FOREIGN_SLACK = 1;
 /**
- * ... or, when more, their median use per window plus this many standard deviations of it (read
- * robustly: robustSpread). An app whose requests come evenly (a queue worker) reads about the same
- * in every window, and the slack covers it; one whose requests come at random moments (password
- * resets: a Poisson process) holds three in one window and six in the next, and left its median
- * plus one it saw 12 % of its requests refused (the benchmark's bursty other app at 30 % of the
- * limit, 0-50 ms of jitter; 7 % of ours were refused too: bench/results/foreign-bursty-20261207/).
- * Two deviations is what keeps such an app near 5 % in a simulation of the feedback, where a refused
- * request of theirs is missing from our readings (bench/results/foreign-burst-sim.mjs: 1.65 plain
- * deviations left it at 8-10 %).
+ * ... or, when more, their mean use per window plus this many standard deviations of it. An app
+ * whose requests come evenly (a queue worker) reads about the same in every window, and the slack
+ * covers it; one whose requests come at random moments (password resets: a Poisson process) holds
+ * three in one window and six in the next, and left its median plus one it saw 12 % of its requests
+ * refused (the benchmark's bursty other app at 30 % of the limit, 0-50 ms of jitter; 7 % of ours were
+ * refused too: bench/results/foreign-bursty-20261207/). Two deviations is what keeps such an app
+ * near 5 % in a simulation of the feedback, where a refused request of theirs is missing from our
+ * readings (bench/results/foreign-burst-sim.mjs: 1.65 left it at 8-10 %). A change of the app's
+ * level reads as a spread for as long as both levels are among the readings: an even app that
+ * starts with our send is left about 4.1 where 4 would do for some seconds. A robust spread (the
+ * median absolute deviation) did not have that, but is coarse on counts this small: it jumped
+ * between 3 and 6 places of slack, and left the bursty app 5.3 % refused (bench/results/
+ * check-foreign-mad-20261207T0252.log).
  */
 const FOREIGN_BURST_SDS = 2;
 /** A call that started this much after its slot: the isolate is busy, and the slots say little about real starts. */
@@ -286,7 +290,7 @@ const local = {
   severalMissing: [] as boolean[],
   /** Other apps' requests per provider window: the median of recent readings (below 0 when our log over-counts a fixed window). */
   foreignAvg: 0,
-  /** What is left to other apps (requests/s), their median use, and the share last said in the log. */
+  /** What is left to other apps (requests/s), their mean use, and the share last said in the log. */
   foreignRate: 0,
   foreignUse: 0,
   foreignSaid: 0,
@@ -904,22 +908,14 @@ function learnForeign(headers: Record<string, string> | null, turn: Turn, now: n
     return;
   }
   // Below zero is our log's error, not the other app: it would widen the spread for nothing.
-  const { median, sd } = robustSpread(readings.map((r) => Math.max(0, r)));
-  local.foreignUse = (median * 1000) / windowMs;
-  local.foreignRate = Math.max(perSecond + FOREIGN_SLACK, ((median + FOREIGN_BURST_SDS * sd) * 1000) / windowMs);
+  const { mean, sd } = meanAndDeviation(readings.map((r) => Math.max(0, r)));
+  local.foreignUse = (mean * 1000) / windowMs;
+  local.foreignRate = Math.max(perSecond + FOREIGN_SLACK, ((mean + FOREIGN_BURST_SDS * sd) * 1000) / windowMs);
 }
 
-/**
- * The median and a standard deviation read from the median absolute deviation (× 1.4826, an sd for
- * normal data). Unlike the plain sd it is barely moved by a change of level: when the other app
- * starts or stops, a few readings at the old level are not a spread (with the plain sd, the start
- * of the benchmark's other app, which begins with our send, cost an even app's pace 0.02 to 0.04).
- */
-function robustSpread(values: number[]): { median: number; sd: number } {
-  const middle = (sorted: number[]) => sorted[Math.floor(sorted.length / 2)]!;
-  const median = middle([...values].sort((a, b) => a - b));
-  const deviation = middle(values.map((v) => Math.abs(v - median)).sort((a, b) => a - b));
-  return { median, sd: 1.4826 * deviation };
+function meanAndDeviation(values: number[]): { mean: number; sd: number } {
+  const mean = values.reduce((sum, v) => sum + v, 0) / values.length;
+  return { mean, sd: Math.sqrt(values.reduce((sum, v) => sum + (v - mean) ** 2, 0) / values.length) };
 }
 
 /**
