@@ -100,7 +100,7 @@ interface Row {
   /** The fake's model: arrival jitter (ms) and the other app's requests and refusals (foreign scenario). */
   jitterMs: number;
   /** How the other app's requests came (foreign scenario): evenly spaced or bursty. */
-  foreignPattern: string | null;
+  foreignPattern: 'even' | 'bursty' | null;
   foreignRequests: number;
   foreign429: number;
   foreign429Percent: number;

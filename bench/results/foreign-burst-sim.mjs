@@ -12,7 +12,8 @@
 // not in the window, so the readings under-count it while it is crowded: only the feedback shows
 // whether a rule converges to enough. Ratio: our accepted calls per second / 7 (what is left to us).
 // Run: node bench/results/foreign-burst-sim.mjs (Math.random, so the third digit moves; a few seconds).
-// Output on 2026-12-07, 03:05 UTC (3 s):
+// Output on 2026-12-07, 03:05 UTC (3 s; part 1 now runs foreign-pace-sim.mjs's run(), the same loop,
+// whose lines also say J):
 //   {"part":1,"pattern":"even","rate":3,"ratio":"0.429","ours":"0.00%","theirs":"0.00%"}
 //   {"part":1,"pattern":"even","rate":4,"ratio":"0.571","ours":"0.00%","theirs":"0.00%"}
 //   {"part":1,"pattern":"even","rate":4.5,"ratio":"0.643","ours":"0.00%","theirs":"0.00%"}
@@ -50,29 +51,10 @@
 // 1.6 and 1.8 % of ours, in two runs of 60,000 readers); the even app costs 0.01 (0.807 against
 // 0.816). The median absolute deviation does as well here but is coarse on the benchmark's counts
 // (bench/results/check-foreign-mad-20261207T0252.log).
-const foreignTimes = (pattern, seconds) => {
-  const out = [];
-  for (let t = 0; t < seconds * 1000; ) {
-    t += pattern === 'bursty' ? -333.33 * Math.log(1 - Math.random()) : 333.33 * (0.8 + 0.4 * Math.random());
-    out.push(t);
-  }
-  return out;
-};
-const pct = (a, b) => (100 * a / b).toFixed(2) + '%';
+import { foreignTimes, run } from './foreign-pace-sim.mjs';
 
-function evenlyPaced(pattern, rate, J = 50, seconds = 20000) {
-  const events = foreignTimes(pattern, seconds).map((t) => [t, 'f']);
-  for (let t = 0; t < seconds * 1000; t += 1000 / rate) events.push([t + Math.random() * J, 'o']);
-  events.sort((a, b) => a[0] - b[0]);
-  const log = []; let head = 0;
-  const n = { o: 0, f: 0 }, refused = { o: 0, f: 0 };
-  for (const [t, who] of events) {
-    while (head < log.length && log[head] <= t - 1000) head++;
-    n[who]++;
-    if (log.length - head < 10) log.push(t); else refused[who]++;
-  }
-  return { part: 1, pattern, rate, ratio: ((n.o - refused.o) / seconds / 7).toFixed(3), ours: pct(refused.o, n.o), theirs: pct(refused.f, n.f) };
-}
+const pct = (a, b) => (100 * a / b).toFixed(2) + '%';
+const evenlyPaced = (pattern, rate) => ({ part: 1, pattern, ...run(rate, 50, 20000, pattern) });
 
 const quantile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
 const medianPlusOne = (r) => quantile([...r].sort((a, b) => a - b), 0.5) + 1;

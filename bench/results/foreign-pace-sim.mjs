@@ -25,9 +25,20 @@
 // (5.9/s); every pace that reaches 0.85 refuses more than 2 % of ours. (The committed pacer
 // leaves the other app its median share plus one request a second, and keeps a 50 ms guard: 6 in
 // 1050 ms, 5.71/s, 0.816 at best; measured 0.80.)
-function run(rate, J, seconds = 20000) {
-  const events = [];
-  for (let t = 0; t < seconds * 1000; ) { t += 333.33 * (0.8 + 0.4 * Math.random()); events.push([t, 'f']); }
+import { pathToFileURL } from 'node:url';
+
+/** The fake's other app: every 333 ms x U(0.8, 1.2), or (bursty) a Poisson process of that rate. */
+export function foreignTimes(pattern, seconds) {
+  const out = [];
+  for (let t = 0; t < seconds * 1000; ) {
+    t += pattern === 'bursty' ? -333.33 * Math.log(1 - Math.random()) : 333.33 * (0.8 + 0.4 * Math.random());
+    out.push(t);
+  }
+  return out;
+}
+
+export function run(rate, J, seconds = 20000, pattern = 'even') {
+  const events = foreignTimes(pattern, seconds).map((t) => [t, 'f']);
   for (let t = 0; t < seconds * 1000; t += 1000 / rate) events.push([t + Math.random() * J, 'o']);
   events.sort((a, b) => a[0] - b[0]);
   const log = []; let head = 0;
@@ -39,4 +50,8 @@ function run(rate, J, seconds = 20000) {
   }
   return { rate, J, ratio: ((n.o - refused.o) / seconds / 7).toFixed(3), ours: (100 * refused.o / n.o).toFixed(2) + '%', theirs: (100 * refused.f / n.f).toFixed(2) + '%' };
 }
-for (const J of [0, 50]) for (const rate of [5.71, 5.9, 6.0, 6.1, 6.2, 6.4, 6.6]) console.log(JSON.stringify(run(rate, J)));
+
+// Run directly (foreign-burst-sim.mjs imports the two functions above).
+if (import.meta.url === pathToFileURL(process.argv[1]).href) {
+  for (const J of [0, 50]) for (const rate of [5.71, 5.9, 6.0, 6.1, 6.2, 6.4, 6.6]) console.log(JSON.stringify(run(rate, J)));
+}

@@ -866,7 +866,8 @@ export function jitterReading(inside: number[], startedAt: number, missing: numb
 /**
  * One more reading of the provider's window: `ratelimit-limit − ratelimit-remaining` requests were in
  * it when ours arrived; our own log (the shared ring, every consumer's slots) put `ours` there. The
- * rest are other apps'. Their median is left to them, with some slack, once clearly above the noise.
+ * rest are other apps'. Once clearly above the noise, their median plus some slack is left to them,
+ * or their mean plus FOREIGN_BURST_SDS deviations when more (an app whose use comes in bursts).
  */
 function learnForeign(headers: Record<string, string> | null, turn: Turn, now: number): void {
   const window = windowCount(headers);
