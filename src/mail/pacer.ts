@@ -233,8 +233,8 @@ const FOREIGN_SLACK = 1;
  * refused too: bench/results/foreign-bursty-20261207/). Two deviations is what keeps such an app
  * near 5 % in a simulation of the feedback, where a refused request of theirs is missing from our
  * readings (bench/results/foreign-burst-sim.mjs: 1.65 left it at 8-10 %). The price: an even app
- * is left a little more than its slack (4.1 to 4.4 places where 4 would do, in the benchmark: its
- * readings differ by one now and then), and a change of an app's level reads as a spread for as
+ * is left a little more than its slack (the benchmark's log said 4.1 and 4.4 places where 4 would
+ * do: its readings differ by one now and then), and a change of an app's level reads as a spread for as
  * long as both levels are among the readings (some seconds). A robust spread (the
  * median absolute deviation) did not have that, but is coarse on counts this small: it jumped
  * between 3 and 6 places of slack, and left the bursty app 5.3 % refused (bench/results/
